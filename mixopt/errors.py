@@ -1,0 +1,37 @@
+"""Errors that carry every problem of an input at once, each pointing at its place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem of an input, located as precisely as the input allows."""
+
+    file: str
+    message: str
+    table: str | None = None
+    row: int | None = None  # 1-based row of a table (TOML array entry or CSV data line)
+    row_name: str | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.table is not None:
+            where.append(f"table '{self.table}'")
+        if self.row is not None:
+            where.append(f"row {self.row}" + (f" ({self.row_name!r})" if self.row_name else ""))
+        if self.field is not None:
+            where.append(f"field '{self.field}'")
+        return ", ".join(where) + f": {self.message}"
+
+
+class InputError(Exception):
+    """An input (instance, override, solution file) has one or more problems."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = list(problems)
+        n = len(self.problems)
+        head = f"{n} problem{'s' if n != 1 else ''} in the input"
+        super().__init__(head + ":\n" + "\n".join(f"  - {p}" for p in self.problems))

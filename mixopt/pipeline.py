@@ -1,0 +1,147 @@
+"""The pipeline: Instance -> arrays -> LP -> HiGHS -> recheck -> Result.
+
+``solve(instance)`` is the library entry point. It never prints; it logs. A
+solution that fails the solver-free recheck raises ``RecheckError``: it is never
+returned as if it were good.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from mixopt.data import InstanceArrays, to_arrays
+from mixopt.evaluate import REL_TOL, Evaluation, evaluate
+from mixopt.formulation import LinearProgram, build_lp
+from mixopt.instance import Instance
+from mixopt.solver import HighsSession, RawSolution, SolveOptions, Status
+
+log = logging.getLogger(__name__)
+
+
+class RecheckError(RuntimeError):
+    """The solver reported a plan that breaks the instance's rules."""
+
+    def __init__(self, evaluation: Evaluation) -> None:
+        self.evaluation = evaluation
+        lines = "\n".join(f"  - {v}" for v in evaluation.violations)
+        super().__init__("the solver's plan fails the independent recheck:\n" + lines)
+
+
+@dataclass(frozen=True)
+class Result:
+    """One solve: status, the rechecked plan and its figures, sensitivity for LPs."""
+
+    instance: Instance
+    status: Status
+    message: str
+    objective_value: float | None  # footprint per t of slab, or total cost
+    objective_unit: str
+    raw: RawSolution
+    evaluation: Evaluation | None  # None without a plan
+    duals: pd.DataFrame | None  # LP only
+    timings_s: dict[str, float]
+
+    @property
+    def arrays(self) -> InstanceArrays:
+        return self.evaluation.arrays if self.evaluation else to_arrays(self.instance)
+
+
+def objective_of(instance: Instance, ev: Evaluation) -> tuple[float, str]:
+    """The reported objective, recomputed from the rechecked figures."""
+    if instance.objective.minimise == "footprint":
+        return float(ev.footprint_t.sum() / ev.arrays.slab_tonnes.sum()), "t CO2e/t slab"
+    return float(ev.cost.sum() + ev.carbon_cost.sum()), instance.currency
+
+
+def _duals(lp: LinearProgram, d: InstanceArrays, raw: RawSolution) -> pd.DataFrame | None:
+    """Shadow prices: change of the LP objective per unit of each limit, in the limit's unit.
+
+    The LP objective is the total (t CO2e or currency), so a supply shadow price is
+    "per t more available"; chemistry, caps and shares are per wt%, t CO2e/t and
+    share point (1.0) of the limit.
+    """
+    if raw.row_dual is None or raw.x is None:
+        return None
+    act = lp.A @ raw.x
+    P, M, _ = d.shape
+    charged = raw.x[: P * M].reshape(P, M).sum(axis=1)
+    p_index = {n: i for i, n in enumerate(d.products)}
+    recs = []
+    for b in lp.rows:
+        for i, key in enumerate(b.keys):
+            r = b.start + i
+            lo, hi, a, y = lp.row_lo[r], lp.row_hi[r], act[r], raw.row_dual[r]
+            tol = REL_TOL * max(1.0, abs(a))
+            at_lo, at_hi = abs(a - lo) <= tol, abs(a - hi) <= tol
+            side = "equal" if lo == hi else "min" if at_lo else "max" if at_hi else None
+            scale, unit = 1.0, "t"
+            if b.name in ("chemistry", "product_footprint_cap"):
+                scale = d.slab_tonnes[p_index[key[0]]]
+                unit = "wt%" if b.name == "chemistry" else "t CO2e/t slab"
+            elif b.name == "footprint_cap":
+                scale, unit = d.slab_tonnes.sum(), "t CO2e/t slab"
+            elif b.name == "recycled_share":
+                scale, unit = charged[p_index[key[0]]], "share"
+            elif b.name in ("lot", "min_order", "order_link"):
+                continue  # purchase rules have no dual in an LP
+            recs.append({
+                "family": b.name,
+                "product": key[0] if b.name in ("mass_balance", "chemistry",
+                                                "product_footprint_cap",
+                                                "recycled_share") else None,
+                "material": key[0] if b.name == "supply" else None,
+                "constituent": key[1] if b.name == "chemistry" else None,
+                "binding": side,
+                "shadow_price": float(y * scale) if side is not None else 0.0,
+                "per": unit,
+            })
+    return pd.DataFrame.from_records(recs, columns=["family", "product", "material",
+                                                    "constituent", "binding", "shadow_price",
+                                                    "per"])
+
+
+def solve(instance: Instance, options: SolveOptions | None = None) -> Result:
+    """Build, solve and recheck one instance."""
+    t = {"start": time.perf_counter()}
+    d = to_arrays(instance)
+    lp = build_lp(d, instance.objective.minimise)
+    t["formulate"] = time.perf_counter()
+    session = HighsSession(lp, options)
+    raw = session.solve()
+    t["solve"] = time.perf_counter()
+    ev = duals = value = None
+    unit = "t CO2e/t slab" if instance.objective.minimise == "footprint" else instance.currency
+    if raw.status.has_solution and raw.x is not None:
+        P, M, _ = d.shape
+        ev = evaluate(instance, raw.x[: P * M].reshape(P, M), d)
+        if ev.violations:
+            raise RecheckError(ev)
+        value, unit = objective_of(instance, ev)
+        duals = _duals(lp, d, raw)
+    t["recheck"] = time.perf_counter()
+    timings = {"formulate": t["formulate"] - t["start"], "build": session.build_s,
+               "load": session.load_s, "highs": raw.solve_time_s,
+               "recheck": t["recheck"] - t["solve"], "total": t["recheck"] - t["start"]}
+    log.info("%s: %s, objective %s %s", instance.name, raw.status, value, unit)
+    return Result(instance=instance, status=raw.status, message=raw.message,
+                  objective_value=value, objective_unit=unit, raw=raw, evaluation=ev,
+                  duals=duals, timings_s=timings)
+
+
+def with_overrides(instance: Instance, minimise: str | None = None, cap: float | None = None,
+                   scope: str | None = None) -> Instance:
+    """A copy of ``instance`` with the objective settings replaced (input untouched)."""
+    upd = {k: v for k, v in (("minimise", minimise), ("footprint_cap", cap), ("scope", scope))
+           if v is not None}
+    if not upd:
+        return instance
+    obj = instance.objective.model_validate({**instance.objective.model_dump(), **upd})
+    return instance.model_copy(update={"objective": obj})
+
+
+__all__ = ["RecheckError", "Result", "solve", "with_overrides"]

@@ -1,0 +1,200 @@
+"""Solve a charge-mix LP/MILP with HiGHS through Pyomo, and say honestly how it ended.
+
+The only module that names HiGHS. ``HighsSession`` keeps one persistent solver
+per run (Pyomo's contrib HiGHS interface) so that later re-solves warm-start.
+Statuses come from HiGHS's own model status, mapped one by one in
+``_map_status``: nothing is inferred from an objective value.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import highspy
+import numpy as np
+import pyomo
+from pyomo.common.gc_manager import PauseGC
+from pyomo.contrib.solver.common.factory import SolverFactory
+
+from mixopt.formulation import LinearProgram
+from mixopt.pyomo_model import columns, rows, to_pyomo
+
+log = logging.getLogger(__name__)
+
+#: A MIP whose achieved relative gap is at most this is reported as proven optimal.
+PROVEN_GAP = 1e-9
+
+
+class Status(StrEnum):
+    OPTIMAL = "optimal"
+    OPTIMAL_WITHIN_GAP = "optimal_within_gap"
+    TIME_LIMIT_FEASIBLE = "time_limit_feasible"
+    TIME_LIMIT_NO_SOLUTION = "time_limit_no_solution"
+    STOPPED_FEASIBLE = "stopped_feasible"  # another limit (iterations, interrupt) with a plan
+    STOPPED_NO_SOLUTION = "stopped_no_solution"
+    INFEASIBLE = "infeasible"
+    UNBOUNDED = "unbounded"
+    INFEASIBLE_OR_UNBOUNDED = "infeasible_or_unbounded"
+    NUMERICAL_FAILURE = "numerical_failure"
+    SOLVER_ERROR = "solver_error"
+
+    @property
+    def has_solution(self) -> bool:
+        return self in _WITH_SOLUTION
+
+    @property
+    def is_optimal(self) -> bool:
+        return self in (Status.OPTIMAL, Status.OPTIMAL_WITHIN_GAP)
+
+
+_WITH_SOLUTION = {Status.OPTIMAL, Status.OPTIMAL_WITHIN_GAP, Status.TIME_LIMIT_FEASIBLE,
+                  Status.STOPPED_FEASIBLE}
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """Solver settings; travel explicitly, never through globals."""
+
+    time_limit_s: float | None = None
+    mip_rel_gap: float = 1e-6
+    threads: int = 1  # fixed for reproducible MILP runs
+    random_seed: int = 0
+    highs_options: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RawSolution:
+    """What the solver returned, in LP terms (columns and rows of ``LinearProgram``)."""
+
+    status: Status
+    message: str
+    x: np.ndarray | None  # column values, None without a solution
+    objective: float | None  # c.x + offset as HiGHS computed it
+    mip_gap: float | None  # achieved relative gap (MIP), None for an LP
+    dual_bound: float | None
+    row_dual: np.ndarray | None  # LP only: d objective / d row activity bound
+    col_dual: np.ndarray | None  # LP only: reduced costs
+    solve_time_s: float
+    solver: dict[str, object]
+
+
+_HMS = highspy.HighsModelStatus
+_STOPPED = {_HMS.kIterationLimit: "iteration limit", _HMS.kSolutionLimit: "solution limit",
+            _HMS.kInterrupt: "interrupted", _HMS.kObjectiveBound: "objective bound reached",
+            _HMS.kObjectiveTarget: "objective target reached",
+            _HMS.kMemoryLimit: "memory limit"}
+_ERRORS = {_HMS.kNotset: "no status", _HMS.kLoadError: "load error",
+           _HMS.kModelError: "model error", _HMS.kPresolveError: "presolve error",
+           _HMS.kModelEmpty: "empty model"}
+_NUMERICAL = {_HMS.kSolveError: "solve error", _HMS.kPostsolveError: "postsolve error",
+              _HMS.kUnknown: "HiGHS could not conclude (unknown status)"}
+
+
+def _map_status(ms: highspy.HighsModelStatus, has_solution: bool, is_mip: bool,
+                gap: float | None) -> tuple[Status, str]:
+    """Every HiGHS model status, mapped explicitly."""
+    if ms == _HMS.kOptimal:
+        if is_mip and gap is not None and gap > PROVEN_GAP:
+            return Status.OPTIMAL_WITHIN_GAP, f"optimal within a relative gap of {gap:.3g}"
+        return Status.OPTIMAL, "optimal"
+    if ms == _HMS.kInfeasible:
+        return Status.INFEASIBLE, "infeasible: no mix meets every rule"
+    if ms == _HMS.kUnbounded:
+        return Status.UNBOUNDED, "unbounded"
+    if ms == _HMS.kUnboundedOrInfeasible:
+        return Status.INFEASIBLE_OR_UNBOUNDED, "infeasible or unbounded"
+    if ms == _HMS.kTimeLimit:
+        if has_solution:
+            g = f" (gap {gap:.3g})" if gap is not None else ""
+            return Status.TIME_LIMIT_FEASIBLE, f"time limit reached with a feasible plan{g}"
+        return Status.TIME_LIMIT_NO_SOLUTION, "time limit reached without a feasible plan"
+    if ms in _STOPPED:
+        if has_solution:
+            return Status.STOPPED_FEASIBLE, f"stopped ({_STOPPED[ms]}) with a feasible plan"
+        return Status.STOPPED_NO_SOLUTION, f"stopped ({_STOPPED[ms]}) without a plan"
+    if ms in _NUMERICAL:
+        return Status.NUMERICAL_FAILURE, _NUMERICAL[ms]
+    return Status.SOLVER_ERROR, _ERRORS.get(ms, f"unexpected HiGHS status {ms}")
+
+
+class HighsSession:
+    """One LP/MILP held in one persistent HiGHS instance, through Pyomo."""
+
+    def __init__(self, lp: LinearProgram, options: SolveOptions | None = None) -> None:
+        self.lp = lp
+        self.options = options or SolveOptions()
+        t0 = time.perf_counter()
+        self.model = to_pyomo(lp)
+        t1 = time.perf_counter()
+        self._solver = SolverFactory("highs")
+        with PauseGC():
+            self._solver.set_instance(self.model)
+        # Pyomo's interface keeps its maps privately; read them here, and only here.
+        var_map = self._solver._pyomo_var_to_solver_var_map
+        con_map = self._solver._pyomo_con_to_solver_con_map
+        self._col_of = np.array([var_map[id(v)] for v in columns(self.model)], dtype=np.int64)
+        self._row_of = np.array([con_map[c] for c in rows(self.model, lp)], dtype=np.int64)
+        self.highs: highspy.Highs = self._solver._solver_model
+        self.build_s, self.load_s = t1 - t0, time.perf_counter() - t1
+        log.debug("built model in %.3fs, loaded into HiGHS in %.3fs", self.build_s,
+                  self.load_s)
+
+    def _set_options(self) -> None:
+        h, o = self.highs, self.options
+        h.setOptionValue("output_flag", log.isEnabledFor(logging.DEBUG))
+        h.setOptionValue("time_limit", float(o.time_limit_s) if o.time_limit_s else np.inf)
+        h.setOptionValue("mip_rel_gap", float(o.mip_rel_gap))
+        h.setOptionValue("threads", int(o.threads))
+        h.setOptionValue("random_seed", int(o.random_seed))
+        for k, v in o.highs_options.items():
+            if h.setOptionValue(k, v) != highspy.HighsStatus.kOk:
+                raise ValueError(f"HiGHS rejected option {k}={v!r}")
+
+    def solve(self) -> RawSolution:
+        h, lp = self.highs, self.lp
+        self._set_options()
+        t0 = time.perf_counter()
+        h.run()
+        ms = h.getModelStatus()
+        if ms == _HMS.kUnboundedOrInfeasible:
+            # presolve could not tell which: ask again without it
+            h.setOptionValue("presolve", "off")
+            h.run()
+            ms = h.getModelStatus()
+            h.setOptionValue("presolve", "choose")
+        elapsed = time.perf_counter() - t0
+        info = h.getInfo()
+        has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+        gap = float(info.mip_gap) if lp.is_mip and has_solution else None
+        status, message = _map_status(ms, has_solution, lp.is_mip, gap)
+        x = obj = bound = row_dual = col_dual = None
+        if status.has_solution:
+            sol = h.getSolution()
+            x = np.asarray(sol.col_value)[self._col_of]
+            obj = float(info.objective_function_value)
+            if lp.is_mip:
+                bound = float(info.mip_dual_bound)
+            elif sol.dual_valid:
+                row_dual = np.asarray(sol.row_dual)[self._row_of]
+                col_dual = np.asarray(sol.col_dual)[self._col_of]
+        log.info("HiGHS: %s in %.3fs", message, elapsed)
+        return RawSolution(status=status, message=message, x=x, objective=obj, mip_gap=gap,
+                           dual_bound=bound, row_dual=row_dual, col_dual=col_dual,
+                           solve_time_s=elapsed, solver=self.describe(info))
+
+    def describe(self, info: highspy.HighsInfo) -> dict[str, object]:
+        o = self.options
+        return {
+            "name": "HiGHS",
+            "version": highspy.Highs().version(),
+            "interface": f"pyomo {pyomo.version.version} contrib.solver highs (persistent)",
+            "threads": o.threads,
+            "random_seed": o.random_seed,
+            "time_limit_s": o.time_limit_s,
+            "mip_rel_gap": o.mip_rel_gap if self.lp.is_mip else None,
+            "simplex_iterations": int(info.simplex_iteration_count),
+            "mip_nodes": int(info.mip_node_count) if self.lp.is_mip else None,
+        }
