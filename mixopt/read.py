@@ -226,7 +226,7 @@ def _from_validation_error(err: ValidationError, raw: Mapping[str, Any],
         # pydantic adds "too short" to a tuple whose items failed: noise next to the real error
         if e["type"] == "too_short" and any(o[: len(loc)] == loc and o != loc for o in locs):
             continue
-        out.append(origin.locate(loc, raw, e["msg"]))
+        out.append(origin.locate(loc, raw, e["msg"].removeprefix("Value error, ")))
     return out
 
 
