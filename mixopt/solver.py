@@ -83,7 +83,8 @@ class RawSolution:
 
 _HMS = highspy.HighsModelStatus
 _STOPPED = {_HMS.kIterationLimit: "iteration limit", _HMS.kSolutionLimit: "solution limit",
-            _HMS.kInterrupt: "interrupted", _HMS.kObjectiveBound: "objective bound reached",
+            _HMS.kInterrupt: "interrupted", _HMS.kHighsInterrupt: "interrupted",
+            _HMS.kObjectiveBound: "objective bound reached",
             _HMS.kObjectiveTarget: "objective target reached",
             _HMS.kMemoryLimit: "memory limit"}
 _ERRORS = {_HMS.kNotset: "no status", _HMS.kLoadError: "load error",

@@ -1,0 +1,152 @@
+"""Reading and validating instances: every problem at once, each at its place."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mixopt import InputError, read_instance, solve
+from mixopt.alloys import library
+from mixopt.read import instance_from_dict
+from mixopt.testing import assert_objective
+from tests.conftest import INSTANCES
+from tests.helpers import two_material
+
+
+def problems_of(raw: dict) -> list[str]:
+    with pytest.raises(InputError) as info:
+        instance_from_dict(raw, "t.toml")
+    return [str(p) for p in info.value.problems]
+
+
+@pytest.mark.parametrize(("changes", "expected"), [
+    ({"materials__0__cost": -1}, "row 1 ('A'), field 'cost': Input should be greater than or "
+                                 "equal to 0"),
+    ({"materials__0__cost": float("nan")}, "field 'cost': Input should be a finite number"),
+    ({"products__0__tonnes": float("inf")}, "field 'tonnes': Input should be a finite number"),
+    ({"materials__1__footprint": {"full": 1}}, "field 'footprint.scope12': Field required"),
+    ({"alloys": {"X": {"Cu": [2.0, 1.0]}}}, "table 'alloys.X', field 'Cu': min (2) is above "
+                                           "max (1)"),
+    ({"materials__1__composition": {"Cu": 70, "Fe": 40}}, "composition adds up to 110 wt%"),
+    ({"materials__1__composition": {"Cu": 101}}, "less than or equal to 100"),
+    ({"products__0__alloy": "AA0000"}, "unknown alloy 'AA0000'"),
+    ({"materials__1__yield": 0}, "field 'yield': Input should be greater than 0"),
+    ({"materials__1__yield": 1.01}, "field 'yield': Input should be less than or equal to 1"),
+    ({"materials__1__available": {"min": 5, "max": 1}}, "min (5) is above max (1)"),
+    ({"materials__1__lot": 0}, "field 'lot'"),
+    ({"materials__1__min_order": 50, "materials__1__available": {"max": 10}},
+     "min_order (50 t) is above available.max (10 t)"),
+    ({"materials__1__colour": "red"}, "field 'colour': Extra inputs are not permitted"),
+    ({"products__0__min_recycled": 1.5}, "field 'min_recycled'"),
+    ({"objective__minimise": "carbon"}, "table 'objective', field 'minimise'"),
+    ({"materials__1__composition": {"1x": 1}}, "field 'composition.1x"),
+])
+def test_bad_input_message(changes: dict, expected: str) -> None:
+    problems = problems_of(two_material(**changes))
+    assert any(expected in p for p in problems), problems
+
+
+def test_duplicate_names_and_all_problems_at_once() -> None:
+    raw = two_material(materials__0__cost=-1, products__0__tonnes=0)
+    raw["materials"][1]["name"] = "A"
+    problems = problems_of(raw)
+    assert len(problems) == 3, problems
+    assert any("row 2 ('A'), field 'name': duplicate name 'A' (first used in row 1)" in p
+               for p in problems)
+
+
+def test_constituent_names_are_free_identifiers() -> None:
+    raw = two_material(materials__1__composition={"Cu": 4.0, "GI": 0.1},
+                       alloys={"X": {"Cu": [1, 2], "GI": [0, 0.05]}})
+    assert solve(instance_from_dict(raw)).status == "optimal"
+
+
+def test_library_alloy_resolves_and_instance_definition_wins() -> None:
+    raw = two_material(products__0__alloy="AA3104")
+    raw.pop("alloys")
+    inst = instance_from_dict(raw)
+    assert inst.alloys["AA3104"]["Mn"] == library()["AA3104"].limits_wt_pct["Mn"] == (0.8, 1.4)
+    raw["alloys"] = {"AA3104": {"Mn": [0.0, 2.0]}}
+    assert instance_from_dict(raw).alloys["AA3104"] == {"Mn": (0.0, 2.0)}
+
+
+def test_library_is_read_from_models() -> None:
+    lib = library()
+    assert {"AA3104", "AA5182", "AA6061"} <= set(lib)
+    assert lib["AA3104"].limits_wt_pct["Fe"] == (0.0, 0.8)
+    assert "Teal Sheets" in lib["AA3104"].sources["Fe"]
+
+
+def test_csv_split_instance_equals_inline() -> None:
+    inline = read_instance(INSTANCES / "can-body.toml")
+    split = read_instance(INSTANCES / "can-body-csv" / "can-body.toml")
+    assert split == inline
+    a, b = solve(inline), solve(split)
+    assert_objective(b.objective_value, a.objective_value)
+    np.testing.assert_array_equal(a.evaluation.mix_t, b.evaluation.mix_t)
+
+
+def _write(tmp: Path, name: str, text: str) -> Path:
+    p = tmp / name
+    p.write_text(text)
+    return p
+
+
+HEAD = """name = "t"
+[alloys.X]
+Cu = [1, 2]
+[[products]]
+name = "P"
+alloy = "X"
+tonnes = 100
+[files]
+materials = "m.csv"
+composition = "c.csv"
+"""
+
+
+def test_csv_errors_name_file_line_and_column(tmp_path: Path) -> None:
+    toml = _write(tmp_path, "t.toml", HEAD)
+    _write(tmp_path, "m.csv", "name,cost,footprint_full,footprint_scope12,weight\n"
+                              "A,10,1,0.4,\nB,n/a,0.5,0.2,\n")
+    _write(tmp_path, "c.csv", "material,Cu\nA,\nB,4\nZ,1\n")
+    with pytest.raises(InputError) as info:
+        read_instance(toml)
+    msgs = [str(p) for p in info.value.problems]
+    assert any("m.csv" in m and "unknown columns ['weight']" in m for m in msgs), msgs
+    assert any("m.csv, table 'materials', row 2 ('B'), field 'cost': Input should be a valid "
+               "number" in m for m in msgs), msgs
+    assert any("c.csv, table 'composition', row 3 ('Z'), field 'material'" in m for m in msgs)
+
+
+def test_toml_syntax_error(tmp_path: Path) -> None:
+    p = _write(tmp_path, "bad.toml", "name = \n")
+    with pytest.raises(InputError, match=r"bad.toml: is not valid TOML"):
+        read_instance(p)
+
+
+def test_file_size_guard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import mixopt.read as reader
+    monkeypatch.setattr(reader, "MAX_FILE_BYTES", 10)
+    p = _write(tmp_path, "big.toml", "name = 'a very long name'\n")
+    with pytest.raises(InputError, match="over the limit of 10"):
+        read_instance(p)
+
+
+def test_reading_and_solving_never_change_the_input(tmp_path: Path) -> None:
+    src = tmp_path / "i"
+    shutil.copytree(INSTANCES / "can-body-csv", src)
+    before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in src.iterdir()}
+    solve(read_instance(src / "can-body.toml"))
+    after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in src.iterdir()}
+    assert before == after
+
+
+def test_instance_is_frozen() -> None:
+    inst = instance_from_dict(two_material())
+    with pytest.raises(Exception, match="frozen"):
+        inst.materials[0].cost = 5  # type: ignore[misc]

@@ -1,0 +1,83 @@
+"""Statuses are mapped from every HiGHS model status; shadow prices mean what they say."""
+
+from __future__ import annotations
+
+import highspy
+import pytest
+
+from mixopt import SolveOptions, Status, read_instance, solve
+from mixopt.solver import _HMS, _map_status
+from tests.conftest import INSTANCES
+from tests.helpers import inst, two_material
+
+
+@pytest.mark.parametrize(("ms", "has", "mip", "gap", "expected"), [
+    (_HMS.kOptimal, True, False, None, Status.OPTIMAL),
+    (_HMS.kOptimal, True, True, 0.0, Status.OPTIMAL),
+    (_HMS.kOptimal, True, True, 0.004, Status.OPTIMAL_WITHIN_GAP),
+    (_HMS.kInfeasible, False, False, None, Status.INFEASIBLE),
+    (_HMS.kUnbounded, False, False, None, Status.UNBOUNDED),
+    (_HMS.kUnboundedOrInfeasible, False, False, None, Status.INFEASIBLE_OR_UNBOUNDED),
+    (_HMS.kTimeLimit, True, True, 0.2, Status.TIME_LIMIT_FEASIBLE),
+    (_HMS.kTimeLimit, False, True, None, Status.TIME_LIMIT_NO_SOLUTION),
+    (_HMS.kIterationLimit, True, False, None, Status.STOPPED_FEASIBLE),
+    (_HMS.kInterrupt, False, False, None, Status.STOPPED_NO_SOLUTION),
+    (_HMS.kSolveError, False, False, None, Status.NUMERICAL_FAILURE),
+    (_HMS.kUnknown, False, False, None, Status.NUMERICAL_FAILURE),
+    (_HMS.kModelError, False, False, None, Status.SOLVER_ERROR),
+    (_HMS.kLoadError, False, False, None, Status.SOLVER_ERROR),
+])
+def test_status_map(ms: highspy.HighsModelStatus, has: bool, mip: bool, gap: float | None,
+                    expected: Status) -> None:
+    assert _map_status(ms, has, mip, gap)[0] == expected
+
+
+def test_every_highs_status_is_mapped_explicitly() -> None:
+    from mixopt.solver import _ERRORS, _NUMERICAL, _STOPPED
+    named = {_HMS.kOptimal, _HMS.kInfeasible, _HMS.kUnbounded, _HMS.kUnboundedOrInfeasible,
+             _HMS.kTimeLimit} | set(_STOPPED) | set(_ERRORS) | set(_NUMERICAL)
+    every = {getattr(_HMS, k) for k in dir(_HMS) if k.startswith("k")}
+    assert len(every) == 20 and every == named
+
+
+def test_iteration_limit_is_not_reported_as_optimal() -> None:
+    r = solve(read_instance(INSTANCES / "can-body.toml"),
+              SolveOptions(highs_options={"simplex_iteration_limit": 1, "presolve": "off"}))
+    assert r.status in (Status.STOPPED_NO_SOLUTION, Status.STOPPED_FEASIBLE)
+    assert r.status != Status.OPTIMAL
+
+
+def test_mip_gap_is_reported() -> None:
+    r = solve(read_instance(INSTANCES / "westerberg-steel-milp.toml"))
+    assert r.raw.mip_gap is not None and r.raw.mip_gap <= 1e-6
+    assert r.raw.solver["mip_nodes"] is not None
+
+
+def _fd(raw: dict, bump: dict, h: float) -> float:
+    base = solve(inst(raw))
+    after = solve(inst({**raw, **bump}))
+    tot = sum(p["tonnes"] for p in raw["products"])
+    to_total = tot if raw["objective"]["minimise"] == "footprint" else 1.0
+    return (after.objective_value - base.objective_value) * to_total / h
+
+
+def test_supply_shadow_price_matches_finite_difference() -> None:
+    raw = two_material(objective__minimise="footprint", materials__1__available={"max": 40})
+    r = solve(inst(raw))
+    d = r.duals.set_index("family")
+    y = d.loc["supply", "shadow_price"]
+    assert d.loc["supply", "binding"] == "max"
+    bumped = two_material(objective__minimise="footprint", materials__1__available={"max": 41})
+    fd = _fd(raw, {"materials": bumped["materials"]}, 1.0)
+    assert y == pytest.approx(fd, rel=1e-6)
+    assert y == pytest.approx(-0.5, rel=1e-6)  # one more t of B replaces 1 t of A: -0.5 t CO2e
+
+
+def test_cap_shadow_price_matches_finite_difference() -> None:
+    raw = two_material(objective__footprint_cap=0.8)
+    y = solve(inst(raw)).duals.set_index("family").loc["footprint_cap", "shadow_price"]
+    h = 0.01
+    bumped = two_material(objective__footprint_cap=0.8 + h)
+    fd = _fd(raw, {"objective": bumped["objective"]}, h)
+    assert y == pytest.approx(fd, rel=1e-6)
+    assert y < 0  # a looser cap makes the mix cheaper
