@@ -60,12 +60,12 @@ def _fail(code: Exit, message: str) -> None:
     sys.exit(int(code))
 
 
-def _guard(fn):  # noqa: ANN001, ANN202 - a click callback wrapper
+def _guard(fn):
     """Turn known errors into messages and exit codes; tracebacks only with --debug."""
     import functools
 
     @functools.wraps(fn)
-    def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
         except InputError as exc:
@@ -80,7 +80,7 @@ def _guard(fn):  # noqa: ANN001, ANN202 - a click callback wrapper
             _fail(Exit.RECHECK_FAILED, str(exc))
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
-        except Exception as exc:  # noqa: BLE001 - the last line of defence
+        except Exception as exc:
             if _Ctx.debug:
                 raise
             _fail(Exit.INTERNAL_ERROR, f"internal error: {type(exc).__name__}: {exc} "

@@ -64,7 +64,7 @@ def evaluate(instance: Instance, mix_t: np.ndarray,
     """Recompute every figure of ``mix_t`` (P x M charged tonnes) and check every rule."""
     d = arrays if arrays is not None else to_arrays(instance)
     x = np.asarray(mix_t, dtype=float)
-    P, M, E = d.shape
+    P, M, _ = d.shape
     if x.shape != (P, M):
         raise ValueError(f"mix has shape {x.shape}, expected {(P, M)} (products x materials)")
     v: list[Violation] = []

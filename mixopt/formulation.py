@@ -91,7 +91,7 @@ class _Builder:
         self.nrows += len(keys)
 
 
-def charge_col(P: int, M: int, p: np.ndarray | int, m: np.ndarray | int):  # noqa: ANN201
+def charge_col(P: int, M: int, p: np.ndarray | int, m: np.ndarray | int):
     """Column of x[p, m]: products outer, materials inner."""
     return np.asarray(p) * M + np.asarray(m)
 
@@ -109,7 +109,7 @@ def define_chemistry(b: _Builder, d: InstanceArrays) -> None:
 
     Rows are in t x wt%. A window of [0, 100] is no limit and makes no row.
     """
-    P, M, _ = d.shape
+    M = d.shape[1]
     pe = np.argwhere(d.limited & ((d.limit_min_wt_pct > 0) | (d.limit_max_wt_pct < 100)))
     if len(pe) == 0:
         return

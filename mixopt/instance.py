@@ -35,7 +35,7 @@ Sense = Literal["footprint", "cost"]
 RecycledClass = Literal["post-consumer", "pre-consumer"]
 
 
-def _field(description: str, unit: str = "", **kwargs):  # noqa: ANN202 - pydantic Field
+def _field(description: str, unit: str = "", **kwargs):
     return Field(description=description, json_schema_extra={"unit": unit}, **kwargs)
 
 

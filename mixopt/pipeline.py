@@ -11,7 +11,6 @@ import logging
 import time
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from mixopt.data import InstanceArrays, to_arrays

@@ -138,7 +138,7 @@ def to_json_dict(result: Result) -> dict[str, Any]:
     doc["mix"] = mix_table(result).drop(columns="share").to_dict(orient="records")
     doc["footprint_by_kind"] = footprint_by_kind(result).to_dict(orient="records")
     if result.duals is not None:
-        doc["duals"] = [{k: v for k, v in r.items() if v is not None and v == v}
+        doc["duals"] = [{k: v for k, v in r.items() if not pd.isna(v)}
                         for r in result.duals.to_dict(orient="records")]
     return doc
 

@@ -11,7 +11,7 @@ from mixopt.testing import assert_objective, assert_rechecked
 from tests.helpers import inst, two_material
 
 
-def mix(result):  # noqa: ANN001, ANN201
+def mix(result):
     return dict(zip(result.arrays.materials, result.evaluation.mix_t.sum(axis=0), strict=True))
 
 

@@ -24,13 +24,13 @@ def problems_of(raw: dict) -> list[str]:
 
 
 @pytest.mark.parametrize(("changes", "expected"), [
-    ({"materials__0__cost": -1}, "row 1 ('A'), field 'cost': Input should be greater than or "
-                                 "equal to 0"),
+    ({"materials__0__cost": -1},
+     "row 1 ('A'), field 'cost': Input should be greater than or equal to 0"),
     ({"materials__0__cost": float("nan")}, "field 'cost': Input should be a finite number"),
     ({"products__0__tonnes": float("inf")}, "field 'tonnes': Input should be a finite number"),
     ({"materials__1__footprint": {"full": 1}}, "field 'footprint.scope12': Field required"),
-    ({"alloys": {"X": {"Cu": [2.0, 1.0]}}}, "table 'alloys.X', field 'Cu': min (2) is above "
-                                           "max (1)"),
+    ({"alloys": {"X": {"Cu": [2.0, 1.0]}}},
+     "table 'alloys.X', field 'Cu': min (2) is above max (1)"),
     ({"materials__1__composition": {"Cu": 70, "Fe": 40}}, "composition adds up to 110 wt%"),
     ({"materials__1__composition": {"Cu": 101}}, "less than or equal to 100"),
     ({"products__0__alloy": "AA0000"}, "unknown alloy 'AA0000'"),
