@@ -81,3 +81,30 @@ def test_cap_shadow_price_matches_finite_difference() -> None:
     fd = _fd(raw, {"objective": bumped["objective"]}, h)
     assert y == pytest.approx(fd, rel=1e-6)
     assert y < 0  # a looser cap makes the mix cheaper
+
+
+def test_recycled_share_shadow_price_matches_finite_difference() -> None:
+    def raw_at(s: float) -> dict:
+        raw = two_material(objective__minimise="footprint", products__0__min_recycled=s)
+        raw["materials"][0]["recycled"] = "post-consumer"
+        return raw
+
+    raw = raw_at(0.7)
+    d = solve(inst(raw)).duals.set_index("family")
+    y = d.loc["recycled_share", "shadow_price"]
+    assert d.loc["recycled_share", "binding"] == "min"
+    h = 0.01
+    fd = _fd(raw, {"products": raw_at(0.7 + h)["products"]}, h)
+    assert y == pytest.approx(fd, rel=1e-6)
+    assert y == pytest.approx(50.0, rel=1e-6)  # 1.0 more share moves 100 t from B to A: +50 t
+
+
+def test_chemistry_shadow_price_matches_finite_difference() -> None:
+    raw = two_material()  # least cost: Cu min binds
+    d = solve(inst(raw)).duals
+    row = d[(d.family == "chemistry") & (d.constituent == "Cu")].iloc[0]
+    assert row.binding == "min"
+    h = 0.01
+    fd = _fd(raw, {"alloys": {"X": {"Cu": [1.0 + h, 2.0]}}}, h)
+    assert row.shadow_price == pytest.approx(fd, rel=1e-6)
+    assert row.shadow_price == pytest.approx(250.0, rel=1e-6)  # 25 t more B per wt%, +10/t
