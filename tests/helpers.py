@@ -39,3 +39,25 @@ def two_material(**changes: Any) -> dict[str, Any]:
 
 def inst(raw: dict[str, Any]) -> Instance:
     return instance_from_dict(raw)
+
+
+def lots_milp(n_lots: int = 40, n_products: int = 3, seed: int = 1) -> dict[str, Any]:
+    """A MILP month: scrap lots bought in whole 7.3 t lots with 14.6 t minimum orders, and
+    primary metal by the tonne. Needs branching; solves to optimality in about a second."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    els = ["Si", "Fe", "Cu", "Mn", "Mg"]
+    mats: list[dict[str, Any]] = [
+        {"name": f"lot{i}", "cost": float(rng.uniform(1500, 2500)),
+         "footprint": {"full": 0.5, "scope12": 0.2},
+         "available": {"max": float(rng.integers(3, 12)) * 7.3}, "lot": 7.3, "min_order": 14.6,
+         "composition": {e: float(rng.uniform(0, 1.5)) for e in els}}
+        for i in range(n_lots)]
+    mats.append({"name": "primary", "cost": 2600, "footprint": {"full": 5.9, "scope12": 4.0}})
+    alloys = {f"A{p}": {e: [float(rng.uniform(0.2, 0.4)), float(rng.uniform(0.6, 0.9))]
+                        for e in els} for p in range(n_products)}
+    prods = [{"name": f"p{p}", "alloy": f"A{p}", "tonnes": float(rng.uniform(300, 500))}
+             for p in range(n_products)]
+    return {"name": "lots-milp", "objective": {"minimise": "cost"}, "alloys": alloys,
+            "products": prods, "materials": mats}

@@ -108,3 +108,22 @@ def test_chemistry_shadow_price_matches_finite_difference() -> None:
     fd = _fd(raw, {"alloys": {"X": {"Cu": [1.0 + h, 2.0]}}}, h)
     assert row.shadow_price == pytest.approx(fd, rel=1e-6)
     assert row.shadow_price == pytest.approx(250.0, rel=1e-6)  # 25 t more B per wt%, +10/t
+
+
+def test_milp_with_purchase_rules_solves_and_rechecks() -> None:
+    from mixopt.testing import assert_rechecked
+    from tests.helpers import lots_milp
+    r = solve(inst(lots_milp()))
+    assert r.status == Status.OPTIMAL and r.raw.mip_gap <= 1e-6
+    assert_rechecked(r)
+    use = r.evaluation.mix_t.sum(axis=0)[:-1]
+    lots = use / 7.3
+    assert abs(lots - lots.round()).max() < 1e-6  # whole lots
+    assert ((use < 1e-6) | (use >= 14.6 - 1e-6)).all()  # minimum orders
+
+
+def test_time_limit_without_a_plan_is_reported_as_such() -> None:
+    from tests.helpers import lots_milp
+    r = solve(inst(lots_milp()), SolveOptions(time_limit_s=1e-6))
+    assert r.status == Status.TIME_LIMIT_NO_SOLUTION
+    assert r.evaluation is None and r.objective_value is None
