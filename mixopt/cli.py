@@ -11,8 +11,9 @@ from pathlib import Path
 import click
 
 from mixopt.errors import InputError
+from mixopt.evaluate import evaluate
 from mixopt.pipeline import RecheckError, solve, with_overrides
-from mixopt.read import read_instance
+from mixopt.read import read_instance, read_mix
 from mixopt.report import render_table, to_csv, to_json_dict, write_atomic
 from mixopt.solver import SolveOptions, Status
 
@@ -31,6 +32,7 @@ class Exit(IntEnum):
     LIMIT_NO_SOLUTION = 7  # a limit stopped the solve before any feasible plan was found
     SOLVER_FAILURE = 8  # numerical failure or solver error
     RECHECK_FAILED = 9  # the solver's plan failed mixopt's independent recheck
+    VIOLATED = 10  # `verify`: the plan breaks at least one rule of the instance
 
 
 STATUS_EXIT = {
@@ -110,6 +112,25 @@ def validate(path: Path) -> None:
     kind = "MILP" if inst.is_milp else "LP"
     click.echo(f"{path}: valid ({kind}; {len(inst.products)} products, "
                f"{len(inst.materials)} materials, {len(inst.constituents())} constituents)")
+
+
+@main.command(epilog=EXIT_HELP)
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("solution", type=click.Path(dir_okay=False, path_type=Path))
+@_guard
+def verify(path: Path, solution: Path) -> None:
+    """Recheck a plan (SOLUTION.json with a 'mix' list) against every rule of PATH."""
+    inst = read_instance(path)
+    ev = evaluate(inst, read_mix(solution, inst))
+    if ev.violations:
+        click.echo(f"{solution}: {len(ev.violations)} rule(s) broken:")
+        for v in ev.violations:
+            click.echo(f"  - {v}")
+        sys.exit(int(Exit.VIOLATED))
+    fp = ev.footprint_t.sum() / ev.arrays.slab_tonnes.sum()
+    click.echo(f"{solution}: every rule of {inst.name} holds (cost "
+               f"{ev.cost.sum():,.2f} {inst.currency}, footprint {fp:.6g} t CO2e/t slab, "
+               f"{inst.objective.scope} scope)")
 
 
 @main.command(epilog=EXIT_HELP)

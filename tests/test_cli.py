@@ -118,3 +118,29 @@ def test_time_limit_feasible_exit_code() -> None:
 def test_help_documents_exit_codes() -> None:
     code, out, _ = run("solve", "--help")
     assert code == 0 and "3  infeasible" in out and "9  recheck failed" in out
+
+
+def test_verify_accepts_mixopts_own_plan_and_sizes_violations(tmp_path: Path) -> None:
+    sol = tmp_path / "s.json"
+    assert run("solve", CAN, "--format", "json", "-o", str(sol))[0] == 0
+    code, out, _ = run("verify", CAN, str(sol))
+    assert code == 0 and "every rule of can-body-2026-06 holds" in out
+    doc = json.loads(sol.read_text())
+    for row in doc["mix"]:
+        if row["material"] == "INERTA":
+            row["tonnes"] += 100.0  # over the 1,050 t supply, and off the mass balance
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc))
+    code, out, _ = run("verify", CAN, str(bad))
+    assert code == Exit.VIOLATED
+    assert "supply_max [INERTA]" in out and "off by 100 t" in out
+    assert "mass_balance [AA3104 slab]" in out
+
+
+def test_verify_rejects_unknown_names(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"mix": [{"product": "X", "material": "INERTA",
+                                        "tonnes": "ten"}]}))
+    code, _, err = run("verify", CAN, str(bad))
+    assert code == Exit.INVALID_INPUT
+    assert "unknown product 'X'" in err and "'ten' is not a finite number" in err
