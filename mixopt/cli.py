@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import sys
@@ -64,7 +65,6 @@ def _fail(code: Exit, message: str) -> None:
 
 def _guard(fn):
     """Turn known errors into messages and exit codes; tracebacks only with --debug."""
-    import functools
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):

@@ -68,7 +68,6 @@ class LinearProgram:
 class _Builder:
     """Accumulates rows in COO form; only this module writes to it."""
 
-    ncols: int
     data: list[np.ndarray] = field(default_factory=list)
     ri: list[np.ndarray] = field(default_factory=list)
     ci: list[np.ndarray] = field(default_factory=list)
@@ -234,7 +233,7 @@ def build_lp(d: InstanceArrays, sense: str) -> LinearProgram:
         integer[ordered.start:ordered.stop] = True
         col_hi[ordered.start:ordered.stop] = 1.0
 
-    b = _Builder(n)
+    b = _Builder()
     define_mass_balance(b, d)
     define_chemistry(b, d)
     define_supply(b, d)

@@ -190,7 +190,7 @@ class HighsSession:
         o = self.options
         return {
             "name": "HiGHS",
-            "version": highspy.Highs().version(),
+            "version": self.highs.version(),
             "interface": f"pyomo {pyomo.version.version} contrib.solver highs (persistent)",
             "threads": o.threads,
             "random_seed": o.random_seed,
