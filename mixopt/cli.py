@@ -133,7 +133,7 @@ def verify(path: Path, solution: Path) -> None:
                f"{inst.objective.scope} scope)")
 
 
-@main.command(epilog=EXIT_HELP)
+@main.command("solve", epilog=EXIT_HELP)
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--minimise", type=click.Choice(["footprint", "cost"]),
               help="Override the instance's objective.")
@@ -174,6 +174,3 @@ def solve_cmd(path: Path, minimise: str | None, cap: float | None, scope: str | 
         click.echo(f"mixopt: {result.status}: {result.message}", err=True)
     sys.exit(int(code))
 
-
-solve_cmd.name = "solve"
-main.add_command(solve_cmd, "solve")

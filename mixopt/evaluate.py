@@ -18,6 +18,8 @@ from mixopt.instance import Instance
 #: Relative tolerance of the recheck: a rule holds when its violation is at most
 #: REL_TOL x max(1, |limit|) in the rule's own unit (t, wt%, t CO2e/t, share, lots).
 REL_TOL = 1e-6
+#: A constituent is shown as sitting on its limit when within this relative distance.
+BINDING_REL_TOL = 1e-3
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,18 @@ class Evaluation:
     @property
     def feasible(self) -> bool:
         return not self.violations
+
+    def binding(self, p: int) -> dict[str, str]:
+        """Constituents of product ``p`` whose achieved wt% sits on a limit: 'min' or 'max'."""
+        d, comp = self.arrays, self.composition_wt_pct[p]
+        out = {}
+        for e in np.flatnonzero(d.limited[p]):
+            lo, hi = d.limit_min_wt_pct[p, e], d.limit_max_wt_pct[p, e]
+            if lo > 0 and abs(comp[e] - lo) <= BINDING_REL_TOL * max(1.0, lo):
+                out[d.constituents[e]] = "min"
+            elif hi < 100 and abs(comp[e] - hi) <= BINDING_REL_TOL * max(1.0, hi):
+                out[d.constituents[e]] = "max"
+        return out
 
 
 def _tol(limit: float | np.ndarray) -> np.ndarray:

@@ -50,55 +50,56 @@ class Result:
         return self.evaluation.arrays if self.evaluation else to_arrays(self.instance)
 
 
-def objective_of(instance: Instance, ev: Evaluation) -> tuple[float, str]:
+def objective_unit(instance: Instance) -> str:
+    return "t CO2e/t slab" if instance.objective.minimise == "footprint" else instance.currency
+
+
+def objective_of(instance: Instance, ev: Evaluation) -> float:
     """The reported objective, recomputed from the rechecked figures."""
     if instance.objective.minimise == "footprint":
-        return float(ev.footprint_t.sum() / ev.arrays.slab_tonnes.sum()), "t CO2e/t slab"
-    return float(ev.cost.sum() + ev.carbon_cost.sum()), instance.currency
+        return float(ev.footprint_t.sum() / ev.arrays.slab_tonnes.sum())
+    return float(ev.cost.sum() + ev.carbon_cost.sum())
 
 
-def _duals(lp: LinearProgram, d: InstanceArrays, raw: RawSolution) -> pd.DataFrame | None:
+#: Row family -> (names of its keys, unit of its limit, LP-row units per limit unit).
+#: Purchase-rule rows (lot, min_order, order_link) are absent: an LP gives them no dual.
+_DUAL_FAMILIES = {
+    "mass_balance": (("product",), "t", lambda ev, p: 1.0),
+    "chemistry": (("product", "constituent"), "wt%", lambda ev, p: ev.arrays.slab_tonnes[p]),
+    "supply": (("material",), "t", lambda ev, p: 1.0),
+    "product_footprint_cap": (("product",), "t CO2e/t slab",
+                              lambda ev, p: ev.arrays.slab_tonnes[p]),
+    "footprint_cap": ((), "t CO2e/t slab", lambda ev, p: ev.arrays.slab_tonnes.sum()),
+    "recycled_share": (("product",), "share", lambda ev, p: ev.charged_t[p]),
+}
+
+
+def _duals(lp: LinearProgram, ev: Evaluation, raw: RawSolution) -> pd.DataFrame | None:
     """Shadow prices: change of the LP objective per unit of each limit, in the limit's unit.
 
     The LP objective is the total (t CO2e or currency), so a supply shadow price is
     "per t more available"; chemistry, caps and shares are per wt%, t CO2e/t and
-    share point (1.0) of the limit.
+    share (1.0) of the limit. The row dual is scaled by LP-row units per limit unit.
     """
     if raw.row_dual is None or raw.x is None:
         return None
     act = lp.A @ raw.x
-    P, M, _ = d.shape
-    charged = raw.x[: P * M].reshape(P, M).sum(axis=1)
-    p_index = {n: i for i, n in enumerate(d.products)}
+    p_index = {n: i for i, n in enumerate(ev.arrays.products)}
     recs = []
     for b in lp.rows:
+        if b.name not in _DUAL_FAMILIES:
+            continue
+        names, unit, scale = _DUAL_FAMILIES[b.name]
         for i, key in enumerate(b.keys):
             r = b.start + i
-            lo, hi, a, y = lp.row_lo[r], lp.row_hi[r], act[r], raw.row_dual[r]
+            lo, hi, a = lp.row_lo[r], lp.row_hi[r], act[r]
             tol = REL_TOL * max(1.0, abs(a))
-            at_lo, at_hi = abs(a - lo) <= tol, abs(a - hi) <= tol
-            side = "equal" if lo == hi else "min" if at_lo else "max" if at_hi else None
-            scale, unit = 1.0, "t"
-            if b.name in ("chemistry", "product_footprint_cap"):
-                scale = d.slab_tonnes[p_index[key[0]]]
-                unit = "wt%" if b.name == "chemistry" else "t CO2e/t slab"
-            elif b.name == "footprint_cap":
-                scale, unit = d.slab_tonnes.sum(), "t CO2e/t slab"
-            elif b.name == "recycled_share":
-                scale, unit = charged[p_index[key[0]]], "share"
-            elif b.name in ("lot", "min_order", "order_link"):
-                continue  # purchase rules have no dual in an LP
-            recs.append({
-                "family": b.name,
-                "product": key[0] if b.name in ("mass_balance", "chemistry",
-                                                "product_footprint_cap",
-                                                "recycled_share") else None,
-                "material": key[0] if b.name == "supply" else None,
-                "constituent": key[1] if b.name == "chemistry" else None,
-                "binding": side,
-                "shadow_price": float(y * scale) if side is not None else 0.0,
-                "per": unit,
-            })
+            side = ("equal" if lo == hi else "min" if abs(a - lo) <= tol
+                    else "max" if abs(a - hi) <= tol else None)
+            rec = dict(zip(names, key, strict=True))
+            y = raw.row_dual[r] * scale(ev, p_index.get(rec.get("product")))
+            recs.append({"family": b.name, **rec, "binding": side,
+                         "shadow_price": float(y) if side is not None else 0.0, "per": unit})
     return pd.DataFrame.from_records(recs, columns=["family", "product", "material",
                                                     "constituent", "binding", "shadow_price",
                                                     "per"])
@@ -114,18 +115,18 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> Result:
     raw = session.solve()
     t["solve"] = time.perf_counter()
     ev = duals = value = None
-    unit = "t CO2e/t slab" if instance.objective.minimise == "footprint" else instance.currency
     if raw.status.has_solution and raw.x is not None:
         P, M, _ = d.shape
         ev = evaluate(instance, raw.x[: P * M].reshape(P, M), d)
         if ev.violations:
             raise RecheckError(ev)
-        value, unit = objective_of(instance, ev)
-        duals = _duals(lp, d, raw)
+        value = objective_of(instance, ev)
+        duals = _duals(lp, ev, raw)
     t["recheck"] = time.perf_counter()
     timings = {"formulate": t["formulate"] - t["start"], "build": session.build_s,
                "load": session.load_s, "highs": raw.solve_time_s,
                "recheck": t["recheck"] - t["solve"], "total": t["recheck"] - t["start"]}
+    unit = objective_unit(instance)
     log.info("%s: %s, objective %s %s", instance.name, raw.status, value, unit)
     return Result(instance=instance, status=raw.status, message=raw.message,
                   objective_value=value, objective_unit=unit, raw=raw, evaluation=ev,

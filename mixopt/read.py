@@ -12,6 +12,7 @@ The TOML may move the large tables out to CSV files next to it::
 
 from __future__ import annotations
 
+import copy
 import csv
 import json
 import tomllib
@@ -233,8 +234,9 @@ def _from_validation_error(err: ValidationError, raw: Mapping[str, Any],
 
 
 def instance_from_dict(raw: dict[str, Any], source: str = "<dict>") -> Instance:
-    """Validate a plain mapping (as read from TOML) into an ``Instance``."""
-    return _validate(dict(raw), _Origin(Path(source)), [])
+    """Validate a plain mapping (as read from TOML) into an ``Instance``; ``raw`` is not
+    changed (library alloys are added to a copy)."""
+    return _validate(copy.deepcopy(raw), _Origin(Path(source)), [])
 
 
 def _validate(raw: dict[str, Any], origin: _Origin, problems: list[Problem]) -> Instance:

@@ -18,7 +18,7 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from mixopt.evaluate import REL_TOL, Evaluation
+from mixopt.evaluate import Evaluation
 from mixopt.pipeline import Result
 
 SCHEMA_VERSION = 1
@@ -29,19 +29,6 @@ def _num(x: float | None) -> float | None:
     if x is None or not math.isfinite(x):
         return None
     return float(x)
-
-
-def binding_limits(ev: Evaluation, p: int) -> dict[str, str]:
-    """Constituents of product ``p`` whose achieved wt% sits on a limit: 'min' or 'max'."""
-    d = ev.arrays
-    out = {}
-    for e in np.flatnonzero(d.limited[p]):
-        c, lo, hi = ev.composition_wt_pct[p, e], d.limit_min_wt_pct[p, e], d.limit_max_wt_pct[p, e]
-        if lo > 0 and abs(c - lo) <= 1e3 * REL_TOL * max(1.0, lo):
-            out[d.constituents[e]] = "min"
-        elif hi < 100 and abs(c - hi) <= 1e3 * REL_TOL * max(1.0, hi):
-            out[d.constituents[e]] = "max"
-    return out
 
 
 def _figures(ev: Evaluation, sel: slice | int) -> dict[str, float | None]:
@@ -133,7 +120,7 @@ def to_json_dict(result: Result) -> dict[str, Any]:
             "composition": {e: float(ev.composition_wt_pct[p, i])
                             for i, e in enumerate(d.constituents)},
             "limits": {e: list(w) for e, w in limits.items()},
-            "binding": binding_limits(ev, p),
+            "binding": ev.binding(p),
         })
     doc["mix"] = mix_table(result).drop(columns="share").to_dict(orient="records")
     doc["footprint_by_kind"] = footprint_by_kind(result).to_dict(orient="records")
@@ -189,7 +176,7 @@ def render_table(result: Result, width: int = 110) -> str:
         c = Table(title="chemistry (wt%; * = binding)", title_justify="left")
         for col in ("constituent", "min", "achieved", "max", ""):
             c.add_column(col, justify="left" if col == "constituent" else "right")
-        bind = binding_limits(ev, p)
+        bind = ev.binding(p)
         d = ev.arrays
         for e in np.flatnonzero(d.limited[p]):
             name = d.constituents[e]

@@ -150,3 +150,11 @@ def test_instance_is_frozen() -> None:
     inst = instance_from_dict(two_material())
     with pytest.raises(Exception, match="frozen"):
         inst.materials[0].cost = 5  # type: ignore[misc]
+
+
+def test_instance_from_dict_leaves_the_callers_dict_alone() -> None:
+    raw = two_material(products__0__alloy="AA3104")
+    raw["alloys"] = {}
+    before = repr(raw)
+    assert "AA3104" in instance_from_dict(raw).alloys
+    assert repr(raw) == before
