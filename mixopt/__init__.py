@@ -11,10 +11,10 @@ The pipeline, one module per step::
 from mixopt.errors import InputError, Problem
 from mixopt.evaluate import Evaluation, evaluate
 from mixopt.instance import Instance
-from mixopt.pipeline import RecheckError, Result, solve, with_overrides
+from mixopt.pipeline import RecheckError, Result, Session, solve, with_overrides
 from mixopt.read import read_instance
 from mixopt.solver import SolveOptions, Status
 
 __version__ = "0.1.0"
 __all__ = ["Evaluation", "InputError", "Instance", "Problem", "RecheckError", "Result",
-           "SolveOptions", "Status", "evaluate", "read_instance", "solve", "with_overrides"]
+           "Session", "SolveOptions", "Status", "evaluate", "read_instance", "solve", "with_overrides"]

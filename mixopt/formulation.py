@@ -125,29 +125,32 @@ def define_chemistry(b: _Builder, d: InstanceArrays) -> None:
           d.limit_min_wt_pct[pe[:, 0], pe[:, 1]] * T, d.limit_max_wt_pct[pe[:, 0], pe[:, 1]] * T)
 
 
-def define_supply(b: _Builder, d: InstanceArrays) -> None:
-    """(SU) a_min_m <= sum_p x[p,m] <= a_max_m  for every material with a limit."""
+def define_supply(b: _Builder, d: InstanceArrays, every_row: bool = False) -> None:
+    """(SU) a_min_m <= sum_p x[p,m] <= a_max_m  for every material with a limit
+    (for every material when ``every_row``, so that a re-solve can add a limit)."""
     P, M, _ = d.shape
-    ms = np.flatnonzero((d.available_min_t > 0) | np.isfinite(d.available_max_t))
+    has = (d.available_min_t > 0) | np.isfinite(d.available_max_t)
+    ms = np.flatnonzero(has | every_row)
     rows = np.repeat(np.arange(len(ms)), P)
     cols = charge_col(P, M, np.tile(np.arange(P), len(ms)), np.repeat(ms, P))
     b.add("supply", [(d.materials[m],) for m in ms], rows, cols, np.ones(len(rows)),
           d.available_min_t[ms], d.available_max_t[ms])
 
 
-def define_footprint_caps(b: _Builder, d: InstanceArrays) -> None:
+def define_footprint_caps(b: _Builder, d: InstanceArrays, every_row: bool = False) -> None:
     """(FP) sum_m f_m x[p,m] <= (F_p - f_cast) T_p  per capped product;
     (FI) sum_p sum_m f_m x[p,m] <= (F - f_cast) sum_p T_p  when the instance has a cap.
+    With ``every_row`` the rows exist uncapped too (right-hand side +inf), for re-solves.
     """
     P, M, _ = d.shape
     f = d.footprint_t_co2e_per_t
-    ps = np.flatnonzero(np.isfinite(d.product_cap_t_co2e_per_t))
+    ps = np.flatnonzero(np.isfinite(d.product_cap_t_co2e_per_t) | every_row)
     rows = np.repeat(np.arange(len(ps)), M)
     cols = charge_col(P, M, np.repeat(ps, M), np.tile(np.arange(M), len(ps)))
     rhs = (d.product_cap_t_co2e_per_t[ps] - d.casting_t_co2e_per_t) * d.slab_tonnes[ps]
     b.add("product_footprint_cap", [(d.products[p],) for p in ps], rows, cols,
           np.tile(f, len(ps)), np.full(len(ps), -INF), rhs)
-    if np.isfinite(d.instance_cap_t_co2e_per_t):
+    if np.isfinite(d.instance_cap_t_co2e_per_t) or every_row:
         rhs = (d.instance_cap_t_co2e_per_t - d.casting_t_co2e_per_t) * d.slab_tonnes.sum()
         b.add("footprint_cap", [()], np.zeros(P * M), np.arange(P * M), np.tile(f, P),
               np.array([-INF]), np.array([rhs]))
@@ -209,8 +212,14 @@ def define_objective(d: InstanceArrays, sense: str) -> tuple[np.ndarray, float, 
             "currency")
 
 
-def build_lp(d: InstanceArrays, sense: str) -> LinearProgram:
-    """Assemble every family into one ``LinearProgram``."""
+def build_lp(d: InstanceArrays, sense: str, every_row: bool = False) -> LinearProgram:
+    """Assemble every family into one ``LinearProgram``.
+
+    ``every_row`` keeps a supply row for every material and a cap row for every product
+    and for the instance, unbounded where the instance sets no limit. The LP is the same;
+    its structure then no longer depends on which limits are set, so a sweep over caps
+    or supplies changes only bounds of one persistent LP (``HighsSession.update``).
+    """
     P, M, _ = d.shape
     cols = [Block("charge", 0, tuple((p, m) for p in d.products for m in d.materials))]
     lot_ms = np.flatnonzero(np.isfinite(d.lot_t))
@@ -236,8 +245,8 @@ def build_lp(d: InstanceArrays, sense: str) -> LinearProgram:
     b = _Builder()
     define_mass_balance(b, d)
     define_chemistry(b, d)
-    define_supply(b, d)
-    define_footprint_caps(b, d)
+    define_supply(b, d, every_row)
+    define_footprint_caps(b, d, every_row)
     define_recycled_share(b, d)
     define_purchase_rules(b, d, lots, ordered)
     c = np.zeros(n)

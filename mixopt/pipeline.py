@@ -11,6 +11,7 @@ import logging
 import time
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from mixopt.data import InstanceArrays, to_arrays
@@ -42,8 +43,14 @@ class Result:
     objective_unit: str
     raw: RawSolution
     evaluation: Evaluation | None  # None without a plan
-    duals: pd.DataFrame | None  # LP only
+    duals: pd.DataFrame | None  # per limit; for a MILP conditional on its purchase decisions
+    columns: pd.DataFrame | None  # per product x material: reduced cost, coefficient range
     timings_s: dict[str, float]
+
+    @property
+    def duals_conditional(self) -> bool:
+        """True for a MILP: duals come from the LP with its integer decisions fixed."""
+        return self.raw.duals_conditional
 
     @property
     def arrays(self) -> InstanceArrays:
@@ -105,32 +112,74 @@ def _duals(lp: LinearProgram, ev: Evaluation, raw: RawSolution) -> pd.DataFrame 
                                                     "per"])
 
 
+def _columns(lp: LinearProgram, ev: Evaluation, raw: RawSolution) -> pd.DataFrame | None:
+    """Per product and material: charge, objective coefficient, reduced cost and the range of
+    the coefficient over which the optimal basis (and so the mix's make-up) stays optimal.
+
+    Units are the objective's per t charged (currency, or t CO2e). A material's price enters
+    every product's column at once; each column's range holds with the others unchanged.
+    """
+    if raw.col_dual is None or raw.x is None:
+        return None
+    d = ev.arrays
+    P, M, _ = d.shape
+    n = P * M
+    lo, hi = raw.cost_range if raw.cost_range is not None else (np.full(n, np.nan),) * 2
+    return pd.DataFrame({
+        "product": np.repeat(d.products, M), "material": np.tile(d.materials, P),
+        "tonnes": ev.mix_t.ravel(), "coefficient": lp.c[:n],
+        "reduced_cost": raw.col_dual[:n], "coefficient_min": lo[:n], "coefficient_max": hi[:n],
+    })
+
+
+@dataclass
+class Session:
+    """Solve an instance and its variants with one HiGHS instance, re-used in place (warm
+    start) whenever a variant changes only bounds and costs: caps, supplies, prices,
+    tonnages, the objective. Other changes (chemistry, yields, footprints with a cap, purchase
+    rules) rebuild the model; results are the same either way.
+    """
+
+    options: SolveOptions | None = None
+    sensitivity: bool = True
+    rebuilds: int = 0
+    _highs: HighsSession | None = None
+
+    def solve(self, instance: Instance) -> Result:
+        t = {"start": time.perf_counter()}
+        d = to_arrays(instance)
+        lp = build_lp(d, instance.objective.minimise, every_row=True)
+        t["formulate"] = time.perf_counter()
+        build_s = load_s = 0.0
+        if self._highs is None or not self._highs.update(lp):
+            self._highs = HighsSession(lp, self.options)
+            self.rebuilds += 1
+            build_s, load_s = self._highs.build_s, self._highs.load_s
+        raw = self._highs.solve(self.sensitivity)
+        t["solve"] = time.perf_counter()
+        ev = duals = columns = value = None
+        if raw.status.has_solution and raw.x is not None:
+            P, M, _ = d.shape
+            ev = evaluate(instance, raw.x[: P * M].reshape(P, M), d)
+            if ev.violations:
+                raise RecheckError(ev)
+            value = objective_of(instance, ev)
+            duals = _duals(lp, ev, raw)
+            columns = _columns(lp, ev, raw)
+        t["recheck"] = time.perf_counter()
+        timings = {"formulate": t["formulate"] - t["start"], "build": build_s, "load": load_s,
+                   "highs": raw.solve_time_s, "recheck": t["recheck"] - t["solve"],
+                   "total": t["recheck"] - t["start"]}
+        unit = objective_unit(instance)
+        log.info("%s: %s, objective %s %s", instance.name, raw.status, value, unit)
+        return Result(instance=instance, status=raw.status, message=raw.message,
+                      objective_value=value, objective_unit=unit, raw=raw, evaluation=ev,
+                      duals=duals, columns=columns, timings_s=timings)
+
+
 def solve(instance: Instance, options: SolveOptions | None = None) -> Result:
     """Build, solve and recheck one instance."""
-    t = {"start": time.perf_counter()}
-    d = to_arrays(instance)
-    lp = build_lp(d, instance.objective.minimise)
-    t["formulate"] = time.perf_counter()
-    session = HighsSession(lp, options)
-    raw = session.solve()
-    t["solve"] = time.perf_counter()
-    ev = duals = value = None
-    if raw.status.has_solution and raw.x is not None:
-        P, M, _ = d.shape
-        ev = evaluate(instance, raw.x[: P * M].reshape(P, M), d)
-        if ev.violations:
-            raise RecheckError(ev)
-        value = objective_of(instance, ev)
-        duals = _duals(lp, ev, raw)
-    t["recheck"] = time.perf_counter()
-    timings = {"formulate": t["formulate"] - t["start"], "build": session.build_s,
-               "load": session.load_s, "highs": raw.solve_time_s,
-               "recheck": t["recheck"] - t["solve"], "total": t["recheck"] - t["start"]}
-    unit = objective_unit(instance)
-    log.info("%s: %s, objective %s %s", instance.name, raw.status, value, unit)
-    return Result(instance=instance, status=raw.status, message=raw.message,
-                  objective_value=value, objective_unit=unit, raw=raw, evaluation=ev,
-                  duals=duals, timings_s=timings)
+    return Session(options).solve(instance)
 
 
 def with_overrides(instance: Instance, minimise: str | None = None, cap: float | None = None,
@@ -144,4 +193,4 @@ def with_overrides(instance: Instance, minimise: str | None = None, cap: float |
     return instance.model_copy(update={"objective": obj})
 
 
-__all__ = ["RecheckError", "Result", "solve", "with_overrides"]
+__all__ = ["RecheckError", "Result", "Session", "solve", "with_overrides"]

@@ -53,7 +53,9 @@ def to_pyomo(lp: LinearProgram) -> pyo.ConcreteModel:
                 else:
                     body = LinearExpression(constant=0.0, linear_coefs=data[a:b],
                                             linear_vars=[xs[k] for k in indices[a:b]])
-                con[i] = (_bound(lo_all[r]), body, _bound(hi_all[r]))
+                # infinite bounds stay floats: Pyomo reads them as absent, and a row free
+                # on both sides (a limit a re-solve may set) stays a valid constraint
+                con[i] = (lo_all[r], body, hi_all[r])
 
         nz = np.flatnonzero(lp.c)
         model.objective = pyo.Objective(

@@ -104,6 +104,8 @@ def to_json_dict(result: Result) -> dict[str, Any]:
                       "value": _num(result.objective_value), "unit": result.objective_unit},
         "mip_gap": _num(raw.mip_gap),
         "totals": None, "products": [], "mix": [], "footprint_by_kind": [], "duals": None,
+        "duals_conditional_on_purchase_decisions": result.duals_conditional,
+        "columns": None,
         "solver": raw.solver,
         "timings_s": {k: round(v, 6) for k, v in result.timings_s.items()},
     }
@@ -125,9 +127,24 @@ def to_json_dict(result: Result) -> dict[str, Any]:
     doc["mix"] = mix_table(result).drop(columns="share").to_dict(orient="records")
     doc["footprint_by_kind"] = footprint_by_kind(result).to_dict(orient="records")
     if result.duals is not None:
-        doc["duals"] = [{k: v for k, v in r.items() if not pd.isna(v)}
-                        for r in result.duals.to_dict(orient="records")]
+        doc["duals"] = _records(result.duals)
+    if result.columns is not None:
+        doc["columns"] = _records(result.columns)
     return doc
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as JSON objects; absent (NaN/None) fields dropped, infinities as null."""
+    out = []
+    for r in df.to_dict(orient="records"):
+        rec = {}
+        for k, v in r.items():
+            if isinstance(v, float) and math.isinf(v):
+                rec[k] = None
+            elif not pd.isna(v):
+                rec[k] = v.item() if isinstance(v, np.generic) else v
+        out.append(rec)
+    return out
 
 
 def _safe_cell(x: object) -> object:
@@ -145,7 +162,9 @@ def to_csv(result: Result) -> str:
 
 
 def _fmt(x: float | None, spec: str = ",.2f") -> str:
-    return "-" if x is None else format(x, spec)
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    return "unbounded" if math.isinf(x) else format(x, spec)
 
 
 def render_table(result: Result, width: int = 110) -> str:
@@ -218,7 +237,30 @@ def render_table(result: Result, width: int = 110) -> str:
                 s.add_row(f"{r.family} {where}".strip(), r.binding, f"{r.shadow_price:,.6g}",
                           r.per)
             con.print(s)
+    if result.columns is not None:
+        con.print(_columns_table(result))
+    if result.duals_conditional:
+        con.print("sensitivity is conditional on the purchase decisions (whole lots, minimum "
+                  "orders): it is that of the LP with those decisions fixed")
     return con.file.getvalue()
+
+
+def _columns_table(result: Result) -> Table:
+    inst = result.instance
+    unit = "t CO2e" if inst.objective.minimise == "footprint" else inst.currency
+    what = "footprint" if inst.objective.minimise == "footprint" else "price"
+    t = Table(title=f"material {what} per t: reduced cost to enter, range that keeps the "
+                    f"mix optimal ({unit}/t)", title_justify="left")
+    for col in ("product", "material", "t", what, "enters if lower by", "optimal from",
+                "optimal to"):
+        t.add_column(col, justify="left" if col in ("product", "material") else "right")
+    for r in result.columns.itertuples():
+        used = r.tonnes > 1e-9
+        t.add_row(r.product, r.material, f"{r.tonnes:,.1f}", f"{r.coefficient:,.4g}",
+                  "" if used else f"{r.reduced_cost:,.4g}",
+                  _fmt(r.coefficient_min, ",.4g") if used else "",
+                  _fmt(r.coefficient_max, ",.4g") if used else "")
+    return t
 
 
 def write_atomic(path: Path, text: str, force: bool = False) -> None:

@@ -75,10 +75,13 @@ class RawSolution:
     objective: float | None  # c.x + offset as HiGHS computed it
     mip_gap: float | None  # achieved relative gap (MIP), None for an LP
     dual_bound: float | None
-    row_dual: np.ndarray | None  # LP only: d objective / d row activity bound
-    col_dual: np.ndarray | None  # LP only: reduced costs
     solve_time_s: float
     solver: dict[str, object]
+    row_dual: np.ndarray | None = None  # d objective / d row activity bound
+    col_dual: np.ndarray | None = None  # reduced costs
+    cost_range: tuple[np.ndarray, np.ndarray] | None = None  # per column: [lo, hi] of its
+    #   objective coefficient over which the optimal basis stays optimal (basic columns)
+    duals_conditional: bool = False  # MILP: duals of the LP with integers fixed at the plan
 
 
 _HMS = highspy.HighsModelStatus
@@ -143,6 +146,39 @@ class HighsSession:
         log.debug("built model in %.3fs, loaded into HiGHS in %.3fs", self.build_s,
                   self.load_s)
 
+    def update(self, lp: LinearProgram) -> bool:
+        """Move the held LP to ``lp`` in place if only bounds and costs differ; then the next
+        ``solve`` warm-starts from the last basis. Return False (nothing changed) when the
+        structure differs (rows, columns, coefficients, integrality): build a new session.
+
+        Changes go to HiGHS directly; ``self.model`` (the Pyomo model) keeps the values it
+        was built with and is not re-solved through Pyomo.
+        """
+        old = self.lp
+        same = (old.A.shape == lp.A.shape and old.rows == lp.rows and old.cols == lp.cols
+                and np.array_equal(old.integer, lp.integer)
+                and np.array_equal(old.A.indptr, lp.A.indptr)
+                and np.array_equal(old.A.indices, lp.A.indices)
+                and np.array_equal(old.A.data, lp.A.data))
+        if not same:
+            return False
+        h = self.highs
+        r = np.flatnonzero((old.row_lo != lp.row_lo) | (old.row_hi != lp.row_hi))
+        if len(r):
+            h.changeRowsBounds(len(r), self._row_of[r], lp.row_lo[r], lp.row_hi[r])
+        c = np.flatnonzero((old.col_lo != lp.col_lo) | (old.col_hi != lp.col_hi))
+        if len(c):
+            h.changeColsBounds(len(c), self._col_of[c], lp.col_lo[c], lp.col_hi[c])
+        k = np.flatnonzero(old.c != lp.c)
+        if len(k):
+            h.changeColsCost(len(k), self._col_of[k], lp.c[k])
+        if old.offset != lp.offset:
+            h.changeObjectiveOffset(float(lp.offset))
+        self.lp = lp
+        log.debug("updated in place: %d row bounds, %d column bounds, %d costs", len(r),
+                  len(c), len(k))
+        return True
+
     def _set_options(self) -> None:
         h, o = self.highs, self.options
         h.setOptionValue("output_flag", log.isEnabledFor(logging.DEBUG))
@@ -154,7 +190,10 @@ class HighsSession:
             if h.setOptionValue(k, v) != highspy.HighsStatus.kOk:
                 raise ValueError(f"HiGHS rejected option {k}={v!r}")
 
-    def solve(self) -> RawSolution:
+    def solve(self, sensitivity: bool = True) -> RawSolution:
+        """Solve (warm from the last basis when there is one). With ``sensitivity``, add
+        duals, reduced costs and cost ranging (for a MILP, of the LP with its integer
+        decisions fixed)."""
         h, lp = self.highs, self.lp
         self._set_options()
         t0 = time.perf_counter()
@@ -171,20 +210,60 @@ class HighsSession:
         has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
         gap = float(info.mip_gap) if lp.is_mip and has_solution else None
         status, message = _map_status(ms, has_solution, lp.is_mip, gap)
-        x = obj = bound = row_dual = col_dual = None
+        x = obj = bound = None
+        sens: dict[str, object] = {}
         if status.has_solution:
-            sol = h.getSolution()
-            x = np.asarray(sol.col_value)[self._col_of]
+            x = np.asarray(h.getSolution().col_value)[self._col_of]
             obj = float(info.objective_function_value)
             if lp.is_mip:
                 bound = float(info.mip_dual_bound)
-            elif sol.dual_valid:
-                row_dual = np.asarray(sol.row_dual)[self._row_of]
-                col_dual = np.asarray(sol.col_dual)[self._col_of]
+                if sensitivity:
+                    sens = self._fixed_integer_sensitivity(x)
+            elif sensitivity:
+                sens = self._sensitivity()
         log.info("HiGHS: %s in %.3fs", message, elapsed)
         return RawSolution(status=status, message=message, x=x, objective=obj, mip_gap=gap,
-                           dual_bound=bound, row_dual=row_dual, col_dual=col_dual,
-                           solve_time_s=elapsed, solver=self.describe(info))
+                           dual_bound=bound, solve_time_s=elapsed, solver=self.describe(info),
+                           **sens)
+
+    def _sensitivity(self) -> dict[str, object]:
+        """Duals, reduced costs and cost ranging of the LP just solved, in LP order."""
+        h = self.highs
+        sol = h.getSolution()
+        if not sol.dual_valid:
+            return {}
+        out: dict[str, object] = {"row_dual": np.asarray(sol.row_dual)[self._row_of],
+                                  "col_dual": np.asarray(sol.col_dual)[self._col_of]}
+        status, rng = h.getRanging()
+        if status == highspy.HighsStatus.kOk and rng.valid:
+            n = len(self._col_of)
+            up = np.asarray(rng.col_cost_up.value_)[:n][self._col_of]
+            dn = np.asarray(rng.col_cost_dn.value_)[:n][self._col_of]
+            out["cost_range"] = (dn, up)
+        return out
+
+    def _fixed_integer_sensitivity(self, x: np.ndarray) -> dict[str, object]:
+        """Fix the integer columns at the plan, re-solve the LP, take its sensitivity, and
+        restore the MILP. The duals are conditional on those purchase decisions."""
+        h, lp = self.highs, self.lp
+        j = np.flatnonzero(lp.integer)
+        cols = self._col_of[j]
+        k = len(j)
+        vals = np.round(x[j])
+        h.changeColsIntegrality(k, cols, np.array([highspy.HighsVarType.kContinuous] * k))
+        h.changeColsBounds(k, cols, vals, vals)
+        try:
+            h.run()
+            ok = h.getModelStatus() == _HMS.kOptimal
+            out = self._sensitivity() if ok else {}
+        finally:
+            h.changeColsBounds(k, cols, lp.col_lo[j], lp.col_hi[j])
+            h.changeColsIntegrality(k, cols, np.array([highspy.HighsVarType.kInteger] * k))
+        if not ok:
+            log.warning("the LP with fixed purchase decisions did not solve to optimality; "
+                        "no sensitivity reported")
+            return {}
+        return {**out, "duals_conditional": True}
 
     def describe(self, info: highspy.HighsInfo) -> dict[str, object]:
         o = self.options

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import highspy
+import pandas as pd
 import pytest
 
 from mixopt import SolveOptions, Status, read_instance, solve
@@ -64,9 +65,10 @@ def _fd(raw: dict, bump: dict, h: float) -> float:
 def test_supply_shadow_price_matches_finite_difference() -> None:
     raw = two_material(objective__minimise="footprint", materials__1__available={"max": 40})
     r = solve(inst(raw))
-    d = r.duals.set_index("family")
-    y = d.loc["supply", "shadow_price"]
-    assert d.loc["supply", "binding"] == "max"
+    d = r.duals.set_index(["family", "material"])
+    y = d.loc[("supply", "B"), "shadow_price"]
+    assert d.loc[("supply", "B"), "binding"] == "max"
+    assert pd.isna(d.loc[("supply", "A"), "binding"])  # unlimited: a free row, no price
     bumped = two_material(objective__minimise="footprint", materials__1__available={"max": 41})
     fd = _fd(raw, {"materials": bumped["materials"]}, 1.0)
     assert y == pytest.approx(fd, rel=1e-6)
