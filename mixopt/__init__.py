@@ -11,10 +11,12 @@ The pipeline, one module per step::
 from mixopt.errors import InputError, Problem
 from mixopt.evaluate import Evaluation, evaluate
 from mixopt.instance import Instance
-from mixopt.pipeline import RecheckError, Result, Session, solve, with_overrides
+from mixopt.pipeline import RecheckError, Result, Session, solve
 from mixopt.read import read_instance
+from mixopt.scenario import apply_overrides, scenario, with_overrides
 from mixopt.solver import SolveOptions, Status
 
 __version__ = "0.1.0"
 __all__ = ["Evaluation", "InputError", "Instance", "Problem", "RecheckError", "Result",
-           "Session", "SolveOptions", "Status", "evaluate", "read_instance", "solve", "with_overrides"]
+           "Session", "SolveOptions", "Status", "apply_overrides", "evaluate", "read_instance",
+           "scenario", "solve", "with_overrides"]

@@ -2,20 +2,35 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
 import sys
+from collections.abc import Callable, Iterator
 from enum import IntEnum
 from pathlib import Path
 
 import click
+import pandas as pd
+from rich.console import Console
 
+from mixopt.compare import compare, grid_points, parse_grid, run_grid
 from mixopt.errors import InputError
 from mixopt.evaluate import evaluate
-from mixopt.pipeline import RecheckError, solve, with_overrides
+from mixopt.instance import Instance
+from mixopt.pipeline import RecheckError, solve
 from mixopt.read import read_instance, read_mix
-from mixopt.report import render_table, to_csv, to_json_dict, write_atomic
+from mixopt.report import (
+    frame_csv,
+    frame_records,
+    render_frame,
+    render_table,
+    to_csv,
+    to_json_dict,
+    write_atomic,
+)
+from mixopt.scenario import apply_overrides, parse_assignment, scenario, variants, with_overrides
 from mixopt.solver import SolveOptions, Status
 
 
@@ -133,44 +148,177 @@ def verify(path: Path, solution: Path) -> None:
                f"{inst.objective.scope} scope)")
 
 
+def _solver_options(fn):
+    fn = click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True,
+                      help="HiGHS threads (1 keeps MILP runs reproducible).")(fn)
+    fn = click.option("--mip-gap", type=click.FloatRange(min=0), default=1e-6,
+                      show_default=True,
+                      help="Relative MIP gap at which a MILP counts as solved.")(fn)
+    return click.option("--time-limit", type=click.FloatRange(min=0, min_open=True),
+                        help="Seconds per solve; a plan found by then is reported as such.")(fn)
+
+
+def _output_options(fn):
+    fn = click.option("--force", is_flag=True, help="Allow -o to replace an existing file.")(fn)
+    fn = click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+                      help="Write to this file instead of stdout (never over an existing "
+                           "file).")(fn)
+    return click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]),
+                        default="table", show_default=True)(fn)
+
+
+def _variant_options(fn):
+    fn = click.option("--set", "sets", multiple=True, metavar="PATH=VALUE",
+                      help="Override a field, e.g. materials.INERTA.available.max=2000 "
+                           "(repeatable; applied after --scenario).")(fn)
+    fn = click.option("--scope", type=click.Choice(["full", "scope12"]),
+                      help="Footprint scope.")(fn)
+    fn = click.option("--cap", type=float,
+                      help="Footprint cap over all products, t CO2e/t slab.")(fn)
+    return click.option("--minimise", type=click.Choice(["footprint", "cost"]),
+                        help="Override the instance's objective.")(fn)
+
+
+def _options(time_limit: float | None, mip_gap: float, threads: int) -> SolveOptions:
+    return SolveOptions(time_limit_s=time_limit, mip_rel_gap=mip_gap, threads=threads)
+
+
+def _variant(inst: Instance, scenario_name: str | None, sets: tuple[str, ...],
+             minimise: str | None, cap: float | None, scope: str | None) -> Instance:
+    if scenario_name:
+        inst = scenario(inst, scenario_name)
+    if sets:
+        inst = apply_overrides(inst, dict(parse_assignment(s) for s in sets), "--set")
+    return with_overrides(inst, minimise=minimise, cap=cap, scope=scope)
+
+
+def _check_output(output: Path | None, force: bool) -> None:
+    if output is not None and output.exists() and not force:
+        raise FileExistsError(f"{output} exists; pass --force to replace it")
+
+
+def _emit(text: str, output: Path | None, force: bool) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomic(output, text, force=force)
+
+
+def _frame_text(df: pd.DataFrame, fmt: str, title: str) -> str:
+    if fmt == "json":
+        return json.dumps(frame_records(df), indent=2, allow_nan=False) + "\n"
+    if fmt == "csv":
+        return frame_csv(df)
+    return render_frame(df, title)
+
+
 @main.command("solve", epilog=EXIT_HELP)
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--minimise", type=click.Choice(["footprint", "cost"]),
-              help="Override the instance's objective.")
-@click.option("--cap", type=float, help="Footprint cap over all products, t CO2e/t slab.")
-@click.option("--scope", type=click.Choice(["full", "scope12"]), help="Footprint scope.")
-@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True),
-              help="Seconds; the plan found by then is reported as such.")
-@click.option("--mip-gap", type=click.FloatRange(min=0), default=1e-6, show_default=True,
-              help="Relative MIP gap at which a MILP counts as solved.")
-@click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True)
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
-              show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write to this file instead of stdout (never over an existing file).")
-@click.option("--force", is_flag=True, help="Allow -o to replace an existing file.")
+@click.option("--scenario", "scenario_name", help="Solve this [scenarios.NAME] variant.")
+@_variant_options
+@_solver_options
+@_output_options
 @_guard
-def solve_cmd(path: Path, minimise: str | None, cap: float | None, scope: str | None,
+def solve_cmd(path: Path, scenario_name: str | None, sets: tuple[str, ...],
+              minimise: str | None, cap: float | None, scope: str | None,
               time_limit: float | None, mip_gap: float, threads: int, fmt: str,
               output: Path | None, force: bool) -> None:
     """Solve an instance for least footprint, or least cost under a cap."""
-    if output is not None and output.exists() and not force:
-        raise FileExistsError(f"{output} exists; pass --force to replace it")
-    inst = with_overrides(read_instance(path), minimise=minimise, cap=cap, scope=scope)
-    opts = SolveOptions(time_limit_s=time_limit, mip_rel_gap=mip_gap, threads=threads)
-    result = solve(inst, opts)
+    _check_output(output, force)
+    inst = _variant(read_instance(path), scenario_name, sets, minimise, cap, scope)
+    result = solve(inst, _options(time_limit, mip_gap, threads))
     if fmt == "json":
         text = json.dumps(to_json_dict(result), indent=2, allow_nan=False) + "\n"
     elif fmt == "csv":
         text = to_csv(result)
     else:
         text = render_table(result)
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        write_atomic(output, text, force=force)
+    _emit(text, output, force)
     code = STATUS_EXIT[result.status]
     if code != Exit.OK:
         click.echo(f"mixopt: {result.status}: {result.message}", err=True)
     sys.exit(int(code))
 
+
+@main.command("compare", epilog=EXIT_HELP)
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--scenario", "names", multiple=True, help="A scenario to compare (repeatable).")
+@click.option("--all", "all_", is_flag=True, help="Compare every scenario of the instance.")
+@_solver_options
+@_output_options
+@_guard
+def compare_cmd(path: Path, names: tuple[str, ...], all_: bool, time_limit: float | None,
+                mip_gap: float, threads: int, fmt: str, output: Path | None,
+                force: bool) -> None:
+    """Solve the base instance and its scenarios; one row each, against the base.
+
+    Exits 0 when every run ends with a status (infeasible scenarios are rows, not errors).
+    """
+    _check_output(output, force)
+    inst = read_instance(path)
+    chosen = list(inst.scenarios) if all_ else list(names)
+    if not chosen:
+        raise click.UsageError("name scenarios with --scenario NAME, or pass --all")
+    df = compare(variants(inst, chosen), _options(time_limit, mip_gap, threads))
+    _emit(_frame_text(df, fmt, f"{inst.name}: scenarios against the base"), output, force)
+
+
+@main.command("sweep", epilog=EXIT_HELP)
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--grid", "grids", multiple=True, required=True,
+              metavar="PATH=START:STOP:STEP|PATH=V1,V2",
+              help="An axis of the grid (repeatable; the grid is their product).")
+@click.option("--scenario", "scenario_name", help="Sweep around this scenario.")
+@_variant_options
+@click.option("--workers", type=click.IntRange(min=1),
+              help="Run on a local Dask cluster of N worker processes (spawned).")
+@click.option("--scheduler", metavar="tcp://HOST:PORT",
+              help="Run on an existing Dask distributed scheduler.")
+@_solver_options
+@_output_options
+@_guard
+def sweep_cmd(path: Path, grids: tuple[str, ...], scenario_name: str | None,
+              sets: tuple[str, ...], minimise: str | None, cap: float | None,
+              scope: str | None, workers: int | None, scheduler: str | None, time_limit: float | None,
+              mip_gap: float, threads: int, fmt: str, output: Path | None,
+              force: bool) -> None:
+    """Solve a grid of what-ifs and write one tidy row per point."""
+    _check_output(output, force)
+    if workers and scheduler:
+        raise click.UsageError("use --workers or --scheduler, not both")
+    inst = _variant(read_instance(path), scenario_name, sets, minimise, cap, scope)
+    axes = [parse_grid(g) for g in grids]
+    opts = _options(time_limit, mip_gap, threads)
+    with _progress(len(grid_points(axes))) as tick, _dask_client(workers, scheduler) as client:
+        df = run_grid(inst, axes, opts, client=client, progress=tick)
+    _emit(_frame_text(df, fmt, f"{inst.name}: grid of {len(df)} points"), output, force)
+
+
+@contextlib.contextmanager
+def _progress(total: int) -> Iterator[Callable[[], None] | None]:
+    """A progress bar on stderr when it is a terminal; nothing otherwise."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("solving", total=total)
+        yield lambda: bar.advance(task)
+
+
+@contextlib.contextmanager
+def _dask_client(workers: int | None, scheduler: str | None) -> Iterator[object | None]:
+    if not workers and not scheduler:
+        yield None
+        return
+    import distributed  # configures its loggers on import: quiet them afterwards
+
+    from mixopt.distributed import client_for
+
+    if not logging.getLogger("mixopt").isEnabledFor(logging.INFO):
+        for name in [distributed.__name__] + [n for n in logging.root.manager.loggerDict
+                                              if n.startswith("distributed.")]:
+            logging.getLogger(name).setLevel(logging.WARNING)
+    with client_for(workers=workers, scheduler=scheduler) as client:
+        yield client

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -169,6 +169,9 @@ class Instance(_Frozen):
                                             default_factory=dict)
     products: tuple[Product, ...] = _field("products of the month", min_length=1)
     materials: tuple[Material, ...] = _field("charge materials", min_length=1)
+    scenarios: dict[str, dict[str, Any]] = _field(
+        "named what-ifs: tables of 'path = value' overrides (see mixopt.scenario)",
+        default_factory=dict)
 
     @property
     def is_milp(self) -> bool:

@@ -182,15 +182,4 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> Result:
     return Session(options).solve(instance)
 
 
-def with_overrides(instance: Instance, minimise: str | None = None, cap: float | None = None,
-                   scope: str | None = None) -> Instance:
-    """A copy of ``instance`` with the objective settings replaced (input untouched)."""
-    upd = {k: v for k, v in (("minimise", minimise), ("footprint_cap", cap), ("scope", scope))
-           if v is not None}
-    if not upd:
-        return instance
-    obj = instance.objective.model_validate({**instance.objective.model_dump(), **upd})
-    return instance.model_copy(update={"objective": obj})
-
-
-__all__ = ["RecheckError", "Result", "Session", "solve", "with_overrides"]
+__all__ = ["RecheckError", "Result", "Session", "solve"]

@@ -290,7 +290,13 @@ def read_instance(path: str | Path) -> Instance:
         mats = raw.get("materials")
         if isinstance(mats, list):
             _attach_composition(path.parent / str(files["composition"]), mats, problems)
-    return _validate(raw, origin, problems)
+    instance = _validate(raw, origin, problems)
+    from mixopt.scenario import check_scenarios  # scenarios are variants of this reader's output
+
+    problems = check_scenarios(instance, str(path))
+    if problems:
+        raise InputError(problems)
+    return instance
 
 
 def read_mix(path: str | Path, instance: Instance) -> np.ndarray:

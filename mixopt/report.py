@@ -153,12 +153,36 @@ def _safe_cell(x: object) -> object:
     return x
 
 
-def to_csv(result: Result) -> str:
-    """The mix as a tidy CSV; text cells never start a spreadsheet formula."""
-    df = mix_table(result).map(_safe_cell)
+def frame_csv(df: pd.DataFrame) -> str:
+    """A table as CSV; text cells never start a spreadsheet formula."""
     buf = io.StringIO()
-    df.to_csv(buf, index=False, float_format="%.10g")
+    df.map(_safe_cell).to_csv(buf, index=False, float_format="%.10g")
     return buf.getvalue()
+
+
+def frame_records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """A table as JSON-ready records (absent values dropped, infinities null)."""
+    return _records(df)
+
+
+def to_csv(result: Result) -> str:
+    """The mix as a tidy CSV."""
+    return frame_csv(mix_table(result))
+
+
+def render_frame(df: pd.DataFrame, title: str, width: int = 160) -> str:
+    """Any result table for a person: numbers right-aligned, at most 6 significant digits."""
+    con = Console(file=io.StringIO(), width=width, force_terminal=False, color_system=None)
+    t = Table(title=title, title_justify="left")
+    for col in df.columns:
+        t.add_column(str(col), overflow="fold",
+                     justify="right" if pd.api.types.is_numeric_dtype(df[col])
+                     else "left")
+    for row in df.itertuples(index=False):
+        t.add_row(*("-" if v is None or (isinstance(v, float) and math.isnan(v))
+                    else f"{v:,.6g}" if isinstance(v, float) else str(v) for v in row))
+    con.print(t)
+    return con.file.getvalue()
 
 
 def _fmt(x: float | None, spec: str = ",.2f") -> str:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from mixopt import InputError, read_instance, solve, with_overrides
+from mixopt import InputError, read_instance, scenario, solve, with_overrides
 from mixopt.testing import assert_objective, assert_rechecked
 from tests.conftest import INSTANCES
 
@@ -34,6 +34,8 @@ def test_instance(run: dict, update_expected: bool) -> None:
             assert any(msg in p for p in problems), f"missing: {msg}\n" + "\n".join(problems)
         return
     inst = with_overrides(read_instance(path), **run.get("overrides", {}))
+    if "scenario" in run:
+        inst = scenario(inst, run["scenario"])
     result = solve(inst)
     assert str(result.status) == run["status"], result.message
     if result.status != "optimal":
