@@ -294,6 +294,51 @@ def sweep_cmd(path: Path, grids: tuple[str, ...], scenario_name: str | None,
     _emit(_frame_text(df, fmt, f"{inst.name}: grid of {len(df)} points"), output, force)
 
 
+@main.command("pareto", epilog=EXIT_HELP)
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--scenario", "scenario_name", help="Trace the frontier of this scenario.")
+@click.option("--points", type=click.IntRange(min=2), default=11, show_default=True,
+              help="MILP only: caps sampled from least footprint to least cost.")
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write a chart of cost against footprint (.png or .svg).")
+@_solver_options
+@_output_options
+@_guard
+def pareto_cmd(path: Path, scenario_name: str | None, points: int, plot_path: Path | None,
+               time_limit: float | None, mip_gap: float, threads: int, fmt: str,
+               output: Path | None, force: bool) -> None:
+    """The cost-carbon frontier: exact breakpoints for an LP, sampled for a MILP.
+
+    Each point gives the cap (t CO2e/t slab), the least cost under it, the marginal
+    abatement cost of the segment below it (currency per t CO2e avoided), and what changes
+    in the mix as the cap tightens past it.
+    """
+    from mixopt import frontier as fr_mod
+
+    _check_output(output, force)
+    if plot_path is not None:
+        if plot_path.suffix.lower() not in (".png", ".svg"):
+            raise click.BadParameter("must end in .png or .svg", param_hint="--plot")
+        _check_output(plot_path, force)
+    inst = _variant(read_instance(path), scenario_name, (), None, None, None)
+    try:
+        fr = fr_mod.frontier(inst, points, _options(time_limit, mip_gap, threads))
+    except fr_mod.FrontierError as exc:
+        _fail(Exit.INFEASIBLE, f"no frontier: {exc}")
+    if fmt == "json":
+        text = json.dumps(fr_mod.to_json_dict(fr), indent=2, allow_nan=False) + "\n"
+    else:
+        kind = ("exact breakpoints" if fr.method == "exact"
+                else "SAMPLED (MILP: not exact between points)")
+        text = _frame_text(fr.table(), fmt, f"{inst.name}: cost ({inst.currency}) against "
+                                            f"footprint cap, {kind}; {fr.solves} solves")
+    _emit(text, output, force)
+    if plot_path is not None:
+        fr_mod.plot(fr, plot_path, force)
+    for note in fr.notes:
+        click.echo(f"mixopt: {note}", err=True)
+
+
 @contextlib.contextmanager
 def _progress(total: int) -> Iterator[Callable[[], None] | None]:
     """A progress bar on stderr when it is a terminal; nothing otherwise."""
