@@ -6,6 +6,7 @@ import contextlib
 import functools
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterator
 from enum import IntEnum
@@ -367,3 +368,36 @@ def _dask_client(workers: int | None, scheduler: str | None) -> Iterator[object 
             logging.getLogger(name).setLevel(logging.WARNING)
     with client_for(workers=workers, scheduler=scheduler) as client:
         yield client
+
+
+@main.group("bench")
+def bench() -> None:
+    """Benchmarks that print their figures (run on demand, not in the test suite)."""
+
+
+@bench.command("sweep")
+@click.option("--lots", type=click.IntRange(min=1), default=500, show_default=True)
+@click.option("--products", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--elements", type=click.IntRange(min=1, max=15), default=12, show_default=True)
+@click.option("--points", type=click.IntRange(min=2), default=20, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@_guard
+def bench_sweep(lots: int, products: int, elements: int, points: int, seed: int) -> None:
+    """A footprint-cap sweep: mixopt's warm session against raw highspy, same LP and caps."""
+    import platform
+
+    import highspy
+    import pyomo
+
+    from mixopt.bench import sweep
+
+    f = sweep(lots, products, elements, points, seed)
+    click.echo(f"cap sweep, {lots} lots x {products} products x {elements} elements, "
+               f"{points} caps from {f.caps[0]:.4f} to {f.caps[-1]:.4f} t CO2e/t (seed {seed})")
+    click.echo(f"machine: {platform.machine()}, {os.cpu_count()} cores; HiGHS "
+               f"{highspy.Highs().version()}, pyomo {pyomo.version.version}, threads 1")
+    click.echo(f"  mixopt (one warm Session)       {f.mixopt_s:8.3f} s   "
+               f"(HiGHS's own run time {f.mixopt_highs_s:.3f} s, {f.rebuilds} build)")
+    click.echo(f"  raw highspy (persistent)        {f.raw_s:8.3f} s")
+    click.echo(f"  ratio mixopt / raw              {f.ratio:8.2f}   (target <= 2)")
+    click.echo(f"  largest objective difference    {f.max_rel_diff:8.1e}   (relative)")
