@@ -245,12 +245,16 @@ def solve_cmd(path: Path, scenario_name: str | None, sets: tuple[str, ...],
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--scenario", "names", multiple=True, help="A scenario to compare (repeatable).")
 @click.option("--all", "all_", is_flag=True, help="Compare every scenario of the instance.")
+@click.option("--workers", type=click.IntRange(min=1),
+              help="Solve on a local Dask cluster of N worker processes (spawned).")
+@click.option("--scheduler", metavar="tcp://HOST:PORT",
+              help="Solve on an existing Dask distributed scheduler.")
 @_solver_options
 @_output_options
 @_guard
-def compare_cmd(path: Path, names: tuple[str, ...], all_: bool, time_limit: float | None,
-                mip_gap: float, threads: int, fmt: str, output: Path | None,
-                force: bool) -> None:
+def compare_cmd(path: Path, names: tuple[str, ...], all_: bool, workers: int | None,
+                scheduler: str | None, time_limit: float | None, mip_gap: float,
+                threads: int, fmt: str, output: Path | None, force: bool) -> None:
     """Solve the base instance and its scenarios; one row each, against the base.
 
     Exits 0 when every run ends with a status (infeasible scenarios are rows, not errors).
@@ -260,7 +264,10 @@ def compare_cmd(path: Path, names: tuple[str, ...], all_: bool, time_limit: floa
     chosen = list(inst.scenarios) if all_ else list(names)
     if not chosen:
         raise click.UsageError("name scenarios with --scenario NAME, or pass --all")
-    df = compare(variants(inst, chosen), _options(time_limit, mip_gap, threads))
+    if workers and scheduler:
+        raise click.UsageError("use --workers or --scheduler, not both")
+    with _dask_client(workers, scheduler) as client:
+        df = compare(variants(inst, chosen), _options(time_limit, mip_gap, threads), client)
     _emit(_frame_text(df, fmt, f"{inst.name}: scenarios against the base"), output, force)
 
 

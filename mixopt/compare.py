@@ -58,17 +58,31 @@ def largest_changes(result: Result, base: Result, n: int = 3) -> str:
     a, b = _use_by_material(result), _use_by_material(base)
     if not a or not b:
         return ""
-    delta = {m: a.get(m, 0.0) - b.get(m, 0.0) for m in set(a) | set(b)}
-    top = sorted((m for m in delta if abs(delta[m]) > 1e-6), key=lambda m: -abs(delta[m]))[:n]
+    delta = {m: a.get(m, 0.0) - b.get(m, 0.0) for m in {**b, **a}}
+    # ties broken by name: the text must not depend on set order (hash seeds differ by process)
+    top = sorted((m for m in delta if abs(delta[m]) > 1e-6),
+                 key=lambda m: (-round(abs(delta[m]), 6), m))[:n]
     return "; ".join(f"{m} {delta[m]:+,.1f} t" for m in top)
 
 
-def compare(variants: Sequence[tuple[str, Instance]],
-            options: SolveOptions | None = None) -> pd.DataFrame:
-    """One row per variant (the first is the base): status, cost, footprint, shares, and
-    the largest mix differences against the base."""
+def _solve_all(instances: Sequence[Instance], options: SolveOptions | None) -> list[Result]:
     session = Session(options, sensitivity=False)
-    results = [(name, session.solve(inst)) for name, inst in variants]
+    return [session.solve(inst) for inst in instances]
+
+
+def compare(variants: Sequence[tuple[str, Instance]], options: SolveOptions | None = None,
+            client: Any = None) -> pd.DataFrame:
+    """One row per variant (the first is the base): status, cost, footprint, shares, and
+    the largest mix differences against the base. Serially with one warm session, or on
+    a Dask ``distributed.Client`` (one solve per task)."""
+    instances = [inst for _, inst in variants]
+    if client is None:
+        solved = _solve_all(instances, options)
+    else:
+        futures = [client.submit(_solve_all, [inst], options, pure=False)
+                   for inst in instances]
+        solved = [f.result()[0] for f in futures]
+    results = list(zip((name for name, _ in variants), solved, strict=True))
     base = results[0][1]
     rows = [{"scenario": name, **summary(r), "largest_changes_vs_base": largest_changes(r, base)}
             for name, r in results]

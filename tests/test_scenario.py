@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -118,13 +119,16 @@ def test_grid_matches_independent_solves(can) -> None:
         assert_objective(row.objective, fresh.objective_value)
 
 
-def test_grid_on_a_local_dask_cluster_equals_serial(can) -> None:
+def test_grid_and_compare_on_a_local_dask_cluster_equal_serial(can) -> None:
     from mixopt.distributed import client_for
 
     base = _cost_instance(can)
     serial = run_grid(base, AXES)
+    chosen = variants(can, list(can.scenarios))
     with client_for(workers=2) as client:
         parallel = run_grid(base, AXES, client=client)
+        compared = compare(chosen, client=client)
+    pd.testing.assert_frame_equal(compared, compare(chosen), check_exact=False, rtol=1e-9)
     assert list(parallel.columns) == list(serial.columns)
     assert (parallel.status == serial.status).all()
     for a, b in zip(parallel.objective, serial.objective, strict=True):
