@@ -20,7 +20,7 @@ from mixopt.formulation import LinearProgram, build_lp
 from mixopt.generate import generate
 from mixopt.pipeline import Session, solve
 from mixopt.scenario import apply_overrides
-from mixopt.solver import SolveOptions
+from mixopt.solver import SolveOptions, load_arrays
 
 
 @dataclass(frozen=True)
@@ -39,21 +39,7 @@ class SweepFigures:
 
 
 def _raw_sweep(lp: LinearProgram, caps_rhs: list[float], row: int) -> list[float]:
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("threads", 1)
-    A = lp.A.tocsc()
-    model = highspy.HighsLp()
-    model.num_col_, model.num_row_ = A.shape[1], A.shape[0]
-    model.col_cost_ = lp.c
-    model.col_lower_, model.col_upper_ = lp.col_lo, lp.col_hi
-    model.row_lower_, model.row_upper_ = lp.row_lo, lp.row_hi
-    model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    model.a_matrix_.start_ = A.indptr
-    model.a_matrix_.index_ = A.indices
-    model.a_matrix_.value_ = A.data
-    model.offset_ = lp.offset
-    h.passModel(model)
+    h = load_arrays(lp)
     out = []
     for rhs in caps_rhs:
         h.changeRowBounds(row, -highspy.kHighsInf, rhs)

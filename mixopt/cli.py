@@ -17,6 +17,9 @@ import pandas as pd
 from rich.console import Console
 
 from mixopt.compare import compare, grid_points, parse_grid, run_grid
+from mixopt.diagnose import diagnose
+from mixopt.diagnose import render as render_diagnosis
+from mixopt.diagnose import to_json_dict as diagnosis_json
 from mixopt.errors import InputError
 from mixopt.evaluate import evaluate
 from mixopt.instance import Instance
@@ -216,29 +219,65 @@ def _frame_text(df: pd.DataFrame, fmt: str, title: str) -> str:
 @main.command("solve", epilog=EXIT_HELP)
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--scenario", "scenario_name", help="Solve this [scenarios.NAME] variant.")
+@click.option("--no-diagnose", is_flag=True,
+              help="Do not explain an infeasible instance (saves the extra solves).")
 @_variant_options
 @_solver_options
 @_output_options
 @_guard
-def solve_cmd(path: Path, scenario_name: str | None, sets: tuple[str, ...],
+def solve_cmd(path: Path, scenario_name: str | None, no_diagnose: bool, sets: tuple[str, ...],
               minimise: str | None, cap: float | None, scope: str | None,
               time_limit: float | None, mip_gap: float, threads: int, fmt: str,
               output: Path | None, force: bool) -> None:
     """Solve an instance for least footprint, or least cost under a cap."""
     _check_output(output, force)
     inst = _variant(read_instance(path), scenario_name, sets, minimise, cap, scope)
-    result = solve(inst, _options(time_limit, mip_gap, threads))
+    opts = _options(time_limit, mip_gap, threads)
+    result = solve(inst, opts)
+    diag = diagnose(inst, opts) if result.status == Status.INFEASIBLE and not no_diagnose \
+        else None
     if fmt == "json":
-        text = json.dumps(to_json_dict(result), indent=2, allow_nan=False) + "\n"
+        doc = to_json_dict(result)
+        if diag is not None:
+            doc["diagnosis"] = diagnosis_json(diag)
+        text = json.dumps(doc, indent=2, allow_nan=False) + "\n"
     elif fmt == "csv":
         text = to_csv(result)
     else:
-        text = render_table(result)
+        text = render_table(result) + (render_diagnosis(diag) if diag is not None else "")
     _emit(text, output, force)
+    if diag is not None and fmt == "csv":
+        click.echo(render_diagnosis(diag), err=True, nl=False)
     code = STATUS_EXIT[result.status]
     if code != Exit.OK:
         click.echo(f"mixopt: {result.status}: {result.message}", err=True)
     sys.exit(int(code))
+
+
+@main.command("diagnose", epilog=EXIT_HELP)
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--scenario", "scenario_name", help="Diagnose this [scenarios.NAME] variant.")
+@_variant_options
+@_solver_options
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file instead of stdout (never over an existing file).")
+@click.option("--force", is_flag=True, help="Allow -o to replace an existing file.")
+@_guard
+def diagnose_cmd(path: Path, scenario_name: str | None, sets: tuple[str, ...],
+                 minimise: str | None, cap: float | None, scope: str | None,
+                 time_limit: float | None, mip_gap: float, threads: int, fmt: str,
+                 output: Path | None, force: bool) -> None:
+    """Explain why an instance has no plan: checks, the least change that gives one
+    (verified by solving), and the limits that conflict. Exits 3 when infeasible."""
+    _check_output(output, force)
+    inst = _variant(read_instance(path), scenario_name, sets, minimise, cap, scope)
+    diag = diagnose(inst, _options(time_limit, mip_gap, threads))
+    text = (json.dumps(diagnosis_json(diag), indent=2, allow_nan=False) + "\n"
+            if fmt == "json" else render_diagnosis(diag))
+    _emit(text, output, force)
+    sys.exit(int(STATUS_EXIT[diag.status]))
 
 
 @main.command("compare", epilog=EXIT_HELP)
