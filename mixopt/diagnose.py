@@ -151,26 +151,24 @@ def _row_refs(lp: LinearProgram, b: Block, d: InstanceArrays) -> tuple[np.ndarra
     p_index = {n: i for i, n in enumerate(d.products)}
     lo = lp.row_lo[b.start:b.stop]
     hi = lp.row_hi[b.start:b.stop]
-    if b.name == "chemistry":
-        T = np.array([d.slab_tonnes[p_index[k[0]]] for k in b.keys])
-        return np.maximum(lo, FLOOR_WT_PCT * T), np.maximum(hi, FLOOR_WT_PCT * T)
-    if b.name == "supply":
+    if b.name == "chemistry":  # rows in wt%
+        return np.maximum(lo, FLOOR_WT_PCT), np.maximum(hi, FLOOR_WT_PCT)
+    if b.name == "supply":  # rows in t
         floor = FLOOR_SUPPLY_SHARE * total
         return np.maximum(lo, floor), np.maximum(np.where(np.isfinite(hi), hi, 0), floor)
-    if b.name == "footprint_cap":
+    if b.name == "footprint_cap":  # rows in t CO2e/t slab
         ref = (d.instance_cap_t_co2e_per_t if np.isfinite(d.instance_cap_t_co2e_per_t)
-               else 1.0) * total
+               else 1.0)
         return np.full(len(b.keys), ref), np.full(len(b.keys), ref)
     if b.name == "product_footprint_cap":
-        ref = np.array([(c if np.isfinite(c) else 1.0) * d.slab_tonnes[p]
+        ref = np.array([(c if np.isfinite(c) else 1.0)
                         for p, c in enumerate(d.product_cap_t_co2e_per_t)
                         if (d.products[p],) in b.keys])
         return ref, ref
-    if b.name == "recycled_share":
-        ref = np.array([d.min_recycled_share[p_index[k[0]]] * d.slab_tonnes[p_index[k[0]]]
-                        for k in b.keys])
+    if b.name == "recycled_share":  # rows in share of the order
+        ref = np.array([d.min_recycled_share[p_index[k[0]]] for k in b.keys])
         return ref, ref
-    return np.abs(lo), np.abs(hi)  # mass balance: the product's tonnes
+    return np.abs(lo), np.abs(hi)  # mass balance: 1 = the whole order
 
 
 def elastic(lp: LinearProgram, d: InstanceArrays, families: tuple[str, ...] = _ELASTIC,
@@ -318,10 +316,9 @@ def _row_words(lp: LinearProgram, r: int, side: str, d: InstanceArrays) -> str:
     lo, hi = lp.row_lo[r], lp.row_hi[r]
     p_index = {n: i for i, n in enumerate(d.products)}
     if b.name == "mass_balance":
-        return f"{key[0]}: make exactly {hi:,.6g} t of slab"
+        return f"{key[0]}: make exactly {d.slab_tonnes[p_index[key[0]]]:,.6g} t of slab"
     if b.name == "chemistry":
-        T = d.slab_tonnes[p_index[key[0]]]
-        lim = (lo if side == "lower" else hi) / T
+        lim = lo if side == "lower" else hi
         return f"{key[0]}: {key[1]} {'min' if side == 'lower' else 'max'} {lim:.6g} wt%"
     if b.name == "supply":
         return (f"{key[0]}: at most {hi:,.6g} t available" if side == "upper"

@@ -3,7 +3,13 @@
 This module is the single source of truth of the model. It turns an
 ``InstanceArrays`` into a ``LinearProgram`` (sparse rows with bounds, column
 bounds, integrality, objective), whose row and column blocks are labelled in
-instance terms. ``mixopt.pyomo_model`` turns that into a Pyomo model; the
+instance terms.
+
+Row scaling: every per-product row is divided by the product's tonnes T_p (the
+instance cap by the month's tonnes), so each row is written in the unit of its
+limit — wt%, t CO2e per t of slab, share — and right-hand sides stay within HiGHS's
+comfortable range from 0.5 t melts to 100,000 t months. A row dual is then directly
+"per unit of the limit". ``mixopt.pyomo_model`` turns that into a Pyomo model; the
 symbols below are the ones of ``models/formulation.md``.
 
 Variables
@@ -96,17 +102,18 @@ def charge_col(P: int, M: int, p: np.ndarray | int, m: np.ndarray | int):
 
 
 def define_mass_balance(b: _Builder, d: InstanceArrays) -> None:
-    """(MB) sum_m y_m x[p,m] = T_p  for every product p."""
+    """(MB) sum_m y_m x[p,m] / T_p = 1  for every product p (share of the order made)."""
     P, M, _ = d.shape
     pp, mm = np.divmod(np.arange(P * M), M)
     b.add("mass_balance", [(p,) for p in d.products], pp, pp * M + mm,
-          d.yield_t_per_t[mm], d.slab_tonnes, d.slab_tonnes)
+          d.yield_t_per_t[mm] / d.slab_tonnes[pp], np.ones(P), np.ones(P))
 
 
 def define_chemistry(b: _Builder, d: InstanceArrays) -> None:
-    """(CH) lo_pe T_p <= sum_m y_m c_me x[p,m] <= hi_pe T_p  for every limited (p, e).
+    """(CH) lo_pe <= sum_m y_m c_me x[p,m] / T_p <= hi_pe  for every limited (p, e).
 
-    Rows are in t x wt%. A window of [0, 100] is no limit and makes no row.
+    Rows are in wt% (their duals are per wt% of the limit). A window of [0, 100] is no
+    limit and makes no row.
     """
     M = d.shape[1]
     pe = np.argwhere(d.limited & ((d.limit_min_wt_pct > 0) | (d.limit_max_wt_pct < 100)))
@@ -118,11 +125,10 @@ def define_chemistry(b: _Builder, d: InstanceArrays) -> None:
         nz = np.flatnonzero(coef[:, e])
         rows.append(np.full(len(nz), r))
         cols.append(p * M + nz)
-        vals.append(coef[nz, e])
+        vals.append(coef[nz, e] / d.slab_tonnes[p])
     keys = [(d.products[p], d.constituents[e]) for p, e in pe]
-    T = d.slab_tonnes[pe[:, 0]]
     b.add("chemistry", keys, np.concatenate(rows), np.concatenate(cols), np.concatenate(vals),
-          d.limit_min_wt_pct[pe[:, 0], pe[:, 1]] * T, d.limit_max_wt_pct[pe[:, 0], pe[:, 1]] * T)
+          d.limit_min_wt_pct[pe[:, 0], pe[:, 1]], d.limit_max_wt_pct[pe[:, 0], pe[:, 1]])
 
 
 def define_supply(b: _Builder, d: InstanceArrays, every_row: bool = False) -> None:
@@ -138,31 +144,33 @@ def define_supply(b: _Builder, d: InstanceArrays, every_row: bool = False) -> No
 
 
 def define_footprint_caps(b: _Builder, d: InstanceArrays, every_row: bool = False) -> None:
-    """(FP) sum_m f_m x[p,m] <= (F_p - f_cast) T_p  per capped product;
-    (FI) sum_p sum_m f_m x[p,m] <= (F - f_cast) sum_p T_p  when the instance has a cap.
-    With ``every_row`` the rows exist uncapped too (right-hand side +inf), for re-solves.
+    """(FP) sum_m f_m x[p,m] / T_p <= F_p - f_cast  per capped product;
+    (FI) sum_p sum_m f_m x[p,m] / sum_p T_p <= F - f_cast  when the instance has a cap.
+    Rows are in t CO2e per t of slab. With ``every_row`` the rows exist uncapped too
+    (right-hand side +inf), for re-solves.
     """
     P, M, _ = d.shape
     f = d.footprint_t_co2e_per_t
     ps = np.flatnonzero(np.isfinite(d.product_cap_t_co2e_per_t) | every_row)
     rows = np.repeat(np.arange(len(ps)), M)
     cols = charge_col(P, M, np.repeat(ps, M), np.tile(np.arange(M), len(ps)))
-    rhs = (d.product_cap_t_co2e_per_t[ps] - d.casting_t_co2e_per_t) * d.slab_tonnes[ps]
+    rhs = d.product_cap_t_co2e_per_t[ps] - d.casting_t_co2e_per_t
     b.add("product_footprint_cap", [(d.products[p],) for p in ps], rows, cols,
-          np.tile(f, len(ps)), np.full(len(ps), -INF), rhs)
+          (f[None, :] / d.slab_tonnes[ps, None]).ravel(), np.full(len(ps), -INF), rhs)
     if np.isfinite(d.instance_cap_t_co2e_per_t) or every_row:
-        rhs = (d.instance_cap_t_co2e_per_t - d.casting_t_co2e_per_t) * d.slab_tonnes.sum()
-        b.add("footprint_cap", [()], np.zeros(P * M), np.arange(P * M), np.tile(f, P),
-              np.array([-INF]), np.array([rhs]))
+        rhs = d.instance_cap_t_co2e_per_t - d.casting_t_co2e_per_t
+        b.add("footprint_cap", [()], np.zeros(P * M), np.arange(P * M),
+              np.tile(f, P) / d.slab_tonnes.sum(), np.array([-INF]), np.array([rhs]))
 
 
 def define_recycled_share(b: _Builder, d: InstanceArrays) -> None:
-    """(RS) sum_m (r_m - s_p) x[p,m] >= 0  for every product with s_p > 0."""
+    """(RS) sum_m (r_m - s_p) x[p,m] / T_p >= 0  for every product with s_p > 0."""
     P, M, _ = d.shape
     ps = np.flatnonzero(d.min_recycled_share > 0)
     rows = np.repeat(np.arange(len(ps)), M)
     cols = charge_col(P, M, np.repeat(ps, M), np.tile(np.arange(M), len(ps)))
-    vals = (d.recycled[None, :].astype(float) - d.min_recycled_share[ps, None]).ravel()
+    vals = ((d.recycled[None, :].astype(float) - d.min_recycled_share[ps, None])
+            / d.slab_tonnes[ps, None]).ravel()
     b.add("recycled_share", [(d.products[p],) for p in ps], rows, cols, vals,
           np.zeros(len(ps)), np.full(len(ps), INF))
 
@@ -234,10 +242,8 @@ def build_lp(d: InstanceArrays, sense: str, every_row: bool = False) -> LinearPr
     n = cols[-1].stop
     col_lo, col_hi = np.zeros(n), np.full(n, INF)
     integer = np.zeros(n, dtype=bool)
-    if lots is not None:
-        integer[lots.start:lots.stop] = True
-        col_hi[lots.start:lots.stop] = np.floor(big_m_tonnes(d)[lot_ms] / d.lot_t[lot_ms]
-                                                + 1e-9)
+    if lots is not None:  # lot counts stay unbounded: (SU) and (LT) bound them already,
+        integer[lots.start:lots.stop] = True  # and huge counts would alarm HiGHS needlessly
     if ordered is not None:
         integer[ordered.start:ordered.stop] = True
         col_hi[ordered.start:ordered.stop] = 1.0

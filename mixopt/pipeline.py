@@ -68,16 +68,16 @@ def objective_of(instance: Instance, ev: Evaluation) -> float:
     return float(ev.cost.sum() + ev.carbon_cost.sum())
 
 
-#: Row family -> (names of its keys, unit of its limit, LP-row units per limit unit).
+#: Row family -> (names of its keys, unit of its limit, limit units per LP-row unit).
 #: Purchase-rule rows (lot, min_order, order_link) are absent: an LP gives them no dual.
 _DUAL_FAMILIES = {
-    "mass_balance": (("product",), "t", lambda ev, p: 1.0),
-    "chemistry": (("product", "constituent"), "wt%", lambda ev, p: ev.arrays.slab_tonnes[p]),
+    "mass_balance": (("product",), "t", lambda ev, p: 1.0 / ev.arrays.slab_tonnes[p]),
+    "chemistry": (("product", "constituent"), "wt%", lambda ev, p: 1.0),
     "supply": (("material",), "t", lambda ev, p: 1.0),
-    "product_footprint_cap": (("product",), "t CO2e/t slab",
-                              lambda ev, p: ev.arrays.slab_tonnes[p]),
-    "footprint_cap": ((), "t CO2e/t slab", lambda ev, p: ev.arrays.slab_tonnes.sum()),
-    "recycled_share": (("product",), "share", lambda ev, p: ev.charged_t[p]),
+    "product_footprint_cap": (("product",), "t CO2e/t slab", lambda ev, p: 1.0),
+    "footprint_cap": ((), "t CO2e/t slab", lambda ev, p: 1.0),
+    "recycled_share": (("product",), "share",
+                       lambda ev, p: ev.charged_t[p] / ev.arrays.slab_tonnes[p]),
 }
 
 

@@ -111,9 +111,10 @@ def test_row_blocks_are_labelled_in_instance_terms() -> None:
     assert names == ["mass_balance", "chemistry", "lot"]
     assert lp.row_block("chemistry").keys == (("P", "Cu"),)
     assert lp.is_mip and lp.col_block("lots").keys == (("B",),)
-    # (CH) in t x wt%: 100 t x [1, 2] wt%
+    # (CH) in wt% of the 100 t order: [1, 2], B's coefficient y x c / T = 4 / 100
     r = lp.row_block("chemistry").start
-    assert (lp.row_lo[r], lp.row_hi[r]) == (100.0, 200.0)
+    assert (lp.row_lo[r], lp.row_hi[r]) == (1.0, 2.0)
+    assert lp.A[r, 1] == 0.04 and lp.A[r, 0] == 0.0
 
 
 def test_free_window_makes_no_row() -> None:
