@@ -221,11 +221,14 @@ def _frame_text(df: pd.DataFrame, fmt: str, title: str) -> str:
 @click.option("--scenario", "scenario_name", help="Solve this [scenarios.NAME] variant.")
 @click.option("--no-diagnose", is_flag=True,
               help="Do not explain an infeasible instance (saves the extra solves).")
+@click.option("--start", "start_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="A plan (JSON with a 'mix' list) handed to HiGHS as the starting plan.")
 @_variant_options
 @_solver_options
 @_output_options
 @_guard
-def solve_cmd(path: Path, scenario_name: str | None, no_diagnose: bool, sets: tuple[str, ...],
+def solve_cmd(path: Path, scenario_name: str | None, no_diagnose: bool,
+              start_path: Path | None, sets: tuple[str, ...],
               minimise: str | None, cap: float | None, scope: str | None,
               time_limit: float | None, mip_gap: float, threads: int, fmt: str,
               output: Path | None, force: bool) -> None:
@@ -233,7 +236,8 @@ def solve_cmd(path: Path, scenario_name: str | None, no_diagnose: bool, sets: tu
     _check_output(output, force)
     inst = _variant(read_instance(path), scenario_name, sets, minimise, cap, scope)
     opts = _options(time_limit, mip_gap, threads)
-    result = solve(inst, opts)
+    start = read_mix(start_path, inst) if start_path is not None else None
+    result = solve(inst, opts, start)
     diag = diagnose(inst, opts) if result.status == Status.INFEASIBLE and not no_diagnose \
         else None
     if fmt == "json":

@@ -263,3 +263,20 @@ def build_lp(d: InstanceArrays, sense: str, every_row: bool = False) -> LinearPr
     return LinearProgram(A=A, row_lo=np.concatenate(b.lo), row_hi=np.concatenate(b.hi),
                          col_lo=col_lo, col_hi=col_hi, c=c, offset=offset, integer=integer,
                          rows=tuple(b.blocks), cols=tuple(cols), objective_unit=unit)
+
+
+def columns_from_mix(lp: LinearProgram, d: InstanceArrays, mix_t: np.ndarray) -> np.ndarray:
+    """The full column vector of a plan given as charged tonnes (P x M): lot counts and
+    order decisions derived from the totals, for handing a plan to the solver as a start."""
+    P, M, _ = d.shape
+    x = np.zeros(lp.A.shape[1])
+    x[: P * M] = np.asarray(mix_t, dtype=float).ravel()
+    use = x[: P * M].reshape(P, M).sum(axis=0)
+    lots, ordered = lp.col_block("lots"), lp.col_block("ordered")
+    if lots is not None:
+        ms = np.flatnonzero(np.isfinite(d.lot_t))
+        x[lots.start:lots.stop] = np.round(use[ms] / d.lot_t[ms])
+    if ordered is not None:
+        ms = np.flatnonzero(np.isfinite(d.min_order_t))
+        x[ordered.start:ordered.stop] = (use[ms] > 0).astype(float)
+    return x

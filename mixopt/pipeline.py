@@ -16,7 +16,7 @@ import pandas as pd
 
 from mixopt.data import InstanceArrays, to_arrays
 from mixopt.evaluate import REL_TOL, Evaluation, evaluate
-from mixopt.formulation import LinearProgram, build_lp
+from mixopt.formulation import LinearProgram, build_lp, columns_from_mix
 from mixopt.instance import Instance
 from mixopt.solver import HighsSession, RawSolution, SolveOptions, Status
 
@@ -145,7 +145,9 @@ class Session:
     rebuilds: int = 0
     _highs: HighsSession | None = None
 
-    def solve(self, instance: Instance) -> Result:
+    def solve(self, instance: Instance, start_mix: np.ndarray | None = None) -> Result:
+        """Solve ``instance``; ``start_mix`` (P x M charged t, e.g. last month's plan or a
+        rounded LP) is offered to HiGHS as a starting plan."""
         t = {"start": time.perf_counter()}
         d = to_arrays(instance)
         lp = build_lp(d, instance.objective.minimise, every_row=True)
@@ -155,7 +157,8 @@ class Session:
             self._highs = HighsSession(lp, self.options)
             self.rebuilds += 1
             build_s, load_s = self._highs.build_s, self._highs.load_s
-        raw = self._highs.solve(self.sensitivity)
+        start = None if start_mix is None else columns_from_mix(lp, d, start_mix)
+        raw = self._highs.solve(self.sensitivity, start)
         t["solve"] = time.perf_counter()
         ev = duals = columns = value = None
         if raw.status.has_solution and raw.x is not None:
@@ -177,9 +180,10 @@ class Session:
                       duals=duals, columns=columns, timings_s=timings)
 
 
-def solve(instance: Instance, options: SolveOptions | None = None) -> Result:
+def solve(instance: Instance, options: SolveOptions | None = None,
+          start_mix: np.ndarray | None = None) -> Result:
     """Build, solve and recheck one instance."""
-    return Session(options).solve(instance)
+    return Session(options).solve(instance, start_mix)
 
 
 __all__ = ["RecheckError", "Result", "Session", "solve"]

@@ -240,6 +240,12 @@ def instance_from_dict(raw: dict[str, Any], source: str = "<dict>") -> Instance:
 
 
 def _validate(raw: dict[str, Any], origin: _Origin, problems: list[Problem]) -> Instance:
+    for table in ("products", "materials"):
+        rows = raw.get(table)
+        if isinstance(rows, list) and len(rows) > MAX_ROWS:
+            problems.append(Problem(str(origin.toml), f"has {len(rows):,} rows, over the limit "
+                                                      f"of {MAX_ROWS:,}", table))
+            raise InputError(problems)
     _duplicates(raw, origin, problems)
     _resolve_alloys(raw, origin, problems)
     try:

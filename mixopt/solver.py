@@ -190,12 +190,20 @@ class HighsSession:
             if h.setOptionValue(k, v) != highspy.HighsStatus.kOk:
                 raise ValueError(f"HiGHS rejected option {k}={v!r}")
 
-    def solve(self, sensitivity: bool = True) -> RawSolution:
+    def solve(self, sensitivity: bool = True, start: np.ndarray | None = None) -> RawSolution:
         """Solve (warm from the last basis when there is one). With ``sensitivity``, add
         duals, reduced costs and cost ranging (for a MILP, of the LP with its integer
-        decisions fixed)."""
+        decisions fixed). ``start``: a full column vector handed to HiGHS as a starting
+        plan (a MILP incumbent when feasible)."""
         h, lp = self.highs, self.lp
         self._set_options()
+        if start is not None:
+            sol = highspy.HighsSolution()
+            full = np.zeros(h.getNumCol())
+            full[self._col_of] = start
+            sol.col_value = full.tolist()
+            if h.setSolution(sol) != highspy.HighsStatus.kOk:
+                log.warning("HiGHS did not take the starting plan")
         t0 = time.perf_counter()
         h.run()
         ms = h.getModelStatus()
@@ -252,6 +260,7 @@ class HighsSession:
         vals = np.round(x[j])
         h.changeColsIntegrality(k, cols, np.array([highspy.HighsVarType.kContinuous] * k))
         h.changeColsBounds(k, cols, vals, vals)
+        h.setOptionValue("time_limit", np.inf)  # an LP with fixed decisions: fast, and owed
         try:
             h.run()
             ok = h.getModelStatus() == _HMS.kOptimal

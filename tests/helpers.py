@@ -61,3 +61,30 @@ def lots_milp(n_lots: int = 40, n_products: int = 3, seed: int = 1) -> dict[str,
              for p in range(n_products)]
     return {"name": "lots-milp", "objective": {"minimise": "cost"}, "alloys": alloys,
             "products": prods, "materials": mats}
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | float):
+        return repr(float(v))
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(v, list | tuple):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f'"{k}" = {_toml_value(x)}' for k, x in v.items()) + " }"
+    raise TypeError(type(v))
+
+
+def to_toml(raw: dict[str, Any]) -> str:
+    """A test instance dict as TOML text (inline tables only; enough for tests)."""
+    lines = []
+    for key, value in raw.items():
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            for row in value:
+                lines.append(f"[[{key}]]")
+                lines += [f'"{k}" = {_toml_value(v)}' for k, v in row.items()]
+        else:
+            lines.append(f'"{key}" = {_toml_value(value)}')
+    return "\n".join(lines) + "\n"

@@ -158,3 +158,10 @@ def test_instance_from_dict_leaves_the_callers_dict_alone() -> None:
     before = repr(raw)
     assert "AA3104" in instance_from_dict(raw).alloys
     assert repr(raw) == before
+
+
+def test_table_size_guard(monkeypatch: pytest.MonkeyPatch) -> None:
+    import mixopt.read as reader
+    monkeypatch.setattr(reader, "MAX_ROWS", 1)
+    with pytest.raises(InputError, match="table 'materials': has 2 rows, over the limit of 1"):
+        instance_from_dict(two_material())
