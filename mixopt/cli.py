@@ -95,6 +95,11 @@ def _guard(fn):
             _fail(Exit.INVALID_INPUT, str(exc))
         except FileExistsError as exc:
             _fail(Exit.INVALID_INPUT, str(exc))
+        except OSError as exc:  # an output that cannot be written (no folder, no permission)
+            if _Ctx.debug:
+                raise
+            _fail(Exit.INVALID_INPUT, f"cannot write {exc.filename or ''}: "
+                                      f"{exc.strerror or exc}")
         except RecheckError as exc:
             if _Ctx.debug:
                 raise
@@ -451,3 +456,104 @@ def bench_sweep(lots: int, products: int, elements: int, points: int, seed: int)
     click.echo(f"  raw highspy (persistent)        {f.raw_s:8.3f} s")
     click.echo(f"  ratio mixopt / raw              {f.ratio:8.2f}   (target <= 2)")
     click.echo(f"  largest objective difference    {f.max_rel_diff:8.1e}   (relative)")
+
+
+@main.command("generate")
+@click.option("--lots", type=click.IntRange(min=1), required=True)
+@click.option("--products", type=click.IntRange(min=1), required=True)
+@click.option("--elements", type=click.IntRange(min=1, max=15), required=True)
+@click.option("--milp", is_flag=True, help="Buy half the lots in whole lots, some with "
+                                            "minimum orders.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--tables", type=click.Choice(["csv", "inline"]), default="csv",
+              show_default=True, help="Materials and composition in CSV files or inline.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              required=True, help="The .toml to write (CSV tables go beside it).")
+@click.option("--force", is_flag=True, help="Replace existing files.")
+@_guard
+def generate_cmd(lots: int, products: int, elements: int, milp: bool, seed: int, tables: str,
+                 output: Path, force: bool) -> None:
+    """Write a synthetic month (placeholder chemistry; deterministic for a seed)."""
+    from mixopt.generate import generate
+    from mixopt.write import write_instance
+
+    inst = generate(lots, products, elements, seed, milp)
+    for f in write_instance(inst, output, csv_tables=tables == "csv", force=force):
+        click.echo(f"wrote {f}")
+
+
+def _size(text: str) -> tuple[int, int, int]:
+    try:
+        lots, products, elements = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not LOTSxPRODUCTSxELEMENTS") from None
+    return lots, products, elements
+
+
+@bench.command("solve")
+@click.option("--size", "sizes", multiple=True, metavar="LOTSxPRODUCTSxELEMENTS",
+              help="Sizes to run (repeatable); default 50x5x10 500x20x12 2000x40x12 "
+                   "5000x60x14.")
+@click.option("--backend", type=click.Choice(["highspy", "pyomo"]), default="highspy",
+              show_default=True)
+@click.option("--lp-solver", type=click.Choice(["auto", "simplex", "ipm"]), default="auto",
+              show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@_guard
+def bench_solve(sizes: tuple[str, ...], backend: str, lp_solver: str, seed: int) -> None:
+    """mixopt end to end against a minimal raw-highspy baseline, phase by phase."""
+    import platform
+
+    import highspy
+
+    from mixopt.bench_scale import SIZES, bench_size
+
+    click.echo(f"machine: {platform.machine()}, {os.cpu_count()} cores; HiGHS "
+               f"{highspy.Highs().version()}; each contender in its own spawned process; "
+               "times in s, memory in MB above the process's size after imports")
+    head = (f"{'size':>12} {'who':<18} {'read':>7} {'build':>7} {'load':>7} {'solve':>8} "
+            f"{'extract':>8} {'outside':>8} {'peak MB':>8} {'objective':>16}")
+    click.echo(head)
+    for text in sizes or [f"{a}x{b}x{c}" for a, b, c in SIZES]:
+        ours, raw = bench_size(*_size(text), backend=backend, lp_solver=lp_solver, seed=seed)
+        for r in (ours, raw):
+            p = r.phases
+            click.echo(f"{text:>12} {r.who:<18} {p['read']:7.3f} {p['build']:7.3f} "
+                       f"{p['load']:7.3f} {p['solve']:8.3f} {p['extract']:8.3f} "
+                       f"{r.outside_solve:8.3f} {r.work_mb:8.1f} {r.objective:16.6f}")
+        rel = abs(ours.objective - raw.objective) / max(1.0, abs(raw.objective))
+        click.echo(f"{text:>12} {'ratio mixopt/raw':<18} outside solve "
+                   f"{ours.outside_solve / raw.outside_solve:.2f}x (target <= 1.5), outside "
+                   f"share of mixopt's total {ours.outside_solve / ours.total:.1%} (target <= "
+                   f"10%), memory {ours.work_mb / max(raw.work_mb, 1e-9):.2f}x (target <= 2),"
+                   f" objectives differ by {rel:.1e}")
+
+
+@bench.command("solvers")
+@click.option("--size", default="2000x40x12", show_default=True,
+              metavar="LOTSxPRODUCTSxELEMENTS")
+@click.option("--time-limit", type=float, default=120.0, show_default=True)
+@_guard
+def bench_solvers(size: str, time_limit: float) -> None:
+    """HiGHS's LP algorithms on one generated month (cold solves)."""
+    from mixopt.bench_scale import solver_times
+
+    click.echo(f"{size}, cold solve, time limit {time_limit:g} s")
+    for name, status, secs, obj in solver_times(*_size(size), time_limit_s=time_limit):
+        click.echo(f"  {name:<30} {status:<20} {secs:8.2f} s   objective {obj:.6f}")
+
+
+@bench.command("milp")
+@click.option("--size", default="2000x40x12", show_default=True,
+              metavar="LOTSxPRODUCTSxELEMENTS")
+@click.option("--time-limit", type=float, default=300.0, show_default=True)
+@_guard
+def bench_milp(size: str, time_limit: float) -> None:
+    """A generated MILP month (half the lots in whole lots, some minimum orders): time to
+    a first plan, to 1% and to 0.1% gap, on this machine's cores (threads 1)."""
+    from mixopt.bench_scale import milp_times
+
+    click.echo(f"{size} MILP, time limit {time_limit:g} s per run")
+    for name, status, secs, gap in milp_times(*_size(size), time_limit_s=time_limit):
+        g = "no plan" if gap is None else f"gap {gap:.3%}"
+        click.echo(f"  {name:<22} {status:<28} {secs:8.2f} s   {g}")

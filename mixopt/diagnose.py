@@ -188,9 +188,9 @@ def elastic(lp: LinearProgram, d: InstanceArrays, families: tuple[str, ...] = _E
             if "upper" in sides and np.isfinite(lp.row_hi[r]):
                 rows.append(r), cols.append(n + len(cols)), vals.append(-ref_hi[i])
     k = len(cols)
-    S = sp.csr_matrix((vals, (rows, np.array(cols) - n)), shape=(lp.A.shape[0], k))
+    S = sp.csc_matrix((vals, (rows, np.array(cols) - n)), shape=(lp.A.shape[0], k))
     c = np.concatenate([np.zeros(n), np.ones(k)])
-    return replace(lp, A=sp.hstack([lp.A, S], format="csr"),
+    return replace(lp, A=sp.hstack([lp.A, S], format="csc"),
                    col_lo=np.concatenate([lp.col_lo, np.zeros(k)]),
                    col_hi=np.concatenate([lp.col_hi, np.full(k, np.inf)]), c=c, offset=0.0,
                    integer=np.zeros(n + k, dtype=bool),

@@ -47,7 +47,7 @@ class Block:
 class LinearProgram:
     """min c.x + offset  s.t.  row_lo <= A x <= row_hi,  col_lo <= x <= col_hi."""
 
-    A: sp.csr_matrix
+    A: sp.csc_matrix  # column-wise, as HiGHS takes it
     row_lo: np.ndarray
     row_hi: np.ndarray
     col_lo: np.ndarray
@@ -257,7 +257,7 @@ def build_lp(d: InstanceArrays, sense: str, every_row: bool = False) -> LinearPr
     define_purchase_rules(b, d, lots, ordered)
     c = np.zeros(n)
     c[: P * M], offset, unit = define_objective(d, sense)
-    A = sp.csr_matrix((np.concatenate(b.data), (np.concatenate(b.ri), np.concatenate(b.ci))),
+    A = sp.csc_matrix((np.concatenate(b.data), (np.concatenate(b.ri), np.concatenate(b.ci))),
                       shape=(b.nrows, n))
     A.sum_duplicates()
     return LinearProgram(A=A, row_lo=np.concatenate(b.lo), row_hi=np.concatenate(b.hi),

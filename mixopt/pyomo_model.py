@@ -38,7 +38,8 @@ def to_pyomo(lp: LinearProgram) -> pyo.ConcreteModel:
             xs[j].setlb(_bound(lo))
             xs[j].setub(_bound(hi))
 
-        indptr, indices, data = lp.A.indptr, lp.A.indices.tolist(), lp.A.data.tolist()
+        rows_of = lp.A.tocsr()  # Pyomo adds row by row
+        indptr, indices, data = rows_of.indptr, rows_of.indices.tolist(), rows_of.data.tolist()
         lo_all, hi_all = lp.row_lo.tolist(), lp.row_hi.tolist()
         for block in lp.rows:
             con = pyo.Constraint(range(len(block.keys)))

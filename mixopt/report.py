@@ -105,7 +105,7 @@ def to_json_dict(result: Result) -> dict[str, Any]:
         "mip_gap": _num(raw.mip_gap),
         "totals": None, "products": [], "mix": [], "footprint_by_kind": [], "duals": None,
         "duals_conditional_on_purchase_decisions": result.duals_conditional,
-        "columns": None,
+        "materials_sensitivity": None,
         "solver": raw.solver,
         "timings_s": {k: round(v, 6) for k, v in result.timings_s.items()},
     }
@@ -129,8 +129,29 @@ def to_json_dict(result: Result) -> dict[str, Any]:
     if result.duals is not None:
         doc["duals"] = _records(result.duals)
     if result.columns is not None:
-        doc["columns"] = _records(result.columns)
+        doc["materials_sensitivity"] = _records(materials_sensitivity(result))
     return doc
+
+
+def materials_sensitivity(result: Result) -> pd.DataFrame:
+    """Per material: tonnes used; if unused, how much lower its objective coefficient (price,
+    or footprint when minimising footprint) must be to enter (the least reduced cost over
+    the products); if used, the range of the coefficient that keeps the mix optimal (the
+    narrowest over the products it goes to, each holding with the others unchanged)."""
+    cols = result.columns
+    if cols is None:
+        return pd.DataFrame()
+    rows = []
+    for name, g in cols.groupby("material", sort=False):
+        used = g[g.tonnes > 1e-9]
+        rows.append({
+            "material": name, "tonnes": float(g.tonnes.sum()),
+            "coefficient": float(g.coefficient.iloc[0]),
+            "enter_if_lower_by": None if len(used) else float(g.reduced_cost.min()),
+            "optimal_from": float(used.coefficient_min.max()) if len(used) else None,
+            "optimal_to": float(used.coefficient_max.min()) if len(used) else None,
+        })
+    return pd.DataFrame.from_records(rows)
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
@@ -273,17 +294,14 @@ def _columns_table(result: Result) -> Table:
     inst = result.instance
     unit = "t CO2e" if inst.objective.minimise == "footprint" else inst.currency
     what = "footprint" if inst.objective.minimise == "footprint" else "price"
-    t = Table(title=f"material {what} per t: reduced cost to enter, range that keeps the "
-                    f"mix optimal ({unit}/t)", title_justify="left")
-    for col in ("product", "material", "t", what, "enters if lower by", "optimal from",
-                "optimal to"):
-        t.add_column(col, justify="left" if col in ("product", "material") else "right")
-    for r in result.columns.itertuples():
-        used = r.tonnes > 1e-9
-        t.add_row(r.product, r.material, f"{r.tonnes:,.1f}", f"{r.coefficient:,.4g}",
-                  "" if used else f"{r.reduced_cost:,.4g}",
-                  _fmt(r.coefficient_min, ",.4g") if used else "",
-                  _fmt(r.coefficient_max, ",.4g") if used else "")
+    t = Table(title=f"per material {what} ({unit}/t): how much lower to enter, range that "
+                    "keeps the mix optimal", title_justify="left")
+    for col in ("material", "t", what, "enters if lower by", "optimal from", "optimal to"):
+        t.add_column(col, justify="left" if col == "material" else "right")
+    for r in materials_sensitivity(result).itertuples():
+        t.add_row(r.material, f"{r.tonnes:,.1f}", f"{r.coefficient:,.4g}",
+                  _fmt(r.enter_if_lower_by, ",.4g"), _fmt(r.optimal_from, ",.4g"),
+                  _fmt(r.optimal_to, ",.4g"))
     return t
 
 
@@ -291,8 +309,13 @@ def write_atomic(path: Path, text: str, force: bool = False) -> None:
     """Write ``text`` to ``path`` all at once; never over an existing file unless ``force``."""
     if path.exists() and not force:
         raise FileExistsError(f"{path} exists; pass --force to replace it")
+    if not path.parent.is_dir():
+        raise FileNotFoundError(2, "the folder does not exist", str(path.parent))
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or Path("."))
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a result is an ordinary file
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
         if not force and path.exists():

@@ -62,7 +62,22 @@ class SolveOptions:
     mip_rel_gap: float = 1e-6
     threads: int = 1  # fixed for reproducible MILP runs
     random_seed: int = 0
+    #: "highspy": the formulation's arrays straight into HiGHS (fastest; default);
+    #: "pyomo": through the Pyomo model built from the same arrays (persistent contrib
+    #: interface). Same LP, same answers (tested); see README "Speed at scale".
+    backend: str = "highspy"
+    #: LP algorithm for a cold solve: "auto" (interior point with crossover from
+    #: AUTO_IPM_COLUMNS columns up, dual simplex below), "simplex", "ipm", "pdlp".
+    #: Warm re-solves always use simplex from the last basis.
+    lp_solver: str = "auto"
     highs_options: dict[str, object] = field(default_factory=dict)
+
+
+#: From this many columns a cold LP solve uses interior point + crossover (measured with
+#: `mixopt bench solvers`; README "Speed at scale").
+AUTO_IPM_COLUMNS = 20_000
+BACKENDS = ("highspy", "pyomo")
+LP_SOLVERS = ("auto", "simplex", "ipm", "pdlp")
 
 
 @dataclass(frozen=True)
@@ -125,12 +140,26 @@ def _map_status(ms: highspy.HighsModelStatus, has_solution: bool, is_mip: bool,
 
 
 class HighsSession:
-    """One LP/MILP held in one persistent HiGHS instance, through Pyomo."""
+    """One LP/MILP held in one persistent HiGHS instance (loaded from the arrays, or
+    through Pyomo: ``SolveOptions.backend``)."""
 
     def __init__(self, lp: LinearProgram, options: SolveOptions | None = None) -> None:
         self.lp = lp
         self.options = options or SolveOptions()
+        if self.options.backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {BACKENDS}")
+        if self.options.lp_solver not in LP_SOLVERS:
+            raise ValueError(f"lp_solver must be one of {LP_SOLVERS}")
+        self._solved = False
+        self._algorithm = "none"
+        self.model = None
         t0 = time.perf_counter()
+        if self.options.backend == "highspy":
+            self.highs = load_arrays(lp)
+            self._col_of = np.arange(lp.A.shape[1], dtype=np.int64)
+            self._row_of = np.arange(lp.A.shape[0], dtype=np.int64)
+            self.build_s, self.load_s = 0.0, time.perf_counter() - t0
+            return
         self.model = to_pyomo(lp)
         t1 = time.perf_counter()
         self._solver = SolverFactory("highs")
@@ -141,7 +170,7 @@ class HighsSession:
         con_map = self._solver._pyomo_con_to_solver_con_map
         self._col_of = np.array([var_map[id(v)] for v in columns(self.model)], dtype=np.int64)
         self._row_of = np.array([con_map[c] for c in rows(self.model, lp)], dtype=np.int64)
-        self.highs: highspy.Highs = self._solver._solver_model
+        self.highs = self._solver._solver_model
         self.build_s, self.load_s = t1 - t0, time.perf_counter() - t1
         log.debug("built model in %.3fs, loaded into HiGHS in %.3fs", self.build_s,
                   self.load_s)
@@ -186,9 +215,20 @@ class HighsSession:
         h.setOptionValue("mip_rel_gap", float(o.mip_rel_gap))
         h.setOptionValue("threads", int(o.threads))
         h.setOptionValue("random_seed", int(o.random_seed))
+        h.setOptionValue("solver", self._lp_algorithm())  # recorded in solve()
+        h.setOptionValue("run_crossover", "on")  # a basis: duals, ranging, warm re-solves
         for k, v in o.highs_options.items():
             if h.setOptionValue(k, v) != highspy.HighsStatus.kOk:
                 raise ValueError(f"HiGHS rejected option {k}={v!r}")
+
+    def _lp_algorithm(self) -> str:
+        if self.lp.is_mip:
+            return "choose"
+        choice = self.options.lp_solver
+        if choice == "auto":
+            big = self.lp.A.shape[1] >= AUTO_IPM_COLUMNS
+            return "ipm" if big and not self._solved else "simplex"
+        return choice
 
     def solve(self, sensitivity: bool = True, start: np.ndarray | None = None) -> RawSolution:
         """Solve (warm from the last basis when there is one). With ``sensitivity``, add
@@ -197,6 +237,7 @@ class HighsSession:
         plan (a MILP incumbent when feasible)."""
         h, lp = self.highs, self.lp
         self._set_options()
+        self._algorithm = self._lp_algorithm()
         if start is not None:
             sol = highspy.HighsSolution()
             full = np.zeros(h.getNumCol())
@@ -214,6 +255,7 @@ class HighsSession:
             ms = h.getModelStatus()
             h.setOptionValue("presolve", "choose")
         elapsed = time.perf_counter() - t0
+        self._solved = True
         info = h.getInfo()
         has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
         gap = float(info.mip_gap) if lp.is_mip and has_solution else None
@@ -279,7 +321,9 @@ class HighsSession:
         return {
             "name": "HiGHS",
             "version": self.highs.version(),
-            "interface": f"pyomo {pyomo.version.version} contrib.solver highs (persistent)",
+            "interface": (f"pyomo {pyomo.version.version} contrib.solver highs (persistent)"
+                          if self.model is not None else "highspy passModel (arrays)"),
+            "lp_solver": self._algorithm if not self.lp.is_mip else None,
             "threads": o.threads,
             "random_seed": o.random_seed,
             "time_limit_s": o.time_limit_s,
@@ -302,7 +346,7 @@ def load_arrays(lp: LinearProgram, integer: bool = True) -> highspy.Highs:
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", 1)
-    A = lp.A.tocsc()
+    A = lp.A if lp.A.format == "csc" else lp.A.tocsc()
     model = highspy.HighsLp()
     model.num_col_, model.num_row_ = A.shape[1], A.shape[0]
     model.col_cost_ = lp.c
