@@ -77,7 +77,7 @@ def _mixopt(path: str, backend: str, lp_solver: str) -> Run:
     inst = mixopt.read_instance(path)
     t1 = time.perf_counter()
     d = to_arrays(inst)
-    lp = build_lp(d, inst.objective.minimise, every_row=True)
+    lp = build_lp(d, inst.objective.minimise)  # as mixopt.solve does
     t2 = time.perf_counter()
     session = HighsSession(lp, mixopt.SolveOptions(backend=backend, lp_solver=lp_solver))
     raw = session.solve()
@@ -131,10 +131,13 @@ def _baseline(path: str, lp_solver: str) -> Run:
     row += P
     coef = yld[:, None] * comp
     for p, pr in enumerate(prods):
-        for el, (a, b) in doc["alloys"][pr["alloy"]].items():
+        limits = doc["alloys"][pr["alloy"]]
+        for e, el in enumerate(els):  # mixopt's row order: products, then constituents
+            if el not in limits:
+                continue
+            a, b = limits[el]
             if a <= 0 and b >= 100:
                 continue
-            e = els.index(el)
             nz = np.flatnonzero(coef[:, e])
             blocks_r.append(np.full(len(nz), row))
             blocks_c.append(p * M + nz)

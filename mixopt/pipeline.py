@@ -142,6 +142,9 @@ class Session:
 
     options: SolveOptions | None = None
     sensitivity: bool = True
+    #: keep a supply and cap row for every material and product, free where unset, so
+    #: that setting a limit later is a bound change (sweeps); a one-off solve leaves them out
+    every_row: bool = True
     rebuilds: int = 0
     _highs: HighsSession | None = None
 
@@ -150,7 +153,7 @@ class Session:
         rounded LP) is offered to HiGHS as a starting plan."""
         t = {"start": time.perf_counter()}
         d = to_arrays(instance)
-        lp = build_lp(d, instance.objective.minimise, every_row=True)
+        lp = build_lp(d, instance.objective.minimise, every_row=self.every_row)
         t["formulate"] = time.perf_counter()
         build_s = load_s = 0.0
         if self._highs is None or not self._highs.update(lp):
@@ -183,7 +186,7 @@ class Session:
 def solve(instance: Instance, options: SolveOptions | None = None,
           start_mix: np.ndarray | None = None) -> Result:
     """Build, solve and recheck one instance."""
-    return Session(options).solve(instance, start_mix)
+    return Session(options, every_row=False).solve(instance, start_mix)
 
 
 __all__ = ["RecheckError", "Result", "Session", "solve"]
