@@ -167,13 +167,16 @@ def _solver_options(fn):
                         help="Seconds per solve; a plan found by then is reported as such.")(fn)
 
 
-def _output_options(fn):
-    fn = click.option("--force", is_flag=True, help="Allow -o to replace an existing file.")(fn)
-    fn = click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-                      help="Write to this file instead of stdout (never over an existing "
-                           "file).")(fn)
-    return click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]),
-                        default="table", show_default=True)(fn)
+def _output_options(fn=None, formats=("table", "json", "csv", "xlsx")):
+    def deco(fn):
+        fn = click.option("--force", is_flag=True,
+                          help="Allow -o to replace an existing file.")(fn)
+        fn = click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+                          help="Write to this file instead of stdout (never over an "
+                               "existing file; xlsx needs it).")(fn)
+        return click.option("--format", "fmt", type=click.Choice(list(formats)),
+                            default="table", show_default=True)(fn)
+    return deco(fn) if fn is not None else deco
 
 
 def _variant_options(fn):
@@ -201,7 +204,9 @@ def _variant(inst: Instance, scenario_name: str | None, sets: tuple[str, ...],
     return with_overrides(inst, minimise=minimise, cap=cap, scope=scope)
 
 
-def _check_output(output: Path | None, force: bool) -> None:
+def _check_output(output: Path | None, force: bool, fmt: str = "") -> None:
+    if fmt == "xlsx" and output is None:
+        raise click.UsageError("--format xlsx writes a workbook: give it a file with -o")
     if output is not None and output.exists() and not force:
         raise FileExistsError(f"{output} exists; pass --force to replace it")
 
@@ -211,6 +216,16 @@ def _emit(text: str, output: Path | None, force: bool) -> None:
         click.echo(text, nl=False)
     else:
         write_atomic(output, text, force=force)
+
+
+def _emit_frame(df: pd.DataFrame, fmt: str, title: str, output: Path | None,
+                force: bool) -> None:
+    if fmt == "xlsx":
+        from mixopt.excel import frame_workbook, save
+
+        save(frame_workbook({title[:31].replace(":", " "): df}), output, force)
+    else:
+        _emit(_frame_text(df, fmt, title), output, force)
 
 
 def _frame_text(df: pd.DataFrame, fmt: str, title: str) -> str:
@@ -230,15 +245,19 @@ def _frame_text(df: pd.DataFrame, fmt: str, title: str) -> str:
               help="A plan (JSON with a 'mix' list) handed to HiGHS as the starting plan.")
 @_variant_options
 @_solver_options
-@_output_options
+@_output_options(formats=("table", "json", "csv", "xlsx", "declaration"))
 @_guard
 def solve_cmd(path: Path, scenario_name: str | None, no_diagnose: bool,
               start_path: Path | None, sets: tuple[str, ...],
               minimise: str | None, cap: float | None, scope: str | None,
               time_limit: float | None, mip_gap: float, threads: int, fmt: str,
               output: Path | None, force: bool) -> None:
-    """Solve an instance for least footprint, or least cost under a cap."""
-    _check_output(output, force)
+    """Solve an instance for least footprint, or least cost under a cap.
+
+    PATH is a .toml instance (tables may sit in CSV files beside it) or an .xlsx workbook
+    (see `mixopt template`). `--format declaration` writes the products' footprint
+    declarations (JSON); `--format xlsx -o FILE` a results workbook."""
+    _check_output(output, force, fmt)
     inst = _variant(read_instance(path), scenario_name, sets, minimise, cap, scope)
     opts = _options(time_limit, mip_gap, threads)
     start = read_mix(start_path, inst) if start_path is not None else None
@@ -250,12 +269,22 @@ def solve_cmd(path: Path, scenario_name: str | None, no_diagnose: bool,
         if diag is not None:
             doc["diagnosis"] = diagnosis_json(diag)
         text = json.dumps(doc, indent=2, allow_nan=False) + "\n"
+    elif fmt == "declaration":
+        from mixopt.declaration import declarations
+
+        text = json.dumps(declarations(result), indent=2, allow_nan=False) + "\n"
+    elif fmt == "xlsx":
+        from mixopt.excel import results_workbook, save
+
+        save(results_workbook(result), output, force)
+        text = ""
     elif fmt == "csv":
         text = to_csv(result)
     else:
         text = render_table(result) + (render_diagnosis(diag) if diag is not None else "")
-    _emit(text, output, force)
-    if diag is not None and fmt == "csv":
+    if fmt != "xlsx":
+        _emit(text, output, force)
+    if diag is not None and fmt in ("csv", "xlsx", "declaration"):
         click.echo(render_diagnosis(diag), err=True, nl=False)
     code = STATUS_EXIT[result.status]
     if code != Exit.OK:
@@ -307,7 +336,7 @@ def compare_cmd(path: Path, names: tuple[str, ...], all_: bool, workers: int | N
 
     Exits 0 when every run ends with a status (infeasible scenarios are rows, not errors).
     """
-    _check_output(output, force)
+    _check_output(output, force, fmt)
     inst = read_instance(path)
     chosen = list(inst.scenarios) if all_ else list(names)
     if not chosen:
@@ -316,7 +345,7 @@ def compare_cmd(path: Path, names: tuple[str, ...], all_: bool, workers: int | N
         raise click.UsageError("use --workers or --scheduler, not both")
     with _dask_client(workers, scheduler) as client:
         df = compare(variants(inst, chosen), _options(time_limit, mip_gap, threads), client)
-    _emit(_frame_text(df, fmt, f"{inst.name}: scenarios against the base"), output, force)
+    _emit_frame(df, fmt, f"{inst.name}: scenarios against the base", output, force)
 
 
 @main.command("sweep", epilog=EXIT_HELP)
@@ -339,7 +368,7 @@ def sweep_cmd(path: Path, grids: tuple[str, ...], scenario_name: str | None,
               mip_gap: float, threads: int, fmt: str, output: Path | None,
               force: bool) -> None:
     """Solve a grid of what-ifs and write one tidy row per point."""
-    _check_output(output, force)
+    _check_output(output, force, fmt)
     if workers and scheduler:
         raise click.UsageError("use --workers or --scheduler, not both")
     inst = _variant(read_instance(path), scenario_name, sets, minimise, cap, scope)
@@ -347,7 +376,7 @@ def sweep_cmd(path: Path, grids: tuple[str, ...], scenario_name: str | None,
     opts = _options(time_limit, mip_gap, threads)
     with _progress(len(grid_points(axes))) as tick, _dask_client(workers, scheduler) as client:
         df = run_grid(inst, axes, opts, client=client, progress=tick)
-    _emit(_frame_text(df, fmt, f"{inst.name}: grid of {len(df)} points"), output, force)
+    _emit_frame(df, fmt, f"{inst.name}: grid of {len(df)} points", output, force)
 
 
 @main.command("pareto", epilog=EXIT_HELP)
@@ -371,7 +400,7 @@ def pareto_cmd(path: Path, scenario_name: str | None, points: int, plot_path: Pa
     """
     from mixopt import frontier as fr_mod
 
-    _check_output(output, force)
+    _check_output(output, force, fmt)
     if plot_path is not None:
         if plot_path.suffix.lower() not in (".png", ".svg"):
             raise click.BadParameter("must end in .png or .svg", param_hint="--plot")
@@ -382,13 +411,13 @@ def pareto_cmd(path: Path, scenario_name: str | None, points: int, plot_path: Pa
     except fr_mod.FrontierError as exc:
         _fail(Exit.INFEASIBLE, f"no frontier: {exc}")
     if fmt == "json":
-        text = json.dumps(fr_mod.to_json_dict(fr), indent=2, allow_nan=False) + "\n"
+        _emit(json.dumps(fr_mod.to_json_dict(fr), indent=2, allow_nan=False) + "\n", output,
+              force)
     else:
         kind = ("exact breakpoints" if fr.method == "exact"
                 else "SAMPLED (MILP: not exact between points)")
-        text = _frame_text(fr.table(), fmt, f"{inst.name}: cost ({inst.currency}) against "
-                                            f"footprint cap, {kind}; {fr.solves} solves")
-    _emit(text, output, force)
+        _emit_frame(fr.table(), fmt, f"{inst.name}: cost ({inst.currency}) against "
+                                     f"footprint cap, {kind}; {fr.solves} solves", output, force)
     if plot_path is not None:
         fr_mod.plot(fr, plot_path, force)
     for note in fr.notes:
@@ -557,3 +586,74 @@ def bench_milp(size: str, time_limit: float) -> None:
     for name, status, secs, gap in milp_times(*_size(size), time_limit_s=time_limit):
         g = "no plan" if gap is None else f"gap {gap:.3%}"
         click.echo(f"  {name:<22} {status:<28} {secs:8.2f} s   {g}")
+
+
+@main.command("template")
+@click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--from", "source", type=click.Path(dir_okay=False, path_type=Path),
+              help="Fill the workbook from this instance (.toml or .xlsx).")
+@click.option("--force", is_flag=True, help="Replace an existing file.")
+@_guard
+def template_cmd(output: Path, source: Path | None, force: bool) -> None:
+    """Write an instance workbook (.xlsx): one sheet per table and a README sheet listing
+    every field with its unit, default and meaning."""
+    from mixopt.excel import instance_workbook, save
+
+    if output.suffix.lower() != ".xlsx":
+        raise click.BadParameter("must end in .xlsx", param_hint="OUTPUT")
+    save(instance_workbook(read_instance(source) if source else None), output, force)
+    click.echo(f"wrote {output}")
+
+
+@main.command("convert")
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--tables", type=click.Choice(["inline", "csv"]), default="inline",
+              show_default=True, help="To TOML: materials inline or in CSV files beside it.")
+@click.option("--force", is_flag=True, help="Replace existing files.")
+@_guard
+def convert_cmd(source: Path, target: Path, tables: str, force: bool) -> None:
+    """Convert an instance between TOML (+CSV) and an .xlsx workbook, either way."""
+    inst = read_instance(source)
+    if target.suffix.lower() == ".xlsx":
+        from mixopt.excel import instance_workbook, save
+
+        save(instance_workbook(inst), target, force)
+        written = [target]
+    elif target.suffix.lower() == ".toml":
+        from mixopt.write import write_instance
+
+        written = write_instance(inst, target, csv_tables=tables == "csv", force=force)
+    else:
+        raise click.BadParameter("must end in .toml or .xlsx", param_hint="TARGET")
+    for f in written:
+        click.echo(f"wrote {f}")
+
+
+@main.command("report")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              required=True, help="The .html file to write.")
+@click.option("--scenario", "scenario_name", help="Report this [scenarios.NAME] variant.")
+@click.option("--pareto", is_flag=True, help="Also trace and show the cost-carbon curve.")
+@_variant_options
+@_solver_options
+@click.option("--force", is_flag=True, help="Replace an existing file.")
+@_guard
+def report_cmd(path: Path, output: Path, scenario_name: str | None, pareto: bool,
+               sets: tuple[str, ...], minimise: str | None, cap: float | None,
+               scope: str | None, time_limit: float | None, mip_gap: float, threads: int,
+               force: bool) -> None:
+    """Solve and write a self-contained HTML report (no network; prints on A4)."""
+    from mixopt import frontier as fr_mod
+    from mixopt.html_report import render
+
+    _check_output(output, force)
+    inst = _variant(read_instance(path), scenario_name, sets, minimise, cap, scope)
+    opts = _options(time_limit, mip_gap, threads)
+    result = solve(inst, opts)
+    fr = fr_mod.frontier(inst, options=opts) if pareto and result.status.has_solution \
+        else None
+    write_atomic(output, render(result, fr), force=force)
+    click.echo(f"wrote {output}")
+    sys.exit(int(STATUS_EXIT[result.status]))

@@ -15,9 +15,16 @@ class Problem:
     row: int | None = None  # 1-based row of a table (TOML array entry or CSV data line)
     row_name: str | None = None
     field: str | None = None
+    sheet: str | None = None  # workbook inputs: the sheet and cell instead of table and row
+    cell: str | None = None
 
     def __str__(self) -> str:
         where = [self.file]
+        if self.sheet is not None:
+            where.append(f"sheet '{self.sheet}'" + (f", cell {self.cell}" if self.cell else ""))
+            if self.field is not None:
+                where.append(f"field '{self.field}'")
+            return ", ".join(where) + f": {self.message}"
         if self.table is not None:
             where.append(f"table '{self.table}'")
         if self.row is not None:

@@ -162,6 +162,10 @@ class Instance(_Frozen):
     name: str = _field("instance name", min_length=1)
     description: str = _field("free text", default="")
     currency: str = _field("currency of all prices", default="USD")
+    scrap_method: str = _field(
+        "how scrap footprints are counted, stated in every footprint declaration",
+        default=("post-consumer scrap counted from collection, sorting and remelting (cut-off);"
+                 " pre-consumer scrap with the footprint given for it in this instance"))
     objective: Objective = _field("what to minimise and the instance-wide cap",
                                   default=Objective())
     casting: Casting = _field("casthouse emissions per t of slab", default=Casting())
@@ -172,6 +176,12 @@ class Instance(_Frozen):
     scenarios: dict[str, dict[str, Any]] = _field(
         "named what-ifs: tables of 'path = value' overrides (see mixopt.scenario)",
         default_factory=dict)
+
+    @field_validator("scenarios")
+    @classmethod
+    def _flat_scenarios(cls, value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """Nested tables and dotted keys mean the same: keep {path: value} only."""
+        return {name: flatten(table) for name, table in value.items()}
 
     @property
     def is_milp(self) -> bool:
@@ -186,6 +196,18 @@ class Instance(_Frozen):
             if p.alloy in self.alloys:
                 seen.update(dict.fromkeys(self.alloys[p.alloy]))
         return tuple(seen)
+
+
+def flatten(table: Any, prefix: str = "") -> dict[str, Any]:
+    """Nested override tables -> {dotted path: value}."""
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            out.update(flatten(value, path + "."))
+        else:
+            out[path] = value
+    return out
 
 
 def finite(x: float | None) -> float:

@@ -229,7 +229,10 @@ def _from_validation_error(err: ValidationError, raw: Mapping[str, Any],
         # pydantic adds "too short" to a tuple whose items failed: noise next to the real error
         if e["type"] == "too_short" and any(o[: len(loc)] == loc and o != loc for o in locs):
             continue
-        out.append(origin.locate(loc, raw, e["msg"].removeprefix("Value error, ")))
+        msg = e["msg"].removeprefix("Value error, ")
+        if e["type"] in ("float_parsing", "float_type", "int_parsing"):
+            msg = f"{e['input']!r} is not a number"
+        out.append(origin.locate(loc, raw, msg))
     return out
 
 
@@ -265,9 +268,13 @@ def read_instance(path: str | Path) -> Instance:
     path = Path(path)
     problems: list[Problem] = []
     origin = _Origin(path)
+    if path.suffix.lower() == ".xlsx":
+        from mixopt.excel import read_workbook  # the workbook reader builds on this one
+
+        return read_workbook(path)
     if path.suffix.lower() != ".toml":
         raise InputError([Problem(str(path), "unsupported file type: expected a .toml "
-                                             "instance")])
+                                             "instance or an .xlsx workbook")])
     if not _check_size(path, problems):
         raise InputError(problems)
     try:

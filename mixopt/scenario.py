@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from mixopt.errors import InputError, Problem
-from mixopt.instance import Instance
+from mixopt.instance import Instance, flatten
 from mixopt.read import instance_from_dict
 
 NAMED_TABLES = ("materials", "products")
@@ -44,18 +44,6 @@ def parse_assignment(text: str, where: str = "--set") -> tuple[str, Any]:
     if not sep or not path.strip():
         raise InputError([Problem(where, f"{text!r} is not PATH=VALUE")])
     return path.strip(), parse_value(value.strip())
-
-
-def flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested override tables -> {dotted path: value}."""
-    out: dict[str, Any] = {}
-    for key, value in table.items():
-        path = f"{prefix}{key}"
-        if isinstance(value, Mapping) and value:
-            out.update(flatten(value, path + "."))
-        else:
-            out[path] = value
-    return out
 
 
 def _split(path: str, raw: Mapping[str, Any]) -> tuple[str, str | None, list[str]]:

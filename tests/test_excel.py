@@ -1,0 +1,155 @@
+"""Workbooks: template, read, convert both ways (lossless), results, and errors at cells."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from mixopt import InputError, read_instance, solve
+from mixopt.cli import Exit, main
+from mixopt.excel import field_registry, instance_workbook, read_workbook, save
+from mixopt.testing import assert_objective
+from tests.conftest import INSTANCES
+
+CAN = INSTANCES / "can-body.toml"
+
+
+def test_template_has_every_sheet_and_the_registry(tmp_path: Path) -> None:
+    out = tmp_path / "t.xlsx"
+    r = CliRunner().invoke(main, ["template", str(out)])
+    assert r.exit_code == 0, r.stderr
+    wb = load_workbook(out)
+    assert wb.sheetnames == ["README", "settings", "products", "alloys", "materials",
+                             "composition", "scenarios"]
+    readme = [tuple(c.value or "" for c in row) for row in wb["README"].iter_rows(min_row=5)]
+    assert readme == [tuple(r) for r in field_registry()]  # empty cells read back as None
+    fields = {(s, c) for s, c, *_ in field_registry()}
+    assert ("materials", "available_max") in fields and ("products", "min_recycled") in fields
+    units = {c: u for s, c, u, *_ in field_registry() if s == "materials"}
+    assert units["cost"] == "currency/t" and units["yield"] == "t/t"
+    assert [c.value for c in wb["materials"][1]][:4] == ["name", "kind", "recycled", "cost"]
+
+
+@pytest.mark.parametrize("name", ["can-body.toml", "can-body-and-end.toml",
+                                  "westerberg-steel-milp.toml", "can-body-csv/can-body.toml"])
+def test_toml_to_xlsx_to_toml_is_lossless(name: str, tmp_path: Path) -> None:
+    runner = CliRunner()
+    xlsx, back = tmp_path / "i.xlsx", tmp_path / "back.toml"
+    assert runner.invoke(main, ["convert", str(INSTANCES / name), str(xlsx)]).exit_code == 0
+    assert runner.invoke(main, ["convert", str(xlsx), str(back)]).exit_code == 0
+    original = read_instance(INSTANCES / name)
+    assert read_instance(xlsx) == original
+    assert read_instance(back) == original
+    assert_objective(solve(read_instance(xlsx)).objective_value,
+                     solve(original).objective_value)
+
+
+def test_solve_reads_a_workbook(tmp_path: Path) -> None:
+    xlsx = tmp_path / "i.xlsx"
+    save(instance_workbook(read_instance(CAN)), xlsx)
+    r = CliRunner().invoke(main, ["solve", str(xlsx), "--format", "json"])
+    assert r.exit_code == 0 and '"can-body-2026-06"' in r.stdout
+
+
+def _broken(tmp_path: Path, sheet: str, cell: str, value: object) -> Path:
+    xlsx = tmp_path / "b.xlsx"
+    wb = instance_workbook(read_instance(CAN))
+    wb[sheet][cell] = value
+    save(wb, xlsx, force=True)
+    return xlsx
+
+
+def test_errors_point_at_sheet_and_cell(tmp_path: Path) -> None:
+    wb = instance_workbook(read_instance(CAN))
+    comp = wb["composition"]
+    header = [c.value for c in comp[1]]
+    col = "ABCDEFGHIJ"[header.index("Fe")]
+    comp[f"{col}3"] = "n/a"
+    wb["materials"]["D4"] = -5  # cost of the third material
+    wb["products"]["C2"] = "lots"  # tonnes
+    xlsx = tmp_path / "b.xlsx"
+    save(wb, xlsx)
+    with pytest.raises(InputError) as info:
+        read_workbook(xlsx)
+    msgs = [str(p) for p in info.value.problems]
+    assert any(f"sheet 'composition', cell {col}3, field 'Fe': 'n/a' is not a number" in m
+               for m in msgs), msgs
+    assert any("sheet 'materials', cell D4, field 'cost': Input should be greater than or "
+               "equal to 0" in m for m in msgs), msgs
+    assert any("sheet 'products', cell C2, field 'tonnes': 'lots' is not a number" in m
+               for m in msgs), msgs
+    r = CliRunner().invoke(main, ["validate", str(xlsx)])
+    assert r.exit_code == Exit.INVALID_INPUT and "Traceback" not in r.stderr
+
+
+def test_unknown_setting_and_missing_sheet(tmp_path: Path) -> None:
+    xlsx = _broken(tmp_path, "settings", "A20", "objective.colour")
+    with pytest.raises(InputError, match="sheet 'settings', cell A20: unknown setting"):
+        read_workbook(xlsx)
+    wb = instance_workbook(read_instance(CAN))
+    del wb["materials"]
+    save(wb, tmp_path / "m.xlsx")
+    with pytest.raises(InputError, match="has no sheet 'materials'"):
+        read_workbook(tmp_path / "m.xlsx")
+
+
+def test_not_a_workbook_and_size_guard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = tmp_path / "x.xlsx"
+    bad.write_text("not a zip")
+    with pytest.raises(InputError, match="is not an .xlsx workbook"):
+        read_instance(bad)
+    from mixopt import excel
+    good = tmp_path / "g.xlsx"
+    save(instance_workbook(read_instance(CAN)), good)
+    monkeypatch.setattr(excel, "MAX_UNCOMPRESSED_BYTES", 1000)
+    with pytest.raises(InputError, match="unpacks to"):
+        read_instance(good)
+
+
+def test_text_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:
+    src = CAN.read_text().replace('name = "UBC bales"', 'name = "=HYPERLINK(1)"') \
+        .replace('"materials.UBC bales.cost"', '"materials.=HYPERLINK(1).cost"')
+    toml = tmp_path / "f.toml"
+    toml.write_text(src)
+    inst = read_instance(toml)
+    xlsx = tmp_path / "f.xlsx"
+    save(instance_workbook(inst), xlsx)
+    assert read_workbook(xlsx) == inst  # the input workbook keeps the name as text
+    out = tmp_path / "r.xlsx"
+    r = CliRunner().invoke(main, ["solve", str(toml), "--format", "xlsx", "-o", str(out)])
+    assert r.exit_code == 0, r.stderr
+    mix = load_workbook(out)["mix"]
+    names = [row[1].value for row in mix.iter_rows(min_row=2)]
+    assert "'=HYPERLINK(1)" in names  # neutralised in results
+    assert not any(isinstance(n, str) and n.startswith("=") for n in names)
+
+
+def test_results_workbook(tmp_path: Path) -> None:
+    out = tmp_path / "r.xlsx"
+    r = CliRunner().invoke(main, ["solve", str(CAN), "--format", "xlsx", "-o", str(out)])
+    assert r.exit_code == 0, r.stderr
+    wb = load_workbook(out)
+    assert {"summary", "mix", "chemistry", "footprint by kind", "shadow prices",
+            "material sensitivity"} <= set(wb.sheetnames)
+    result = solve(read_instance(CAN))
+    summary = {row[0].value: row[1].value for row in wb["summary"].iter_rows()}
+    assert_objective(summary["objective"], result.objective_value)
+    chem = wb["chemistry"]
+    rows = {row[1].value: row for row in chem.iter_rows(min_row=2)}
+    assert rows["Mn"][5].value == "min"
+    assert rows["Mn"][0].fill.fgColor.rgb.endswith("FFE08A")  # binding row highlighted
+    assert rows["Fe"][0].fill.fgColor.rgb in (None, "00000000")
+    r = CliRunner().invoke(main, ["solve", str(CAN), "--format", "xlsx"])
+    assert r.exit_code == 2 and "-o" in r.stderr
+
+
+def test_compare_and_pareto_workbooks(tmp_path: Path) -> None:
+    for cmd in (["compare", str(CAN), "--all"], ["pareto", str(CAN)]):
+        out = tmp_path / f"{cmd[0]}.xlsx"
+        r = CliRunner().invoke(main, [*cmd, "--format", "xlsx", "-o", str(out)])
+        assert r.exit_code == 0, r.stderr
+        ws = load_workbook(out).worksheets[0]
+        assert ws.max_row >= 4
