@@ -65,7 +65,7 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _mixopt(path: str, backend: str, lp_solver: str) -> Run:
+def _mixopt(path: str, backend: str, lp_solver: str, sensitivity: bool = True) -> Run:
     import mixopt
     from mixopt.data import to_arrays
     from mixopt.formulation import build_lp
@@ -80,20 +80,22 @@ def _mixopt(path: str, backend: str, lp_solver: str) -> Run:
     lp = build_lp(d, inst.objective.minimise)  # as mixopt.solve does
     t2 = time.perf_counter()
     session = HighsSession(lp, mixopt.SolveOptions(backend=backend, lp_solver=lp_solver))
-    raw = session.solve()
+    raw = session.solve(sensitivity)
     t3 = time.perf_counter()
     P, M, _ = d.shape
     ev = mixopt.evaluate(inst, raw.x[: P * M].reshape(P, M), d)
     assert ev.feasible, ev.violations[:3]
-    _duals(lp, ev, raw)
-    _columns(lp, ev, raw)
+    if sensitivity:
+        _duals(lp, ev, raw)
+        _columns(lp, ev, raw)
     t4 = time.perf_counter()
     phases = {"read": t1 - t0, "build": t2 - t1 + session.build_s, "load": session.load_s,
               "solve": raw.solve_time_s, "extract": t4 - t3}
     # the session's own solve() also read the solution and ran ranging: charge it as extract
     phases["extract"] += max(0.0, (t3 - t2) - session.build_s - session.load_s
                              - raw.solve_time_s)
-    return Run(f"mixopt ({backend})", phases, float(raw.objective), base, _peak_mb(),
+    label = f"mixopt ({backend}{'' if sensitivity else ', no sens.'})"
+    return Run(label, phases, float(raw.objective), base, _peak_mb(),
                lp.A.shape[1], lp.A.nnz)
 
 
@@ -185,7 +187,8 @@ def _in_child(fn, *args):
 
 
 def bench_size(lots: int, products: int, elements: int, backend: str = "highspy",
-               lp_solver: str = "auto", seed: int = 0) -> tuple[Run, Run]:
+               lp_solver: str = "auto", seed: int = 0,
+               sensitivity: bool = True) -> tuple[Run, Run]:
     from mixopt.generate import generate
     from mixopt.solver import AUTO_IPM_COLUMNS
     from mixopt.write import write_instance
@@ -194,7 +197,7 @@ def bench_size(lots: int, products: int, elements: int, backend: str = "highspy"
     with tempfile.TemporaryDirectory() as tmp:
         path = str(Path(tmp) / "month.toml")
         write_instance(inst, path, csv_tables=True)
-        ours = _in_child(_mixopt, path, backend, lp_solver)
+        ours = _in_child(_mixopt, path, backend, lp_solver, sensitivity)
         algo = lp_solver
         if algo == "auto":
             algo = "ipm" if ours.columns >= AUTO_IPM_COLUMNS else "simplex"

@@ -243,12 +243,14 @@ def _frame_text(df: pd.DataFrame, fmt: str, title: str) -> str:
               help="Do not explain an infeasible instance (saves the extra solves).")
 @click.option("--start", "start_path", type=click.Path(dir_okay=False, path_type=Path),
               help="A plan (JSON with a 'mix' list) handed to HiGHS as the starting plan.")
+@click.option("--no-sensitivity", is_flag=True,
+              help="Skip shadow prices, reduced costs and ranging (faster on large LPs).")
 @_variant_options
 @_solver_options
 @_output_options(formats=("table", "json", "csv", "xlsx", "declaration"))
 @_guard
 def solve_cmd(path: Path, scenario_name: str | None, no_diagnose: bool,
-              start_path: Path | None, sets: tuple[str, ...],
+              start_path: Path | None, no_sensitivity: bool, sets: tuple[str, ...],
               minimise: str | None, cap: float | None, scope: str | None,
               time_limit: float | None, mip_gap: float, threads: int, fmt: str,
               output: Path | None, force: bool) -> None:
@@ -261,7 +263,7 @@ def solve_cmd(path: Path, scenario_name: str | None, no_diagnose: bool,
     inst = _variant(read_instance(path), scenario_name, sets, minimise, cap, scope)
     opts = _options(time_limit, mip_gap, threads)
     start = read_mix(start_path, inst) if start_path is not None else None
-    result = solve(inst, opts, start)
+    result = solve(inst, opts, start, sensitivity=not no_sensitivity)
     diag = diagnose(inst, opts) if result.status == Status.INFEASIBLE and not no_diagnose \
         else None
     if fmt == "json":
@@ -528,8 +530,10 @@ def _size(text: str) -> tuple[int, int, int]:
 @click.option("--lp-solver", type=click.Choice(["auto", "simplex", "ipm"]), default="auto",
               show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--no-sensitivity", is_flag=True, help="mixopt without duals and ranging.")
 @_guard
-def bench_solve(sizes: tuple[str, ...], backend: str, lp_solver: str, seed: int) -> None:
+def bench_solve(sizes: tuple[str, ...], backend: str, lp_solver: str, seed: int,
+                no_sensitivity: bool) -> None:
     """mixopt end to end against a minimal raw-highspy baseline, phase by phase."""
     import platform
 
@@ -540,18 +544,19 @@ def bench_solve(sizes: tuple[str, ...], backend: str, lp_solver: str, seed: int)
     click.echo(f"machine: {platform.machine()}, {os.cpu_count()} cores; HiGHS "
                f"{highspy.Highs().version()}; each contender in its own spawned process; "
                "times in s, memory in MB above the process's size after imports")
-    head = (f"{'size':>12} {'who':<18} {'read':>7} {'build':>7} {'load':>7} {'solve':>8} "
+    head = (f"{'size':>12} {'who':<28} {'read':>7} {'build':>7} {'load':>7} {'solve':>8} "
             f"{'extract':>8} {'outside':>8} {'peak MB':>8} {'objective':>16}")
     click.echo(head)
     for text in sizes or [f"{a}x{b}x{c}" for a, b, c in SIZES]:
-        ours, raw = bench_size(*_size(text), backend=backend, lp_solver=lp_solver, seed=seed)
+        ours, raw = bench_size(*_size(text), backend=backend, lp_solver=lp_solver, seed=seed,
+                               sensitivity=not no_sensitivity)
         for r in (ours, raw):
             p = r.phases
-            click.echo(f"{text:>12} {r.who:<18} {p['read']:7.3f} {p['build']:7.3f} "
+            click.echo(f"{text:>12} {r.who:<28} {p['read']:7.3f} {p['build']:7.3f} "
                        f"{p['load']:7.3f} {p['solve']:8.3f} {p['extract']:8.3f} "
                        f"{r.outside_solve:8.3f} {r.work_mb:8.1f} {r.objective:16.6f}")
         rel = abs(ours.objective - raw.objective) / max(1.0, abs(raw.objective))
-        click.echo(f"{text:>12} {'ratio mixopt/raw':<18} outside solve "
+        click.echo(f"{text:>12} {'ratio mixopt/raw':<28} outside solve "
                    f"{ours.outside_solve / raw.outside_solve:.2f}x (target <= 1.5), outside "
                    f"share of mixopt's total {ours.outside_solve / ours.total:.1%} (target <= "
                    f"10%), memory {ours.work_mb / max(raw.work_mb, 1e-9):.2f}x (target <= 2),"

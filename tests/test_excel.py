@@ -153,3 +153,36 @@ def test_compare_and_pareto_workbooks(tmp_path: Path) -> None:
         assert r.exit_code == 0, r.stderr
         ws = load_workbook(out).worksheets[0]
         assert ws.max_row >= 4
+
+
+def test_planner_workflow_without_toml(tmp_path: Path) -> None:
+    """template -> fill in the workbook -> solve -> results workbook and report."""
+    runner = CliRunner()
+    book = tmp_path / "june.xlsx"
+    assert runner.invoke(main, ["template", str(book)]).exit_code == 0
+    wb = load_workbook(book)
+    settings = {row[0].value: row[0].row for row in wb["settings"].iter_rows(min_row=2)}
+    wb["settings"][f"B{settings['name']}"] = "june"
+    wb["settings"][f"B{settings['objective.minimise']}"] = "cost"
+    wb["products"].append(["slab", "AA3104", 1000])  # alloy from the shipped library
+    wb["materials"].append(["UBC", "post-consumer scrap", "post-consumer", 1850, 0.5, 0.3,
+                            None, 800, 0.88])
+    wb["materials"].append(["Hydro P1020", "hydro primary", None, 2600, 5.9, 4.0])
+    wb["materials"].append(["AlMn75", "master alloy", None, 3200, 7.0, 5.0, None, None, 0.98])
+    wb["materials"].append(["Mg", "master alloy", None, 3500, 39.3, 30.0])
+    comp = wb["composition"]
+    for c, name in enumerate(["material", "Si", "Fe", "Cu", "Mn", "Mg"], start=1):
+        comp.cell(row=1, column=c, value=name)
+    comp.append(["UBC", 0.25, 0.5, 0.15, 0.9, 1.6])
+    comp.append(["Hydro P1020", 0.06, 0.15])
+    comp.append(["AlMn75", None, None, None, 75.0])
+    comp.append(["Mg", None, None, None, None, 99.8])
+    wb.save(book)
+    results, report = tmp_path / "june-results.xlsx", tmp_path / "june.html"
+    r = runner.invoke(main, ["solve", str(book), "--format", "xlsx", "-o", str(results)])
+    assert r.exit_code == 0, r.stderr
+    summary = {row[0].value: row[1].value for row in load_workbook(results)["summary"]
+               .iter_rows()}
+    assert summary["status"] == "optimal" and summary["slab_t"] == pytest.approx(1000)
+    assert runner.invoke(main, ["report", str(book), "-o", str(report)]).exit_code == 0
+    assert "june" in report.read_text()
