@@ -157,14 +157,31 @@ def verify(path: Path, solution: Path) -> None:
                f"{inst.objective.scope} scope)")
 
 
+def _remember(ctx: click.Context, param: click.Parameter, value: object) -> object:
+    ctx.meta.setdefault("mixopt.solver", {})[param.name] = value
+    return value
+
+
 def _solver_options(fn):
-    fn = click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True,
-                      help="HiGHS threads (1 keeps MILP runs reproducible).")(fn)
-    fn = click.option("--mip-gap", type=click.FloatRange(min=0), default=1e-6,
-                      show_default=True,
-                      help="Relative MIP gap at which a MILP counts as solved.")(fn)
-    return click.option("--time-limit", type=click.FloatRange(min=0, min_open=True),
-                        help="Seconds per solve; a plan found by then is reported as such.")(fn)
+    """--time-limit, --mip-gap, --threads, --backend, --lp-solver (read by _options)."""
+    for decl, kw in (
+        ("--lp-solver", {"type": click.Choice(["auto", "simplex", "ipm", "pdlp"]),
+                             "default": "auto", "show_default": True,
+                             "help": "LP algorithm for a cold solve (warm re-solves use "
+                                  "simplex)."}),
+        ("--backend", {"type": click.Choice(["highspy", "pyomo"]), "default": "highspy",
+                           "show_default": True,
+                           "help": "Into HiGHS straight from the arrays, or through Pyomo."}),
+        ("--threads", {"type": click.IntRange(min=1), "default": 1, "show_default": True,
+                           "help": "HiGHS threads (1 keeps MILP runs reproducible)."}),
+        ("--mip-gap", {"type": click.FloatRange(min=0), "default": 1e-6, "show_default": True,
+                           "help": "Relative MIP gap at which a MILP counts as solved."}),
+        ("--time-limit", {"type": click.FloatRange(min=0, min_open=True),
+                              "help": "Seconds per solve; a plan found by then is reported "
+                                   "as such."}),
+    ):
+        fn = click.option(decl, expose_value=False, callback=_remember, **kw)(fn)
+    return fn
 
 
 def _output_options(fn=None, formats=("table", "json", "csv", "xlsx")):
@@ -191,8 +208,11 @@ def _variant_options(fn):
                         help="Override the instance's objective.")(fn)
 
 
-def _options(time_limit: float | None, mip_gap: float, threads: int) -> SolveOptions:
-    return SolveOptions(time_limit_s=time_limit, mip_rel_gap=mip_gap, threads=threads)
+def _options() -> SolveOptions:
+    o = click.get_current_context().meta.get("mixopt.solver", {})
+    return SolveOptions(time_limit_s=o.get("time_limit"), mip_rel_gap=o.get("mip_gap", 1e-6),
+                        threads=o.get("threads", 1), backend=o.get("backend", "highspy"),
+                        lp_solver=o.get("lp_solver", "auto"))
 
 
 def _variant(inst: Instance, scenario_name: str | None, sets: tuple[str, ...],
@@ -252,7 +272,7 @@ def _frame_text(df: pd.DataFrame, fmt: str, title: str) -> str:
 def solve_cmd(path: Path, scenario_name: str | None, no_diagnose: bool,
               start_path: Path | None, no_sensitivity: bool, sets: tuple[str, ...],
               minimise: str | None, cap: float | None, scope: str | None,
-              time_limit: float | None, mip_gap: float, threads: int, fmt: str,
+              fmt: str,
               output: Path | None, force: bool) -> None:
     """Solve an instance for least footprint, or least cost under a cap.
 
@@ -261,7 +281,7 @@ def solve_cmd(path: Path, scenario_name: str | None, no_diagnose: bool,
     declarations (JSON); `--format xlsx -o FILE` a results workbook."""
     _check_output(output, force, fmt)
     inst = _variant(read_instance(path), scenario_name, sets, minimise, cap, scope)
-    opts = _options(time_limit, mip_gap, threads)
+    opts = _options()
     start = read_mix(start_path, inst) if start_path is not None else None
     result = solve(inst, opts, start, sensitivity=not no_sensitivity)
     diag = diagnose(inst, opts) if result.status == Status.INFEASIBLE and not no_diagnose \
@@ -307,13 +327,13 @@ def solve_cmd(path: Path, scenario_name: str | None, no_diagnose: bool,
 @_guard
 def diagnose_cmd(path: Path, scenario_name: str | None, sets: tuple[str, ...],
                  minimise: str | None, cap: float | None, scope: str | None,
-                 time_limit: float | None, mip_gap: float, threads: int, fmt: str,
+                 fmt: str,
                  output: Path | None, force: bool) -> None:
     """Explain why an instance has no plan: checks, the least change that gives one
     (verified by solving), and the limits that conflict. Exits 3 when infeasible."""
     _check_output(output, force)
     inst = _variant(read_instance(path), scenario_name, sets, minimise, cap, scope)
-    diag = diagnose(inst, _options(time_limit, mip_gap, threads))
+    diag = diagnose(inst, _options())
     text = (json.dumps(diagnosis_json(diag), indent=2, allow_nan=False) + "\n"
             if fmt == "json" else render_diagnosis(diag))
     _emit(text, output, force)
@@ -332,8 +352,7 @@ def diagnose_cmd(path: Path, scenario_name: str | None, sets: tuple[str, ...],
 @_output_options
 @_guard
 def compare_cmd(path: Path, names: tuple[str, ...], all_: bool, workers: int | None,
-                scheduler: str | None, time_limit: float | None, mip_gap: float,
-                threads: int, fmt: str, output: Path | None, force: bool) -> None:
+                scheduler: str | None, fmt: str, output: Path | None, force: bool) -> None:
     """Solve the base instance and its scenarios; one row each, against the base.
 
     Exits 0 when every run ends with a status (infeasible scenarios are rows, not errors).
@@ -346,7 +365,7 @@ def compare_cmd(path: Path, names: tuple[str, ...], all_: bool, workers: int | N
     if workers and scheduler:
         raise click.UsageError("use --workers or --scheduler, not both")
     with _dask_client(workers, scheduler) as client:
-        df = compare(variants(inst, chosen), _options(time_limit, mip_gap, threads), client)
+        df = compare(variants(inst, chosen), _options(), client)
     _emit_frame(df, fmt, f"{inst.name}: scenarios against the base", output, force)
 
 
@@ -366,8 +385,7 @@ def compare_cmd(path: Path, names: tuple[str, ...], all_: bool, workers: int | N
 @_guard
 def sweep_cmd(path: Path, grids: tuple[str, ...], scenario_name: str | None,
               sets: tuple[str, ...], minimise: str | None, cap: float | None,
-              scope: str | None, workers: int | None, scheduler: str | None, time_limit: float | None,
-              mip_gap: float, threads: int, fmt: str, output: Path | None,
+              scope: str | None, workers: int | None, scheduler: str | None, fmt: str, output: Path | None,
               force: bool) -> None:
     """Solve a grid of what-ifs and write one tidy row per point."""
     _check_output(output, force, fmt)
@@ -375,7 +393,7 @@ def sweep_cmd(path: Path, grids: tuple[str, ...], scenario_name: str | None,
         raise click.UsageError("use --workers or --scheduler, not both")
     inst = _variant(read_instance(path), scenario_name, sets, minimise, cap, scope)
     axes = [parse_grid(g) for g in grids]
-    opts = _options(time_limit, mip_gap, threads)
+    opts = _options()
     with _progress(len(grid_points(axes))) as tick, _dask_client(workers, scheduler) as client:
         df = run_grid(inst, axes, opts, client=client, progress=tick)
     _emit_frame(df, fmt, f"{inst.name}: grid of {len(df)} points", output, force)
@@ -392,7 +410,7 @@ def sweep_cmd(path: Path, grids: tuple[str, ...], scenario_name: str | None,
 @_output_options
 @_guard
 def pareto_cmd(path: Path, scenario_name: str | None, points: int, plot_path: Path | None,
-               time_limit: float | None, mip_gap: float, threads: int, fmt: str,
+               fmt: str,
                output: Path | None, force: bool) -> None:
     """The cost-carbon frontier: exact breakpoints for an LP, sampled for a MILP.
 
@@ -409,7 +427,7 @@ def pareto_cmd(path: Path, scenario_name: str | None, points: int, plot_path: Pa
         _check_output(plot_path, force)
     inst = _variant(read_instance(path), scenario_name, (), None, None, None)
     try:
-        fr = fr_mod.frontier(inst, points, _options(time_limit, mip_gap, threads))
+        fr = fr_mod.frontier(inst, points, _options())
     except fr_mod.FrontierError as exc:
         _fail(Exit.INFEASIBLE, f"no frontier: {exc}")
     if fmt == "json":
@@ -647,15 +665,14 @@ def convert_cmd(source: Path, target: Path, tables: str, force: bool) -> None:
 @_guard
 def report_cmd(path: Path, output: Path, scenario_name: str | None, pareto: bool,
                sets: tuple[str, ...], minimise: str | None, cap: float | None,
-               scope: str | None, time_limit: float | None, mip_gap: float, threads: int,
-               force: bool) -> None:
+               scope: str | None, force: bool) -> None:
     """Solve and write a self-contained HTML report (no network; prints on A4)."""
     from mixopt import frontier as fr_mod
     from mixopt.html_report import render
 
     _check_output(output, force)
     inst = _variant(read_instance(path), scenario_name, sets, minimise, cap, scope)
-    opts = _options(time_limit, mip_gap, threads)
+    opts = _options()
     result = solve(inst, opts)
     fr = fr_mod.frontier(inst, options=opts) if pareto and result.status.has_solution \
         else None
