@@ -157,6 +157,14 @@ def verify(path: Path, solution: Path) -> None:
                f"{inst.objective.scope} scope)")
 
 
+def _dask_options(fn):
+    fn = click.option("--scheduler", metavar="tcp://HOST:PORT",
+                      help="Solve on an existing Dask distributed scheduler.")(fn)
+    return click.option("--workers", type=click.IntRange(min=1),
+                        help="Solve on a local Dask cluster of N worker processes "
+                             "(spawned).")(fn)
+
+
 def _remember(ctx: click.Context, param: click.Parameter, value: object) -> object:
     ctx.meta.setdefault("mixopt.solver", {})[param.name] = value
     return value
@@ -344,10 +352,7 @@ def diagnose_cmd(path: Path, scenario_name: str | None, sets: tuple[str, ...],
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--scenario", "names", multiple=True, help="A scenario to compare (repeatable).")
 @click.option("--all", "all_", is_flag=True, help="Compare every scenario of the instance.")
-@click.option("--workers", type=click.IntRange(min=1),
-              help="Solve on a local Dask cluster of N worker processes (spawned).")
-@click.option("--scheduler", metavar="tcp://HOST:PORT",
-              help="Solve on an existing Dask distributed scheduler.")
+@_dask_options
 @_solver_options
 @_output_options
 @_guard
@@ -362,8 +367,6 @@ def compare_cmd(path: Path, names: tuple[str, ...], all_: bool, workers: int | N
     chosen = list(inst.scenarios) if all_ else list(names)
     if not chosen:
         raise click.UsageError("name scenarios with --scenario NAME, or pass --all")
-    if workers and scheduler:
-        raise click.UsageError("use --workers or --scheduler, not both")
     with _dask_client(workers, scheduler) as client:
         df = compare(variants(inst, chosen), _options(), client)
     _emit_frame(df, fmt, f"{inst.name}: scenarios against the base", output, force)
@@ -376,21 +379,16 @@ def compare_cmd(path: Path, names: tuple[str, ...], all_: bool, workers: int | N
               help="An axis of the grid (repeatable; the grid is their product).")
 @click.option("--scenario", "scenario_name", help="Sweep around this scenario.")
 @_variant_options
-@click.option("--workers", type=click.IntRange(min=1),
-              help="Run on a local Dask cluster of N worker processes (spawned).")
-@click.option("--scheduler", metavar="tcp://HOST:PORT",
-              help="Run on an existing Dask distributed scheduler.")
+@_dask_options
 @_solver_options
 @_output_options
 @_guard
 def sweep_cmd(path: Path, grids: tuple[str, ...], scenario_name: str | None,
               sets: tuple[str, ...], minimise: str | None, cap: float | None,
-              scope: str | None, workers: int | None, scheduler: str | None, fmt: str, output: Path | None,
-              force: bool) -> None:
+              scope: str | None, workers: int | None, scheduler: str | None, fmt: str,
+              output: Path | None, force: bool) -> None:
     """Solve a grid of what-ifs and write one tidy row per point."""
     _check_output(output, force, fmt)
-    if workers and scheduler:
-        raise click.UsageError("use --workers or --scheduler, not both")
     inst = _variant(read_instance(path), scenario_name, sets, minimise, cap, scope)
     axes = [parse_grid(g) for g in grids]
     opts = _options()
@@ -459,6 +457,8 @@ def _progress(total: int) -> Iterator[Callable[[], None] | None]:
 
 @contextlib.contextmanager
 def _dask_client(workers: int | None, scheduler: str | None) -> Iterator[object | None]:
+    if workers and scheduler:
+        raise click.UsageError("use --workers or --scheduler, not both")
     if not workers and not scheduler:
         yield None
         return

@@ -157,6 +157,15 @@ class _Tracer:
             raise FrontierError(f"no plan at any footprint: {r.status} ({r.message})")
         return float(r.objective_value)
 
+    def span(self, need_optimal: bool) -> tuple[float, float]:
+        """(least footprint, footprint of the least-cost plan), both per t of slab."""
+        f_min = self.least_footprint()
+        free = self.at(None)
+        ok = free.status.is_optimal if need_optimal else free.status.has_solution
+        if not ok:
+            raise FrontierError(f"least cost without a cap: {free.status} ({free.message})")
+        return f_min, float(free.evaluation.footprint_t.sum() / free.evaluation.slab_t.sum())
+
     def point(self, cap: float) -> Point | None:
         r = self.at(cap)
         if r.status == Status.INFEASIBLE:
@@ -174,11 +183,7 @@ def lp_frontier(instance: Instance, options: SolveOptions | None = None,
                 max_solves: int = 500) -> Frontier:
     """Exact breakpoints of least cost against the footprint cap (LP instances)."""
     tr = _Tracer(instance, options)
-    f_min = tr.least_footprint()
-    free = tr.at(None)
-    if not free.status.is_optimal:
-        raise FrontierError(f"least cost without a cap: {free.status} ({free.message})")
-    f_max = float(free.evaluation.footprint_t.sum() / free.evaluation.slab_t.sum())
+    f_min, f_max = tr.span(need_optimal=True)
     lo = None
     for eps in (CAP_RTOL, 1e-8, 1e-7, 1e-6):  # the least footprint itself, within tolerance
         lo = tr.point(f_min * (1 + eps))
@@ -230,11 +235,7 @@ def milp_frontier(instance: Instance, points: int = 11,
     """A sampled frontier: least cost at ``points`` caps from least footprint to least cost,
     dominated points removed. Not exact: the MILP curve may jump between samples."""
     tr = _Tracer(instance, options)
-    f_min = tr.least_footprint()
-    free = tr.at(None)
-    if not free.status.has_solution:
-        raise FrontierError(f"least cost without a cap: {free.status} ({free.message})")
-    f_max = float(free.evaluation.footprint_t.sum() / free.evaluation.slab_t.sum())
+    f_min, f_max = tr.span(need_optimal=False)
     caps = np.linspace(f_min * (1 + 1e-7), max(f_max, f_min * (1 + 1e-7)), max(2, points))
     got = []
     notes = [(f"sampled: epsilon-constraint on {len(caps)} caps; MILP optima between "
