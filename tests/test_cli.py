@@ -144,3 +144,14 @@ def test_verify_rejects_unknown_names(tmp_path: Path) -> None:
     code, _, err = run("verify", CAN, str(bad))
     assert code == Exit.INVALID_INPUT
     assert "unknown product 'X'" in err and "'ten' is not a finite number" in err
+
+
+def test_every_json_key_is_documented_in_the_readme() -> None:
+    readme = (INSTANCES.parent / "README.md").read_text()
+    block = readme.split("## JSON output", 1)[1].split("```", 2)[1]
+    documented = {line.split()[0].rstrip("[]") for line in block.splitlines()
+                  if line and not line.startswith(" ")}
+    code, out, _ = run("solve", CAN, "--format", "json")
+    assert set(json.loads(out)) - {"diagnosis"} <= documented
+    _, out, _ = run("solve", str(INSTANCES / "infeasible-fe.toml"), "--format", "json")
+    assert set(json.loads(out)) <= documented
