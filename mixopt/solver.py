@@ -211,7 +211,10 @@ class HighsSession:
     def _set_options(self) -> None:
         h, o = self.highs, self.options
         h.setOptionValue("output_flag", log.isEnabledFor(logging.DEBUG))
-        h.setOptionValue("time_limit", float(o.time_limit_s) if o.time_limit_s else np.inf)
+        # HiGHS counts its time limit over the instance's whole life, not per run: a
+        # persistent session must add the time already spent, or later solves stop early
+        h.setOptionValue("time_limit", float(o.time_limit_s) + h.getRunTime()
+                         if o.time_limit_s else np.inf)
         h.setOptionValue("mip_rel_gap", float(o.mip_rel_gap))
         h.setOptionValue("threads", int(o.threads))
         h.setOptionValue("random_seed", int(o.random_seed))

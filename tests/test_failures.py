@@ -76,7 +76,6 @@ def test_unbounded_model_is_reported_as_such() -> None:
 
 def test_negative_prices_that_would_unbound_are_rejected_at_input() -> None:
     from mixopt import InputError
-    from tests.helpers import two_material
     with pytest.raises(InputError, match="greater than or equal to 0"):
         inst(two_material(materials__0__cost=-5))
 
@@ -105,3 +104,24 @@ def test_a_plan_that_fails_the_recheck_is_an_error(monkeypatch: pytest.MonkeyPat
     res = CliRunner().invoke(main, ["solve", str(INSTANCES / "can-body.toml")])
     assert res.exit_code == Exit.RECHECK_FAILED
     assert "fails the independent recheck" in res.stderr and "mass_balance" in res.stderr
+
+
+def test_time_limit_is_per_solve_in_a_persistent_session() -> None:
+    # HiGHS measures its time limit over the life of the instance; a session re-solving
+    # under a limit must not find it already spent by earlier solves
+    from dataclasses import replace
+
+    from mixopt.data import to_arrays
+    from mixopt.formulation import build_lp
+    from mixopt.generate import generate
+
+    session = HighsSession(build_lp(to_arrays(generate(300, 10, 10)), "cost"))
+    first = session.solve(sensitivity=False)
+    assert first.status == Status.OPTIMAL and first.solve_time_s > 0.05
+    # the same solve from scratch three more times, each with 2.5x the time it needs: by the
+    # third the instance's total run time is past 2.5x, and each must still finish
+    session.options = replace(session.options, time_limit_s=first.solve_time_s * 2.5)
+    for k in range(3):
+        session.highs.clearSolver()
+        again = session.solve(sensitivity=False)
+        assert again.status == Status.OPTIMAL, (k, again.message)
