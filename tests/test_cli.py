@@ -152,6 +152,6 @@ def test_every_json_key_is_documented_in_the_readme() -> None:
     documented = {line.split()[0].rstrip("[]") for line in block.splitlines()
                   if line and not line.startswith(" ")}
     code, out, _ = run("solve", CAN, "--format", "json")
-    assert set(json.loads(out)) - {"diagnosis"} <= documented
+    assert code == 0 and set(json.loads(out)) - {"diagnosis"} <= documented
     _, out, _ = run("solve", str(INSTANCES / "infeasible-fe.toml"), "--format", "json")
     assert set(json.loads(out)) <= documented

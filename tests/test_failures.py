@@ -76,6 +76,7 @@ def test_unbounded_model_is_reported_as_such() -> None:
 
 def test_negative_prices_that_would_unbound_are_rejected_at_input() -> None:
     from mixopt import InputError
+    from tests.helpers import two_material
     with pytest.raises(InputError, match="greater than or equal to 0"):
         inst(two_material(materials__0__cost=-5))
 
