@@ -95,11 +95,11 @@ def _guard(fn):
             _fail(Exit.INVALID_INPUT, str(exc))
         except FileExistsError as exc:
             _fail(Exit.INVALID_INPUT, str(exc))
-        except OSError as exc:  # an output that cannot be written (no folder, no permission)
+        except OSError as exc:  # a file that cannot be written or opened (folder, permission)
             if _Ctx.debug:
                 raise
-            _fail(Exit.INVALID_INPUT, f"cannot write {exc.filename or ''}: "
-                                      f"{exc.strerror or exc}")
+            where = f"{exc.filename}: " if exc.filename else ""
+            _fail(Exit.INVALID_INPUT, f"{where}{exc.strerror or exc}")
         except RecheckError as exc:
             if _Ctx.debug:
                 raise
