@@ -93,7 +93,15 @@ def compare(variants: Sequence[tuple[str, Instance]], options: SolveOptions | No
 
 
 def parse_grid(spec: str) -> tuple[str, list[Any]]:
-    """``PATH=START:STOP:STEP`` (inclusive of STOP) or ``PATH=V1,V2,...``."""
+    """``PATH=START:STOP:STEP`` (inclusive of STOP) or ``PATH=V1,V2,...``.
+
+    Examples
+    --------
+    >>> parse_grid("materials.UBC.cost=1700:1900:100")
+    ('materials.UBC.cost', [1700.0, 1800.0, 1900.0])
+    >>> parse_grid("objective.scope=full,scope12")
+    ('objective.scope', ['full', 'scope12'])
+    """
     path, sep, values = spec.partition("=")
     if not sep or not path.strip() or not values.strip():
         raise InputError([Problem("--grid", f"{spec!r} is not PATH=START:STOP:STEP or "

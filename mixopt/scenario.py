@@ -31,7 +31,15 @@ NAMED_TABLES = ("materials", "products")
 
 def parse_value(text: str) -> Any:
     """A command-line value as TOML would read it (number, string, list, inline table);
-    anything else is a plain string. Never evaluated as code."""
+    anything else is a plain string. Never evaluated as code.
+
+    Examples
+    --------
+    >>> parse_value("2000"), parse_value("[0, 0.7]"), parse_value("cost")
+    (2000, [0, 0.7], 'cost')
+    >>> parse_value("__import__('os')")
+    "__import__('os')"
+    """
     try:
         return tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
