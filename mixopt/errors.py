@@ -1,4 +1,5 @@
-"""Errors that carry every problem of an input at once, each pointing at its place."""
+"""mixopt's errors: an input's every problem at once, each pointing at its place; and a
+solver plan that failed the independent recheck."""
 
 from __future__ import annotations
 
@@ -42,3 +43,13 @@ class InputError(Exception):
         n = len(self.problems)
         head = f"{n} problem{'s' if n != 1 else ''} in the input"
         super().__init__(head + ":\n" + "\n".join(f"  - {p}" for p in self.problems))
+
+
+class RecheckError(RuntimeError):
+    """The solver reported a plan that breaks the instance's rules (``violations``: each
+    broken rule with its size, from ``mixopt.model.evaluate``)."""
+
+    def __init__(self, violations: tuple) -> None:
+        self.violations = violations
+        lines = "\n".join(f"  - {v}" for v in violations)
+        super().__init__("the solver's plan fails the independent recheck:\n" + lines)

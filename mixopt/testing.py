@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
-from mixopt.evaluate import evaluate
-from mixopt.pipeline import Result
+from mixopt.model.evaluate import evaluate
+from mixopt.model.pipeline import Result
 
 #: Objectives are compared with this relative tolerance, never loose absolutes.
 OBJECTIVE_RTOL = 1e-6

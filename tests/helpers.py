@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from mixopt.instance import Instance
-from mixopt.read import instance_from_dict
+from mixopt.io.validate import instance_from_dict
+from mixopt.model.instance import Instance
 
 
 def two_material(**changes: Any) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from scipy.optimize import linprog
 
 from mixopt import Instance
-from mixopt.read import instance_from_dict
+from mixopt.io.validate import instance_from_dict
 
 ELS = ("Si", "Fe", "Cu", "Mn", "Mg")
 

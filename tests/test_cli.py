@@ -108,7 +108,7 @@ def test_missing_file_is_a_clean_error(tmp_path: Path) -> None:
 
 def test_time_limit_feasible_exit_code() -> None:
     from mixopt.cli import STATUS_EXIT
-    from mixopt.solver import Status
+    from mixopt.model.status import Status
     assert all(s in STATUS_EXIT for s in Status)
     assert STATUS_EXIT[Status.TIME_LIMIT_FEASIBLE] == Exit.LIMIT_FEASIBLE
     assert STATUS_EXIT[Status.TIME_LIMIT_NO_SOLUTION] == Exit.LIMIT_NO_SOLUTION
@@ -133,8 +133,8 @@ def test_verify_accepts_mixopts_own_plan_and_sizes_violations(tmp_path: Path) ->
     bad.write_text(json.dumps(doc))
     code, out, _ = run("verify", CAN, str(bad))
     assert code == Exit.VIOLATED
-    assert "supply_max [INERTA]" in out and "off by 100 t" in out
-    assert "mass_balance [AA3104 slab]" in out
+    assert "supply max [INERTA]" in out and "off by 100 t" in out
+    assert "mass_balance equal [AA3104 slab]" in out
 
 
 def test_verify_rejects_unknown_names(tmp_path: Path) -> None:

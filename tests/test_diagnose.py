@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from mixopt import Status, apply_overrides, read_instance, solve
+from mixopt.analysis.diagnose import diagnose, domain_checks
 from mixopt.cli import Exit, main
-from mixopt.diagnose import diagnose, domain_checks
 from tests.conftest import INSTANCES
 
 LP_CASES = {

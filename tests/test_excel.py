@@ -10,7 +10,9 @@ from openpyxl import load_workbook
 
 from mixopt import InputError, read_instance, solve
 from mixopt.cli import Exit, main
-from mixopt.excel import field_registry, instance_workbook, read_workbook, save
+from mixopt.io.schema import field_registry
+from mixopt.io.spreadsheet import save_workbook as save
+from mixopt.io.workbook import instance_workbook, read_workbook
 from mixopt.testing import assert_objective
 from tests.conftest import INSTANCES
 
@@ -101,7 +103,7 @@ def test_not_a_workbook_and_size_guard(tmp_path: Path, monkeypatch: pytest.Monke
     bad.write_text("not a zip")
     with pytest.raises(InputError, match="is not an .xlsx workbook"):
         read_instance(bad)
-    from mixopt import excel
+    from mixopt.io import spreadsheet as excel
     good = tmp_path / "g.xlsx"
     save(instance_workbook(read_instance(CAN)), good)
     monkeypatch.setattr(excel, "MAX_UNCOMPRESSED_BYTES", 1000)

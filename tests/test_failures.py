@@ -14,8 +14,8 @@ from click.testing import CliRunner
 
 from mixopt import SolveOptions, Status, read_instance, solve
 from mixopt.cli import STATUS_EXIT, Exit, main
-from mixopt.formulation import Block, LinearProgram
-from mixopt.solver import HighsSession
+from mixopt.model.lp import Block, LinearProgram
+from mixopt.model.solver import HighsSession
 from mixopt.testing import assert_rechecked
 from tests.conftest import INSTANCES
 from tests.helpers import inst, lots_milp, to_toml
@@ -93,7 +93,7 @@ def test_solver_error_is_not_a_result(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_a_plan_that_fails_the_recheck_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
     # HiGHS's other bad day: an "optimal" plan that breaks a rule
-    import mixopt.solver as solver_mod
+    import mixopt.model.solver as solver_mod
     real = solver_mod.HighsSession.solve
 
     def corrupt(self, *args, **kwargs):
@@ -112,9 +112,9 @@ def test_time_limit_is_per_solve_in_a_persistent_session() -> None:
     # under a limit must not find it already spent by earlier solves
     from dataclasses import replace
 
-    from mixopt.data import to_arrays
-    from mixopt.formulation import build_lp
-    from mixopt.generate import generate
+    from mixopt.dev.generate import generate
+    from mixopt.model.arrays import to_arrays
+    from mixopt.model.formulation import build_lp
 
     session = HighsSession(build_lp(to_arrays(generate(300, 10, 10)), "cost"))
     first = session.solve(sensitivity=False)

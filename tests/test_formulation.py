@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from mixopt import Status, solve
-from mixopt.data import to_arrays
-from mixopt.formulation import build_lp
+from mixopt.model.arrays import to_arrays
+from mixopt.model.formulation import build_lp
 from mixopt.testing import assert_objective, assert_rechecked
 from tests.helpers import inst, two_material
 

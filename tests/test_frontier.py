@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from mixopt import read_instance, solve, with_overrides
+from mixopt.analysis.frontier import frontier
 from mixopt.cli import main
-from mixopt.frontier import frontier
 from mixopt.testing import assert_objective, assert_rechecked
 from tests.conftest import INSTANCES
 from tests.helpers import inst, lots_milp

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from mixopt import Status, solve
-from mixopt.bench import sweep
-from mixopt.generate import generate
+from mixopt.dev.bench import sweep
+from mixopt.dev.generate import generate
 from mixopt.testing import assert_rechecked
 
 
@@ -35,7 +35,7 @@ def test_sweep_benchmark_agrees_with_raw_highs() -> None:
 
 
 def test_scale_benchmark_runs_both_contenders_on_the_same_lp() -> None:
-    from mixopt.bench_scale import bench_size
+    from mixopt.dev.bench_scale import bench_size
     ours, raw = bench_size(40, 3, 8)
     # 40 lots, 3 primaries and one master alloy per constituent with a minimum in the
     # products' alloys (AA3104, AA3004, AA5182: Cu, Mg, Mn), for each of the 3 products

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from mixopt import SolveOptions, Status, solve
-from mixopt.data import to_arrays
-from mixopt.formulation import build_lp
+from mixopt.model.arrays import to_arrays
+from mixopt.model.formulation import build_lp
 from mixopt.testing import assert_rechecked
 from tests.helpers import inst
 

@@ -153,7 +153,7 @@ def test_metamorphic_relations() -> None:
 
 
 def test_generated_month_agrees_with_independent_formulation() -> None:
-    from mixopt.generate import generate
+    from mixopt.dev.generate import generate
     inst = generate(40, 3, 8, seed=11)
     status, value = independent_optimum(inst)
     assert status == 0

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from mixopt import InputError, read_instance, solve
-from mixopt.alloys import library
-from mixopt.read import instance_from_dict
+from mixopt.io.validate import instance_from_dict
+from mixopt.model.alloys import library
 from mixopt.testing import assert_objective
 from tests.conftest import INSTANCES
 from tests.helpers import two_material
@@ -130,7 +130,7 @@ def test_toml_syntax_error(tmp_path: Path) -> None:
 
 
 def test_file_size_guard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import mixopt.read as reader
+    import mixopt.io.validate as reader
     monkeypatch.setattr(reader, "MAX_FILE_BYTES", 10)
     p = _write(tmp_path, "big.toml", "name = 'a very long name'\n")
     with pytest.raises(InputError, match="over the limit of 10"):
@@ -161,7 +161,7 @@ def test_instance_from_dict_leaves_the_callers_dict_alone() -> None:
 
 
 def test_table_size_guard(monkeypatch: pytest.MonkeyPatch) -> None:
-    import mixopt.read as reader
+    import mixopt.io.validate as reader
     monkeypatch.setattr(reader, "MAX_ROWS", 1)
     with pytest.raises(InputError, match="table 'materials': has 2 rows, over the limit of 1"):
         instance_from_dict(two_material())

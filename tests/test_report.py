@@ -13,11 +13,12 @@ import pytest
 from click.testing import CliRunner
 
 from mixopt import read_instance, solve
+from mixopt.analysis.frontier import frontier
 from mixopt.cli import main
-from mixopt.declaration import content_hash, declarations
-from mixopt.excel import instance_workbook, save
-from mixopt.frontier import frontier
-from mixopt.html_report import render
+from mixopt.io.spreadsheet import save_workbook as save
+from mixopt.io.workbook import instance_workbook
+from mixopt.report.declaration import content_hash, declarations
+from mixopt.report.html import render
 from tests.conftest import INSTANCES
 
 CAN = INSTANCES / "can-body.toml"

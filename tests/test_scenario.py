@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from mixopt import InputError, apply_overrides, read_instance, scenario, solve
+from mixopt.analysis.compare import compare, grid_points, parse_grid, run_grid
 from mixopt.cli import Exit, main
-from mixopt.compare import compare, grid_points, parse_grid, run_grid
-from mixopt.scenario import parse_assignment, variants
+from mixopt.io.variants import parse_assignment, variants
 from mixopt.testing import assert_objective
 from tests.conftest import INSTANCES
 
@@ -120,7 +120,7 @@ def test_grid_matches_independent_solves(can) -> None:
 
 
 def test_grid_and_compare_on_a_local_dask_cluster_equal_serial(can) -> None:
-    from mixopt.distributed import client_for
+    from mixopt.analysis.distributed import client_for
 
     base = _cost_instance(can)
     serial = run_grid(base, AXES)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from mixopt import read_instance, solve
-from mixopt.read import instance_from_dict
+from mixopt.io.validate import instance_from_dict
 from tests.conftest import INSTANCES
 
 

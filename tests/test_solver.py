@@ -6,37 +6,37 @@ import highspy
 import pytest
 
 from mixopt import SolveOptions, Status, read_instance, solve
-from mixopt.solver import _HMS, _map_status
+from mixopt.model.status import HMS, map_status
 from tests.conftest import INSTANCES
 from tests.helpers import inst, two_material
 
 
 @pytest.mark.parametrize(("ms", "has", "mip", "gap", "expected"), [
-    (_HMS.kOptimal, True, False, None, Status.OPTIMAL),
-    (_HMS.kOptimal, True, True, 0.0, Status.OPTIMAL),
-    (_HMS.kOptimal, True, True, 0.004, Status.OPTIMAL_WITHIN_GAP),
-    (_HMS.kInfeasible, False, False, None, Status.INFEASIBLE),
-    (_HMS.kUnbounded, False, False, None, Status.UNBOUNDED),
-    (_HMS.kUnboundedOrInfeasible, False, False, None, Status.INFEASIBLE_OR_UNBOUNDED),
-    (_HMS.kTimeLimit, True, True, 0.2, Status.TIME_LIMIT_FEASIBLE),
-    (_HMS.kTimeLimit, False, True, None, Status.TIME_LIMIT_NO_SOLUTION),
-    (_HMS.kIterationLimit, True, False, None, Status.STOPPED_FEASIBLE),
-    (_HMS.kInterrupt, False, False, None, Status.STOPPED_NO_SOLUTION),
-    (_HMS.kSolveError, False, False, None, Status.NUMERICAL_FAILURE),
-    (_HMS.kUnknown, False, False, None, Status.NUMERICAL_FAILURE),
-    (_HMS.kModelError, False, False, None, Status.SOLVER_ERROR),
-    (_HMS.kLoadError, False, False, None, Status.SOLVER_ERROR),
+    (HMS.kOptimal, True, False, None, Status.OPTIMAL),
+    (HMS.kOptimal, True, True, 0.0, Status.OPTIMAL),
+    (HMS.kOptimal, True, True, 0.004, Status.OPTIMAL_WITHIN_GAP),
+    (HMS.kInfeasible, False, False, None, Status.INFEASIBLE),
+    (HMS.kUnbounded, False, False, None, Status.UNBOUNDED),
+    (HMS.kUnboundedOrInfeasible, False, False, None, Status.INFEASIBLE_OR_UNBOUNDED),
+    (HMS.kTimeLimit, True, True, 0.2, Status.TIME_LIMIT_FEASIBLE),
+    (HMS.kTimeLimit, False, True, None, Status.TIME_LIMIT_NO_SOLUTION),
+    (HMS.kIterationLimit, True, False, None, Status.STOPPED_FEASIBLE),
+    (HMS.kInterrupt, False, False, None, Status.STOPPED_NO_SOLUTION),
+    (HMS.kSolveError, False, False, None, Status.NUMERICAL_FAILURE),
+    (HMS.kUnknown, False, False, None, Status.NUMERICAL_FAILURE),
+    (HMS.kModelError, False, False, None, Status.SOLVER_ERROR),
+    (HMS.kLoadError, False, False, None, Status.SOLVER_ERROR),
 ])
 def test_status_map(ms: highspy.HighsModelStatus, has: bool, mip: bool, gap: float | None,
                     expected: Status) -> None:
-    assert _map_status(ms, has, mip, gap)[0] == expected
+    assert map_status(ms, has, mip, gap)[0] == expected
 
 
 def test_every_highs_status_is_mapped_explicitly() -> None:
-    from mixopt.solver import _ERRORS, _NUMERICAL, _STOPPED
-    named = {_HMS.kOptimal, _HMS.kInfeasible, _HMS.kUnbounded, _HMS.kUnboundedOrInfeasible,
-             _HMS.kTimeLimit} | set(_STOPPED) | set(_ERRORS) | set(_NUMERICAL)
-    every = {getattr(_HMS, k) for k in dir(_HMS) if k.startswith("k")}
+    from mixopt.model.status import ERROR_STATUSES, NUMERICAL_STATUSES, STOPPED_STATUSES
+    named = {HMS.kOptimal, HMS.kInfeasible, HMS.kUnbounded, HMS.kUnboundedOrInfeasible,
+             HMS.kTimeLimit} | set(STOPPED_STATUSES) | set(ERROR_STATUSES) | set(NUMERICAL_STATUSES)
+    every = {getattr(HMS, k) for k in dir(HMS) if k.startswith("k")}
     assert len(every) == 20 and every == named
 
 

@@ -9,9 +9,9 @@ from click.testing import CliRunner
 
 from mixopt import read_instance, solve
 from mixopt.cli import Exit, main
-from mixopt.generate import generate
+from mixopt.dev.generate import generate
+from mixopt.io.write import write_instance
 from mixopt.testing import assert_objective
-from mixopt.write import write_instance
 from tests.conftest import INSTANCES
 
 

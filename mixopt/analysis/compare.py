@@ -1,0 +1,174 @@
+"""Scenario comparison and parameter grids: many solves of variants of one instance.
+
+Serial runs share one ``Session`` (warm re-solves where only bounds and costs change).
+Grids can also run on Dask distributed (``run_grid(..., client=...)``); each worker
+solves its points with its own session, and results are the same numbers.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mixopt.errors import InputError, Problem
+from mixopt.io.variants import apply_overrides, parse_value
+from mixopt.model.instance import Instance
+from mixopt.model.pipeline import Result, Session
+from mixopt.model.status import SolveOptions
+
+
+def summary(result: Result) -> dict[str, Any]:
+    """The figures procurement compares, from the rechecked evaluation."""
+    ev = result.evaluation
+    row: dict[str, Any] = {"status": str(result.status), "objective": result.objective_value,
+                           "objective_unit": result.objective_unit, "cost": None,
+                           "footprint_per_t": None, "inert_anode_t": None,
+                           "recycled_post_consumer_share": None,
+                           "recycled_pre_consumer_share": None}
+    if ev is None:
+        return row
+    charged = ev.charged_t.sum()
+    row.update({
+        "cost": float(ev.cost.sum()),
+        "footprint_per_t": float(ev.footprint_t.sum() / ev.slab_t.sum()),
+        "inert_anode_t": float(ev.use_t[ev.arrays.inert_anode].sum()),
+        "recycled_post_consumer_share": float(ev.recycled_post_t.sum() / charged),
+        "recycled_pre_consumer_share": float(ev.recycled_pre_t.sum() / charged),
+    })
+    return row
+
+
+def _use_by_material(result: Result) -> dict[str, float]:
+    if result.evaluation is None:
+        return {}
+    return dict(zip(result.arrays.materials, result.evaluation.use_t.tolist(), strict=True))
+
+
+def largest_changes(result: Result, base: Result, n: int = 3) -> str:
+    """The ``n`` largest differences of material use against the base, in words."""
+    a, b = _use_by_material(result), _use_by_material(base)
+    if not a or not b:
+        return ""
+    delta = {m: a.get(m, 0.0) - b.get(m, 0.0) for m in {**b, **a}}
+    # ties broken by name: the text must not depend on set order (hash seeds differ by process)
+    top = sorted((m for m in delta if abs(delta[m]) > 1e-6),
+                 key=lambda m: (-round(abs(delta[m]), 6), m))[:n]
+    return "; ".join(f"{m} {delta[m]:+,.1f} t" for m in top)
+
+
+def _solve_all(instances: Sequence[Instance], options: SolveOptions | None) -> list[Result]:
+    session = Session(options, sensitivity=False)
+    return [session.solve(inst) for inst in instances]
+
+
+def compare(variants: Sequence[tuple[str, Instance]], options: SolveOptions | None = None,
+            client: Any = None) -> pd.DataFrame:
+    """One row per variant (the first is the base): status, cost, footprint, shares, and
+    the largest mix differences against the base. Serially with one warm session, or on
+    a Dask ``distributed.Client`` (one solve per task)."""
+    instances = [inst for _, inst in variants]
+    if client is None:
+        solved = _solve_all(instances, options)
+    else:
+        futures = [client.submit(_solve_all, [inst], options, pure=False)
+                   for inst in instances]
+        solved = [f.result()[0] for f in futures]
+    results = list(zip((name for name, _ in variants), solved, strict=True))
+    base = results[0][1]
+    rows = [{"scenario": name, **summary(r), "largest_changes_vs_base": largest_changes(r, base)}
+            for name, r in results]
+    return pd.DataFrame.from_records(rows)
+
+
+# -- grids -----------------------------------------------------------------------------
+
+
+def parse_grid(spec: str) -> tuple[str, list[Any]]:
+    """``PATH=START:STOP:STEP`` (inclusive of STOP) or ``PATH=V1,V2,...``.
+
+    Examples
+    --------
+    >>> parse_grid("materials.UBC.cost=1700:1900:100")
+    ('materials.UBC.cost', [1700.0, 1800.0, 1900.0])
+    >>> parse_grid("objective.scope=full,scope12")
+    ('objective.scope', ['full', 'scope12'])
+    """
+    path, sep, values = spec.partition("=")
+    if not sep or not path.strip() or not values.strip():
+        raise InputError([Problem("--grid", f"{spec!r} is not PATH=START:STOP:STEP or "
+                                            "PATH=V1,V2,...")])
+    path, values = path.strip(), values.strip()
+    if values.count(":") == 2:
+        try:
+            start, stop, step = (float(v) for v in values.split(":"))
+        except ValueError:
+            raise InputError([Problem("--grid", f"{values!r}: start, stop and step must be "
+                                                "numbers", field=path)]) from None
+        if step <= 0 or stop < start:
+            raise InputError([Problem("--grid", f"{values!r}: need step > 0 and stop >= start",
+                                      field=path)])
+        n = int(np.floor((stop - start) / step + 1e-9)) + 1
+        return path, [round(start + i * step, 12) for i in range(n)]
+    return path, [parse_value(v.strip()) for v in values.split(",")]
+
+
+def grid_points(axes: Sequence[tuple[str, list[Any]]]) -> list[dict[str, Any]]:
+    """The cartesian product of the axes, the last axis varying fastest."""
+    paths = [p for p, _ in axes]
+    return [dict(zip(paths, combo, strict=True))
+            for combo in itertools.product(*(v for _, v in axes))]
+
+
+def _row(point: dict[str, Any], result: Result) -> dict[str, Any]:
+    return {**point, **summary(result)}
+
+
+def solve_points(instance: Instance, points: Sequence[dict[str, Any]],
+                 options: SolveOptions | None = None,
+                 progress: Callable[[], None] | None = None) -> list[dict[str, Any]]:
+    """Solve each point (a dict of overrides) with one warm session; one tidy row each."""
+    session = Session(options, sensitivity=False)
+    rows = []
+    for point in points:
+        rows.append(_row(point, session.solve(apply_overrides(instance, point, "--grid"))))
+        if progress is not None:
+            progress()
+    return rows
+
+
+def _chunks(items: Sequence[Any], n: int) -> Iterable[Sequence[Any]]:
+    size = max(1, -(-len(items) // n))
+    return (items[i:i + size] for i in range(0, len(items), size))
+
+
+def run_grid(instance: Instance, axes: Sequence[tuple[str, list[Any]]],
+             options: SolveOptions | None = None, client: Any = None,
+             progress: Callable[[], None] | None = None) -> pd.DataFrame:
+    """Solve every point of the grid: serially with one warm session, or on a Dask
+    ``distributed.Client`` in contiguous chunks (one warm session per chunk)."""
+    points = grid_points(axes)
+    if not points:
+        return pd.DataFrame()
+    for path, values in axes:  # fail early, naming the path, before any solve
+        apply_overrides(instance, {path: values[0]}, "--grid")
+    if client is None:
+        rows = solve_points(instance, points, options, progress)
+    else:
+        from distributed import as_completed
+
+        n_workers = max(1, len(client.scheduler_info().get("workers", {})))
+        chunks = list(_chunks(points, 4 * n_workers))
+        futures = {client.submit(solve_points, instance, chunk, options, pure=False): i
+                   for i, chunk in enumerate(chunks)}
+        parts: dict[int, list[dict[str, Any]]] = {}
+        for fut in as_completed(futures):
+            parts[futures[fut]] = fut.result()
+            if progress is not None:
+                for _ in parts[futures[fut]]:
+                    progress()
+        rows = [r for i in sorted(parts) for r in parts[i]]
+    return pd.DataFrame.from_records(rows)

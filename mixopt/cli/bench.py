@@ -1,0 +1,114 @@
+"""``mixopt bench ...``: benchmarks that print their figures (never run by the tests)."""
+
+from __future__ import annotations
+
+import os
+import platform
+
+import click
+
+from mixopt.cli.common import guard
+
+
+def _size(text: str) -> tuple[int, int, int]:
+    try:
+        lots, products, elements = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not LOTSxPRODUCTSxELEMENTS") from None
+    return lots, products, elements
+
+
+def _machine() -> str:
+    import highspy
+
+    return (f"machine: {platform.machine()}, {os.cpu_count()} cores; HiGHS "
+            f"{highspy.Highs().version()}")
+
+
+@click.group("bench")
+def bench() -> None:
+    """Benchmarks that print their figures (run on demand, not in the test suite)."""
+
+
+@bench.command("sweep")
+@click.option("--lots", type=click.IntRange(min=1), default=500, show_default=True)
+@click.option("--products", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--elements", type=click.IntRange(min=1, max=15), default=12, show_default=True)
+@click.option("--points", type=click.IntRange(min=2), default=20, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@guard
+def bench_sweep(lots: int, products: int, elements: int, points: int, seed: int) -> None:
+    """A footprint-cap sweep: mixopt's warm session against raw highspy, same LP and caps."""
+    from mixopt.dev.bench import sweep
+
+    f = sweep(lots, products, elements, points, seed)
+    click.echo(f"cap sweep, {lots} lots x {products} products x {elements} elements, "
+               f"{points} caps from {f.caps[0]:.4f} to {f.caps[-1]:.4f} t CO2e/t (seed {seed})")
+    click.echo(f"{_machine()}, threads 1")
+    click.echo(f"  mixopt (one warm Session)       {f.mixopt_s:8.3f} s   "
+               f"(HiGHS's own run time {f.mixopt_highs_s:.3f} s, {f.rebuilds} build)")
+    click.echo(f"  raw highspy (persistent)        {f.raw_s:8.3f} s")
+    click.echo(f"  ratio mixopt / raw              {f.ratio:8.2f}   (target <= 2)")
+    click.echo(f"  largest objective difference    {f.max_rel_diff:8.1e}   (relative)")
+
+
+@bench.command("solve")
+@click.option("--size", "sizes", multiple=True, metavar="LOTSxPRODUCTSxELEMENTS",
+              help="Sizes to run (repeatable); default 50x5x10 500x20x12 2000x40x12 "
+                   "5000x60x14.")
+@click.option("--backend", type=click.Choice(["highspy", "pyomo"]), default="highspy",
+              show_default=True)
+@click.option("--lp-solver", type=click.Choice(["auto", "simplex", "ipm"]), default="auto",
+              show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--no-sensitivity", is_flag=True, help="mixopt without duals and ranging.")
+@guard
+def bench_solve(sizes: tuple[str, ...], backend: str, lp_solver: str, seed: int,
+                no_sensitivity: bool) -> None:
+    """mixopt end to end against a minimal raw-highspy baseline, phase by phase."""
+    from mixopt.dev.bench_scale import SIZES, bench_size
+
+    click.echo(f"{_machine()}; each contender in its own spawned process; times in s, "
+               "memory in MB above the process's size after imports")
+    click.echo(f"{'size':>12} {'who':<28} {'read':>7} {'build':>7} {'load':>7} {'solve':>8} "
+               f"{'extract':>8} {'outside':>8} {'peak MB':>8} {'objective':>16}")
+    for text in sizes or [f"{a}x{b}x{c}" for a, b, c in SIZES]:
+        ours, raw = bench_size(*_size(text), backend=backend, lp_solver=lp_solver, seed=seed,
+                               sensitivity=not no_sensitivity)
+        for r in (ours, raw):
+            p = r.phases
+            click.echo(f"{text:>12} {r.who:<28} {p['read']:7.3f} {p['build']:7.3f} "
+                       f"{p['load']:7.3f} {p['solve']:8.3f} {p['extract']:8.3f} "
+                       f"{r.outside_solve:8.3f} {r.work_mb:8.1f} {r.objective:16.6f}")
+        rel = abs(ours.objective - raw.objective) / max(1.0, abs(raw.objective))
+        click.echo(f"{text:>12} {'ratio mixopt/raw':<28} outside solve "
+                   f"{ours.outside_solve / raw.outside_solve:.2f}x (target <= 1.5), outside "
+                   f"share of mixopt's total {ours.outside_solve / ours.total:.1%} (target <= "
+                   f"10%), memory {ours.work_mb / max(raw.work_mb, 1e-9):.2f}x (target <= 2),"
+                   f" objectives differ by {rel:.1e}")
+
+
+def _settings_command(name: str, milp: bool, limit: float, doc: str) -> None:
+    """``bench solvers`` and ``bench milp``: one generated month under several settings."""
+
+    @bench.command(name, help=doc)
+    @click.option("--size", default="2000x40x12", show_default=True,
+                  metavar="LOTSxPRODUCTSxELEMENTS")
+    @click.option("--time-limit", type=float, default=limit, show_default=True)
+    @guard
+    def run(size: str, time_limit: float) -> None:
+        from mixopt.dev.bench_scale import time_settings
+
+        click.echo(f"{size} {'MILP' if milp else 'LP'}, cold solves, time limit "
+                   f"{time_limit:g} s per run; {_machine()}, threads 1")
+        for t in time_settings(*_size(size), milp=milp, time_limit_s=time_limit):
+            tail = ((f"gap {t.gap:.3%}" if t.gap is not None else "no plan") if milp
+                    else f"objective {t.objective:.6f}")
+            click.echo(f"  {t.name:<30} {t.status:<28} {t.seconds:8.2f} s   {tail}")
+
+
+_settings_command("solvers", False, 120.0,
+                  "HiGHS's LP algorithms on one generated month (cold solves).")
+_settings_command("milp", True, 300.0,
+                  "A generated MILP month (half the lots in whole lots, some minimum orders): "
+                  "time to a first plan, to 1% and to 0.1% gap (threads 1).")

@@ -1,0 +1,279 @@
+"""What every command shares: exit codes, the error guard, the common options, the
+variant of an instance a command line asks for, and writing an output.
+
+Only click is imported here at module level; each command imports what it needs when
+it runs, so ``mixopt --help`` stays light.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from enum import IntEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from mixopt.errors import InputError, RecheckError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from mixopt.model.instance import Instance
+    from mixopt.model.status import SolveOptions
+
+
+class Exit(IntEnum):
+    """Exit codes of every mixopt command (also in the README)."""
+
+    OK = 0  # solved to optimality, or within the requested MIP gap; input valid
+    INTERNAL_ERROR = 1  # a bug: please report it (rerun with --debug for the traceback)
+    INVALID_INPUT = 2  # the instance or the command line is invalid; nothing was solved
+    INFEASIBLE = 3  # no mix meets every rule
+    UNBOUNDED = 4
+    INFEASIBLE_OR_UNBOUNDED = 5
+    LIMIT_FEASIBLE = 6  # a time (or other) limit stopped the solve; the plan is feasible,
+    #                     not proven optimal
+    LIMIT_NO_SOLUTION = 7  # a limit stopped the solve before any feasible plan was found
+    SOLVER_FAILURE = 8  # numerical failure or solver error
+    RECHECK_FAILED = 9  # the solver's plan failed mixopt's independent recheck
+    VIOLATED = 10  # `verify`: the plan breaks at least one rule of the instance
+
+
+#: mixopt status (its string value) -> exit code.
+STATUS_EXIT = {
+    "optimal": Exit.OK,
+    "optimal_within_gap": Exit.OK,
+    "infeasible": Exit.INFEASIBLE,
+    "unbounded": Exit.UNBOUNDED,
+    "infeasible_or_unbounded": Exit.INFEASIBLE_OR_UNBOUNDED,
+    "time_limit_feasible": Exit.LIMIT_FEASIBLE,
+    "stopped_feasible": Exit.LIMIT_FEASIBLE,
+    "time_limit_no_solution": Exit.LIMIT_NO_SOLUTION,
+    "stopped_no_solution": Exit.LIMIT_NO_SOLUTION,
+    "numerical_failure": Exit.SOLVER_FAILURE,
+    "solver_error": Exit.SOLVER_FAILURE,
+}
+
+EXIT_HELP = "\b\nExit codes:\n" + "\n".join(
+    f"  {e.value}  {e.name.lower().replace('_', ' ')}" for e in Exit)
+
+
+class Debug:
+    """Whether --debug was given (tracebacks instead of messages)."""
+
+    on = False
+
+
+def fail(code: Exit, message: str) -> None:
+    click.echo(f"mixopt: {message}", err=True)
+    sys.exit(int(code))
+
+
+def guard(fn: Callable) -> Callable:
+    """Turn known errors into messages and exit codes; tracebacks only with --debug."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except FileExistsError as exc:
+            fail(Exit.INVALID_INPUT, str(exc))
+        except Exception as exc:
+            if Debug.on:
+                raise
+            if isinstance(exc, InputError):
+                fail(Exit.INVALID_INPUT, str(exc))
+            elif isinstance(exc, OSError):  # a file that cannot be written or opened
+                where = f"{exc.filename}: " if exc.filename else ""
+                fail(Exit.INVALID_INPUT, f"{where}{exc.strerror or exc}")
+            elif isinstance(exc, RecheckError):
+                fail(Exit.RECHECK_FAILED, str(exc))
+            else:
+                fail(Exit.INTERNAL_ERROR, f"internal error: {type(exc).__name__}: {exc} "
+                                          "(rerun with --debug for the traceback)")
+
+    return wrapper
+
+
+# -- options -------------------------------------------------------------------------------
+
+
+def dask_options(fn: Callable) -> Callable:
+    fn = click.option("--scheduler", metavar="tcp://HOST:PORT",
+                      help="Solve on an existing Dask distributed scheduler.")(fn)
+    return click.option("--workers", type=click.IntRange(min=1),
+                        help="Solve on a local Dask cluster of N worker processes "
+                             "(spawned).")(fn)
+
+
+def _remember(ctx: click.Context, param: click.Parameter, value: object) -> object:
+    ctx.meta.setdefault("mixopt.solver", {})[param.name] = value
+    return value
+
+
+def solver_options(fn: Callable) -> Callable:
+    """--time-limit, --mip-gap, --threads, --backend, --lp-solver (read by ``options``)."""
+    for decl, kw in (
+        ("--lp-solver", {"type": click.Choice(["auto", "simplex", "ipm", "pdlp"]),
+                         "default": "auto", "show_default": True,
+                         "help": "LP algorithm for a cold solve (warm re-solves use "
+                                 "simplex)."}),
+        ("--backend", {"type": click.Choice(["highspy", "pyomo"]), "default": "highspy",
+                       "show_default": True,
+                       "help": "Into HiGHS straight from the arrays, or through Pyomo."}),
+        ("--threads", {"type": click.IntRange(min=1), "default": 1, "show_default": True,
+                       "help": "HiGHS threads (1 keeps MILP runs reproducible)."}),
+        ("--mip-gap", {"type": click.FloatRange(min=0), "default": 1e-6, "show_default": True,
+                       "help": "Relative MIP gap at which a MILP counts as solved."}),
+        ("--time-limit", {"type": click.FloatRange(min=0, min_open=True),
+                          "help": "Seconds per solve; a plan found by then is reported "
+                                  "as such."}),
+    ):
+        fn = click.option(decl, expose_value=False, callback=_remember, **kw)(fn)
+    return fn
+
+
+def output_options(fn: Callable | None = None,
+                   formats: tuple[str, ...] = ("table", "json", "csv", "xlsx")) -> Callable:
+    def deco(fn: Callable) -> Callable:
+        fn = click.option("--force", is_flag=True,
+                          help="Allow -o to replace an existing file.")(fn)
+        fn = click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+                          help="Write to this file instead of stdout (never over an "
+                               "existing file; xlsx needs it).")(fn)
+        return click.option("--format", "fmt", type=click.Choice(list(formats)),
+                            default="table", show_default=True)(fn)
+    return deco(fn) if fn is not None else deco
+
+
+def variant_options(fn: Callable | None = None, cap: bool = True) -> Callable:
+    """--scenario, --set, --minimise, --scope (and --cap unless the command sweeps the cap
+    itself): which variant of the instance a command works on."""
+    def deco(fn: Callable) -> Callable:
+        fn = click.option("--set", "sets", multiple=True, metavar="PATH=VALUE",
+                          help="Override a field, e.g. materials.INERTA.available.max=2000 "
+                               "(repeatable; applied after --scenario).")(fn)
+        fn = click.option("--scope", type=click.Choice(["full", "scope12"]),
+                          help="Footprint scope.")(fn)
+        if cap:
+            fn = click.option("--cap", type=float,
+                              help="Footprint cap over all products, t CO2e/t slab.")(fn)
+        fn = click.option("--minimise", type=click.Choice(["footprint", "cost"]),
+                          help="Override the instance's objective.")(fn)
+        return click.option("--scenario", "scenario_name",
+                            help="Use this [scenarios.NAME] variant of the instance.")(fn)
+    return deco(fn) if fn is not None else deco
+
+
+def options() -> SolveOptions:
+    """The solver options of the current command line."""
+    from mixopt.model.status import SolveOptions
+
+    o = click.get_current_context().meta.get("mixopt.solver", {})
+    return SolveOptions(time_limit_s=o.get("time_limit"), mip_rel_gap=o.get("mip_gap", 1e-6),
+                        threads=o.get("threads", 1), backend=o.get("backend", "highspy"),
+                        lp_solver=o.get("lp_solver", "auto"))
+
+
+def read_variant(path: Path, scenario_name: str | None = None, sets: tuple[str, ...] = (),
+                 minimise: str | None = None, cap: float | None = None,
+                 scope: str | None = None) -> Instance:
+    """The instance at ``path`` with the command line's scenario, --set and flags applied."""
+    from mixopt.io.read import read_instance
+    from mixopt.io.variants import apply_overrides, parse_assignment, scenario, with_overrides
+
+    inst = read_instance(path)
+    if scenario_name:
+        inst = scenario(inst, scenario_name)
+    if sets:
+        inst = apply_overrides(inst, dict(parse_assignment(s) for s in sets), "--set")
+    return with_overrides(inst, minimise=minimise, cap=cap, scope=scope)
+
+
+# -- outputs -------------------------------------------------------------------------------
+
+
+def check_output(output: Path | None, force: bool, fmt: str = "") -> None:
+    """Fail before any work when the output cannot be written."""
+    from mixopt.io.atomic import check_new
+
+    if fmt == "xlsx" and output is None:
+        raise click.UsageError("--format xlsx writes a workbook: give it a file with -o")
+    if output is not None:
+        check_new(output, force)
+
+
+def emit(text: str, output: Path | None, force: bool) -> None:
+    """Text to stdout, or atomically to ``output``."""
+    from mixopt.io.atomic import write_atomic
+
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomic(output, text, force=force)
+
+
+def emit_frame(df: pd.DataFrame, fmt: str, title: str, output: Path | None,
+               force: bool) -> None:
+    """A table as a terminal table, JSON records, CSV or a workbook."""
+    if fmt == "xlsx":
+        from mixopt.io.spreadsheet import save_workbook
+        from mixopt.report.workbook import frame_workbook
+
+        save_workbook(frame_workbook({title[:31].replace(":", " "): df}), output, force)
+        return
+    if fmt == "json":
+        from mixopt.report.frames import records
+
+        text = json.dumps(records(df), indent=2, allow_nan=False) + "\n"
+    elif fmt == "csv":
+        from mixopt.report.frames import frame_csv
+
+        text = frame_csv(df)
+    else:
+        from mixopt.report.text import render_frame
+
+        text = render_frame(df, title)
+    emit(text, output, force)
+
+
+@contextlib.contextmanager
+def progress(total: int) -> Iterator[Callable[[], None] | None]:
+    """A progress bar on stderr when it is a terminal; nothing otherwise."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("solving", total=total)
+        yield lambda: bar.advance(task)
+
+
+@contextlib.contextmanager
+def dask_client(workers: int | None, scheduler: str | None) -> Iterator[object | None]:
+    """A Dask client for --workers or --scheduler, or None to solve serially."""
+    if workers and scheduler:
+        raise click.UsageError("use --workers or --scheduler, not both")
+    if not workers and not scheduler:
+        yield None
+        return
+    import distributed  # configures its loggers on import: quiet them afterwards
+
+    from mixopt.analysis.distributed import client_for
+
+    if not logging.getLogger("mixopt").isEnabledFor(logging.INFO):
+        for name in [distributed.__name__] + [n for n in logging.root.manager.loggerDict
+                                              if n.startswith("distributed.")]:
+            logging.getLogger(name).setLevel(logging.WARNING)
+    with client_for(workers=workers, scheduler=scheduler) as client:
+        yield client

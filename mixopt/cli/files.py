@@ -1,0 +1,80 @@
+"""Commands that write instance files: ``template``, ``convert``, ``generate``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from mixopt.cli.common import guard
+
+
+@click.command("template")
+@click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--from", "source", type=click.Path(dir_okay=False, path_type=Path),
+              help="Fill the workbook from this instance (.toml or .xlsx).")
+@click.option("--force", is_flag=True, help="Replace an existing file.")
+@guard
+def template_cmd(output: Path, source: Path | None, force: bool) -> None:
+    """Write an instance workbook (.xlsx): one sheet per table and a README sheet listing
+    every field with its unit, default and meaning."""
+    from mixopt.io.read import read_instance
+    from mixopt.io.spreadsheet import save_workbook
+    from mixopt.io.workbook import instance_workbook
+
+    if output.suffix.lower() != ".xlsx":
+        raise click.BadParameter("must end in .xlsx", param_hint="OUTPUT")
+    save_workbook(instance_workbook(read_instance(source) if source else None), output, force)
+    click.echo(f"wrote {output}")
+
+
+@click.command("convert")
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--tables", type=click.Choice(["inline", "csv"]), default="inline",
+              show_default=True, help="To TOML: materials inline or in CSV files beside it.")
+@click.option("--force", is_flag=True, help="Replace existing files.")
+@guard
+def convert_cmd(source: Path, target: Path, tables: str, force: bool) -> None:
+    """Convert an instance between TOML (+CSV) and an .xlsx workbook, either way."""
+    from mixopt.io.read import read_instance
+
+    inst = read_instance(source)
+    if target.suffix.lower() == ".xlsx":
+        from mixopt.io.spreadsheet import save_workbook
+        from mixopt.io.workbook import instance_workbook
+
+        save_workbook(instance_workbook(inst), target, force)
+        written = [target]
+    elif target.suffix.lower() == ".toml":
+        from mixopt.io.write import write_instance
+
+        written = write_instance(inst, target, csv_tables=tables == "csv", force=force)
+    else:
+        raise click.BadParameter("must end in .toml or .xlsx", param_hint="TARGET")
+    for f in written:
+        click.echo(f"wrote {f}")
+
+
+@click.command("generate")
+@click.option("--lots", type=click.IntRange(min=1), required=True)
+@click.option("--products", type=click.IntRange(min=1), required=True)
+@click.option("--elements", type=click.IntRange(min=1, max=15), required=True)
+@click.option("--milp", is_flag=True, help="Buy half the lots in whole lots, some with "
+                                            "minimum orders.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--tables", type=click.Choice(["csv", "inline"]), default="csv",
+              show_default=True, help="Materials and composition in CSV files or inline.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              required=True, help="The .toml to write (CSV tables go beside it).")
+@click.option("--force", is_flag=True, help="Replace existing files.")
+@guard
+def generate_cmd(lots: int, products: int, elements: int, milp: bool, seed: int, tables: str,
+                 output: Path, force: bool) -> None:
+    """Write a synthetic month (placeholder chemistry; deterministic for a seed)."""
+    from mixopt.dev.generate import generate
+    from mixopt.io.write import write_instance
+
+    inst = generate(lots, products, elements, seed, milp)
+    for f in write_instance(inst, output, csv_tables=tables == "csv", force=force):
+        click.echo(f"wrote {f}")

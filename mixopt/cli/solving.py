@@ -1,0 +1,151 @@
+"""Commands on one instance: ``validate``, ``solve``, ``verify``, ``diagnose``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from mixopt.cli.common import (
+    EXIT_HELP,
+    STATUS_EXIT,
+    Exit,
+    check_output,
+    emit,
+    guard,
+    options,
+    output_options,
+    read_variant,
+    solver_options,
+    variant_options,
+)
+
+
+@click.command(epilog=EXIT_HELP)
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@guard
+def validate(path: Path) -> None:
+    """Check an instance and list every problem at once."""
+    from mixopt.io.read import read_instance
+
+    inst = read_instance(path)
+    kind = "MILP" if inst.is_milp else "LP"
+    click.echo(f"{path}: valid ({kind}; {len(inst.products)} products, "
+               f"{len(inst.materials)} materials, {len(inst.constituents())} constituents)")
+
+
+@click.command(epilog=EXIT_HELP)
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("solution", type=click.Path(dir_okay=False, path_type=Path))
+@guard
+def verify(path: Path, solution: Path) -> None:
+    """Recheck a plan (SOLUTION.json with a 'mix' list) against every rule of PATH."""
+    from mixopt.io.plan import read_mix
+    from mixopt.io.read import read_instance
+    from mixopt.model.evaluate import evaluate
+
+    inst = read_instance(path)
+    ev = evaluate(inst, read_mix(solution, inst))
+    if ev.violations:
+        click.echo(f"{solution}: {len(ev.violations)} rule(s) broken:")
+        for v in ev.violations:
+            click.echo(f"  - {v}")
+        sys.exit(int(Exit.VIOLATED))
+    fp = ev.footprint_t.sum() / ev.arrays.slab_tonnes.sum()
+    click.echo(f"{solution}: every rule of {inst.name} holds (cost "
+               f"{ev.cost.sum():,.2f} {inst.currency}, footprint {fp:.6g} t CO2e/t slab, "
+               f"{inst.objective.scope} scope)")
+
+
+@click.command("solve", epilog=EXIT_HELP)
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--no-diagnose", is_flag=True,
+              help="Do not explain an infeasible instance (saves the extra solves).")
+@click.option("--start", "start_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="A plan (JSON with a 'mix' list) handed to HiGHS as the starting plan.")
+@click.option("--no-sensitivity", is_flag=True,
+              help="Skip shadow prices, reduced costs and ranging (faster on large LPs).")
+@variant_options
+@solver_options
+@output_options(formats=("table", "json", "csv", "xlsx", "declaration"))
+@guard
+def solve_cmd(path: Path, no_diagnose: bool, start_path: Path | None, no_sensitivity: bool,
+              scenario_name: str | None, sets: tuple[str, ...], minimise: str | None,
+              cap: float | None, scope: str | None, fmt: str, output: Path | None,
+              force: bool) -> None:
+    """Solve an instance for least footprint, or least cost under a cap.
+
+    PATH is a .toml instance (tables may sit in CSV files beside it) or an .xlsx workbook
+    (see `mixopt template`). `--format declaration` writes the products' footprint
+    declarations (JSON); `--format xlsx -o FILE` a results workbook."""
+    from mixopt.analysis.diagnose import diagnose, render
+    from mixopt.io.plan import read_mix
+    from mixopt.model.pipeline import solve
+
+    check_output(output, force, fmt)
+    inst = read_variant(path, scenario_name, sets, minimise, cap, scope)
+    opts = options()
+    start = read_mix(start_path, inst) if start_path is not None else None
+    result = solve(inst, opts, start, sensitivity=not no_sensitivity)
+    diag = diagnose(inst, opts) if result.status == "infeasible" and not no_diagnose else None
+    if fmt == "xlsx":
+        from mixopt.io.spreadsheet import save_workbook
+        from mixopt.report.workbook import results_workbook
+
+        save_workbook(results_workbook(result), output, force)
+    else:
+        emit(_solution_text(result, fmt, diag), output, force)
+    if diag is not None and fmt in ("csv", "xlsx", "declaration"):
+        click.echo(render(diag), err=True, nl=False)
+    code = STATUS_EXIT[result.status]
+    if code != Exit.OK:
+        click.echo(f"mixopt: {result.status}: {result.message}", err=True)
+    sys.exit(int(code))
+
+
+def _solution_text(result: object, fmt: str, diag: object) -> str:
+    """A solve's output in a text format (json, declaration, csv or table)."""
+    from mixopt.analysis.diagnose import render
+    from mixopt.analysis.diagnose import to_json_dict as diagnosis_json
+
+    if fmt == "json":
+        from mixopt.report.document import to_json_dict
+
+        doc = to_json_dict(result)
+        if diag is not None:
+            doc["diagnosis"] = diagnosis_json(diag)
+        return json.dumps(doc, indent=2, allow_nan=False) + "\n"
+    if fmt == "declaration":
+        from mixopt.report.declaration import declarations
+
+        return json.dumps(declarations(result), indent=2, allow_nan=False) + "\n"
+    if fmt == "csv":
+        from mixopt.report.frames import to_csv
+
+        return to_csv(result)
+    from mixopt.report.text import render_table
+
+    return render_table(result) + (render(diag) if diag is not None else "")
+
+
+@click.command("diagnose", epilog=EXIT_HELP)
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@variant_options
+@solver_options
+@output_options(formats=("table", "json"))
+@guard
+def diagnose_cmd(path: Path, scenario_name: str | None, sets: tuple[str, ...],
+                 minimise: str | None, cap: float | None, scope: str | None, fmt: str,
+                 output: Path | None, force: bool) -> None:
+    """Explain why an instance has no plan: checks, the least change that gives one
+    (verified by solving), and the limits that conflict. Exits 3 when infeasible."""
+    from mixopt.analysis.diagnose import diagnose, render, to_json_dict
+
+    check_output(output, force)
+    diag = diagnose(read_variant(path, scenario_name, sets, minimise, cap, scope), options())
+    text = (json.dumps(to_json_dict(diag), indent=2, allow_nan=False) + "\n"
+            if fmt == "json" else render(diag))
+    emit(text, output, force)
+    sys.exit(int(STATUS_EXIT[diag.status]))

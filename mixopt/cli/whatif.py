@@ -1,0 +1,158 @@
+"""Commands over many solves: ``compare``, ``sweep``, ``pareto``, and the ``report``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from mixopt.cli.common import (
+    EXIT_HELP,
+    STATUS_EXIT,
+    Exit,
+    check_output,
+    dask_client,
+    dask_options,
+    emit,
+    emit_frame,
+    fail,
+    guard,
+    options,
+    output_options,
+    progress,
+    read_variant,
+    solver_options,
+    variant_options,
+)
+
+
+@click.command("compare", epilog=EXIT_HELP)
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--scenario", "names", multiple=True, help="A scenario to compare (repeatable).")
+@click.option("--all", "all_", is_flag=True, help="Compare every scenario of the instance.")
+@dask_options
+@solver_options
+@output_options
+@guard
+def compare_cmd(path: Path, names: tuple[str, ...], all_: bool, workers: int | None,
+                scheduler: str | None, fmt: str, output: Path | None, force: bool) -> None:
+    """Solve the base instance and its scenarios; one row each, against the base.
+
+    Exits 0 when every run ends with a status (infeasible scenarios are rows, not errors).
+    """
+    from mixopt.analysis.compare import compare
+    from mixopt.io.read import read_instance
+    from mixopt.io.variants import variants
+
+    check_output(output, force, fmt)
+    inst = read_instance(path)
+    chosen = list(inst.scenarios) if all_ else list(names)
+    if not chosen:
+        raise click.UsageError("name scenarios with --scenario NAME, or pass --all")
+    with dask_client(workers, scheduler) as client:
+        df = compare(variants(inst, chosen), options(), client)
+    emit_frame(df, fmt, f"{inst.name}: scenarios against the base", output, force)
+
+
+@click.command("sweep", epilog=EXIT_HELP)
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--grid", "grids", multiple=True, required=True,
+              metavar="PATH=START:STOP:STEP|PATH=V1,V2",
+              help="An axis of the grid (repeatable; the grid is their product).")
+@variant_options
+@dask_options
+@solver_options
+@output_options
+@guard
+def sweep_cmd(path: Path, grids: tuple[str, ...], scenario_name: str | None,
+              sets: tuple[str, ...], minimise: str | None, cap: float | None,
+              scope: str | None, workers: int | None, scheduler: str | None, fmt: str,
+              output: Path | None, force: bool) -> None:
+    """Solve a grid of what-ifs and write one tidy row per point."""
+    from mixopt.analysis.compare import grid_points, parse_grid, run_grid
+
+    check_output(output, force, fmt)
+    inst = read_variant(path, scenario_name, sets, minimise, cap, scope)
+    axes = [parse_grid(g) for g in grids]
+    with progress(len(grid_points(axes))) as tick, dask_client(workers, scheduler) as client:
+        df = run_grid(inst, axes, options(), client=client, progress=tick)
+    emit_frame(df, fmt, f"{inst.name}: grid of {len(df)} points", output, force)
+
+
+@click.command("pareto", epilog=EXIT_HELP)
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--points", type=click.IntRange(min=2), default=11, show_default=True,
+              help="MILP only: caps sampled from least footprint to least cost.")
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write a chart of cost against footprint (.png or .svg).")
+@variant_options(cap=False)
+@solver_options
+@output_options
+@guard
+def pareto_cmd(path: Path, points: int, plot_path: Path | None, scenario_name: str | None,
+               sets: tuple[str, ...], minimise: str | None, scope: str | None, fmt: str,
+               output: Path | None, force: bool) -> None:
+    """The cost-carbon frontier: exact breakpoints for an LP, sampled for a MILP.
+
+    Each point gives the cap (t CO2e/t slab), the least cost under it, the marginal
+    abatement cost of the segment below it (currency per t CO2e avoided), and what changes
+    in the mix as the cap tightens past it.
+    """
+    from mixopt.analysis.frontier import FrontierError, frontier
+
+    check_output(output, force, fmt)
+    if plot_path is not None:
+        if plot_path.suffix.lower() not in (".png", ".svg"):
+            raise click.BadParameter("must end in .png or .svg", param_hint="--plot")
+        check_output(plot_path, force)
+    inst = read_variant(path, scenario_name, sets, minimise, None, scope)
+    try:
+        fr = frontier(inst, points, options())
+    except FrontierError as exc:
+        fail(Exit.INFEASIBLE, f"no frontier: {exc}")
+    if fmt == "json":
+        from mixopt.report.document import frontier_document
+
+        emit(json.dumps(frontier_document(fr), indent=2, allow_nan=False) + "\n", output,
+             force)
+    else:
+        kind = ("exact breakpoints" if fr.method == "exact"
+                else "SAMPLED (MILP: not exact between points)")
+        emit_frame(fr.table(), fmt, f"{inst.name}: cost ({inst.currency}) against "
+                                    f"footprint cap, {kind}; {fr.solves} solves", output, force)
+    if plot_path is not None:
+        from mixopt.report.charts import frontier_figure, save
+
+        save(frontier_figure(fr), plot_path, force)
+    for note in fr.notes:
+        click.echo(f"mixopt: {note}", err=True)
+
+
+@click.command("report", epilog=EXIT_HELP)
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              required=True, help="The .html file to write.")
+@click.option("--pareto", is_flag=True, help="Also trace and show the cost-carbon curve.")
+@variant_options
+@solver_options
+@click.option("--force", is_flag=True, help="Replace an existing file.")
+@guard
+def report_cmd(path: Path, output: Path, pareto: bool, scenario_name: str | None,
+               sets: tuple[str, ...], minimise: str | None, cap: float | None,
+               scope: str | None, force: bool) -> None:
+    """Solve and write a self-contained HTML report (no network; prints on A4)."""
+    from mixopt.analysis.frontier import frontier
+    from mixopt.io.atomic import write_atomic
+    from mixopt.model.pipeline import solve
+    from mixopt.report.html import render
+
+    check_output(output, force)
+    inst = read_variant(path, scenario_name, sets, minimise, cap, scope)
+    opts = options()
+    result = solve(inst, opts)
+    fr = frontier(inst, options=opts) if pareto and result.status.has_solution else None
+    write_atomic(output, render(result, fr), force=force)
+    click.echo(f"wrote {output}")
+    sys.exit(int(STATUS_EXIT[result.status]))

@@ -1,0 +1,2 @@
+"""For developers: synthetic instances, benchmarks that print figures, the generated parts
+of the documentation."""

@@ -1,0 +1,116 @@
+"""The instance format as tables: flat column names derived from the field registry.
+
+The pydantic models of ``mixopt.model.instance`` are the registry of every field (unit,
+default, meaning). This module derives from them what the table carriers need: the flat
+columns of a materials table (``footprint_full`` for ``footprint.full``), the products
+columns, the settings keys, and the field list shown in a workbook's README sheet. CSV,
+xlsx and the writers all read these; none keeps its own list.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from mixopt.model.instance import Casting, Instance, Material, Objective, Product
+from mixopt.model.paths import get_path, set_path
+
+
+def _submodel(info: Any) -> type[BaseModel] | None:
+    ann = info.annotation
+    return next((a for a in getattr(ann, "__args__", (ann,))
+                 if isinstance(a, type) and issubclass(a, BaseModel)), None)
+
+
+def flat_columns(model: type[BaseModel], sep: str = "_",
+                 skip: tuple[str, ...] = ()) -> dict[str, tuple[str, ...]]:
+    """Flat column name -> path in the nested record, e.g. ``footprint_full`` ->
+    ``("footprint", "full")``."""
+    out: dict[str, tuple[str, ...]] = {}
+    for name, info in model.model_fields.items():
+        key = info.alias or name
+        if key in skip:
+            continue
+        sub = _submodel(info)
+        if sub is not None:
+            for col, path in flat_columns(sub, sep).items():
+                out[f"{key}{sep}{col}"] = (key, *path)
+        else:
+            out[key] = (key,)
+    return out
+
+
+#: Columns of a materials table (CSV or sheet); composition is its own table.
+MATERIAL_COLUMNS: dict[str, tuple[str, ...]] = flat_columns(Material, skip=("composition",))
+#: Columns of a products table.
+PRODUCT_COLUMNS: dict[str, tuple[str, ...]] = {k: (k,) for k in Product.model_fields}
+#: Settings rows of a workbook: the instance's scalar fields and its nested tables.
+SETTINGS_KEYS: dict[str, tuple[str, ...]] = {
+    **{k: (k,) for k in ("name", "description", "currency", "scrap_method")},
+    **{f"objective.{c}": ("objective", *p) for c, p in flat_columns(Objective, ".").items()},
+    **{f"casting.{c}": ("casting", *p) for c, p in flat_columns(Casting, ".").items()},
+}
+
+
+def nest(row: dict[str, Any], columns: dict[str, tuple[str, ...]]) -> dict[str, Any]:
+    """A flat row (column -> value; None or "" = absent) as a nested record."""
+    rec: dict[str, Any] = {}
+    for col, value in row.items():
+        if value is None or value == "" or col not in columns:
+            continue
+        set_path(rec, columns[col], value)
+    return rec
+
+
+def flatten_record(record: dict[str, Any],
+                   columns: dict[str, tuple[str, ...]]) -> dict[str, Any]:
+    """A nested record as a flat row over ``columns`` ("" where absent)."""
+    out = {}
+    for col, path in columns.items():
+        value = get_path(record, path)
+        out[col] = "" if value is None else value
+    return out
+
+
+def column_of(path: list[Any], columns: dict[str, tuple[str, ...]]) -> str:
+    """The flat column holding ``path`` (a pydantic error location), or the dotted path."""
+    for col, p in columns.items():
+        if tuple(path[: len(p)]) == p:
+            return col
+    return ".".join(str(p) for p in path)
+
+
+def _describe(model: type[BaseModel], columns: dict[str, tuple[str, ...]]) -> list[tuple]:
+    rows = []
+    for col, path in columns.items():
+        cls: type[BaseModel] = model
+        info = None
+        for step in path:
+            info = next(i for n, i in cls.model_fields.items() if (i.alias or n) == step)
+            cls = _submodel(info) or cls
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        default = "required" if info.is_required() else (
+            "" if info.default is None else str(info.default))
+        rows.append((col, str(extra.get("unit", "")), default, info.description or ""))
+    return rows
+
+
+def field_registry() -> list[tuple[str, str, str, str, str]]:
+    """(sheet, column, unit, default, meaning) for every field of every sheet."""
+    rows = [("settings", *r) for r in _describe(
+        Instance, {k: p for k, p in SETTINGS_KEYS.items()})]
+    rows += [("products", *r) for r in _describe(Product, PRODUCT_COLUMNS)]
+    rows += [("alloys", "alloy", "", "required", "alloy name (as products.alloy)"),
+             ("alloys", "constituent", "", "required", "constituent (free identifier)"),
+             ("alloys", "min_wt_pct", "wt%", "required", "least content in the slab"),
+             ("alloys", "max_wt_pct", "wt%", "required", "most content in the slab")]
+    rows += [("materials", *r) for r in _describe(Material, MATERIAL_COLUMNS)]
+    rows += [("composition", "material", "", "required", "material name (as materials.name)"),
+             ("composition", "<constituent>", "wt%", "0",
+              "one column per constituent: wt% in the recovered metal")]
+    rows += [("scenarios", "scenario", "", "required", "scenario name"),
+             ("scenarios", "path", "", "required",
+              "field to override, e.g. materials.INERTA.available.max"),
+             ("scenarios", "value", "", "required", "new value (number, text, or [min, max])")]
+    return rows

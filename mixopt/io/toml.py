@@ -1,0 +1,100 @@
+"""Read an instance from TOML (with optional CSV tables) into a validated ``Instance``.
+
+Every problem is gathered before anything is raised, and each names its file,
+table, row and field. Readers never evaluate code: ``tomllib`` and ``csv`` only.
+
+The TOML may move the large tables out to CSV files next to it::
+
+    [files]
+    materials = "materials.csv"      # one row per material, flat columns (io.schema)
+    composition = "composition.csv"  # wide: a 'material' column, then one per constituent
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from mixopt.errors import InputError, Problem
+from mixopt.io.csvfile import read_rows
+from mixopt.io.schema import MATERIAL_COLUMNS, nest
+from mixopt.io.validate import TableOrigin, check_size, validate
+from mixopt.model.instance import Instance
+
+FILES_KEYS = ("materials", "composition")
+
+
+def _materials_from_csv(path: Path, problems: list[Problem]) -> list[dict[str, Any]]:
+    rows = read_rows(path, "materials", problems)
+    if rows is None:
+        return []
+    if rows:
+        unknown = [c for c in rows[0] if c not in MATERIAL_COLUMNS]
+        if unknown:
+            problems.append(Problem(str(path), f"unknown columns {unknown}; known columns are "
+                                               f"{list(MATERIAL_COLUMNS)}", "materials"))
+    return [nest(row, MATERIAL_COLUMNS) for row in rows]
+
+
+def _attach_composition(path: Path, materials: list[dict[str, Any]],
+                        problems: list[Problem]) -> None:
+    rows = read_rows(path, "composition", problems)
+    if rows is None:
+        return
+    index = {m.get("name"): m for m in materials if isinstance(m, dict)}
+    for i, row in enumerate(rows, start=1):
+        name = row.get("material", "")
+        if name not in index:
+            problems.append(Problem(str(path), f"names material {name!r}, which the instance "
+                                               "does not have", "composition", i, name or None,
+                                    "material"))
+            continue
+        if "composition" in index[name]:
+            problems.append(Problem(str(path), "this material's composition is also given "
+                                               "inline", "composition", i, name, "material"))
+            continue
+        comp: dict[str, Any] = {}
+        for col, value in row.items():
+            if col == "material" or value == "":
+                continue
+            try:
+                comp[col] = float(value)
+            except ValueError:
+                problems.append(Problem(str(path), f"{value!r} is not a number", "composition",
+                                        i, name, col))
+        index[name]["composition"] = comp
+
+
+def read_toml(path: Path) -> Instance:
+    """Read and validate a TOML instance (and the CSV tables it names)."""
+    problems: list[Problem] = []
+    if not check_size(path, problems):
+        raise InputError(problems)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InputError([Problem(str(path), f"is not UTF-8 text: {exc}")]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError([Problem(str(path), f"is not valid TOML: {exc}")]) from None
+    origin = TableOrigin(path)
+    files = raw.pop("files", {})
+    if not isinstance(files, dict):
+        problems.append(Problem(str(path), "must be a table of file names", "files"))
+        files = {}
+    for key in files:
+        if key not in FILES_KEYS:
+            problems.append(Problem(str(path), f"unknown table file {key!r}; known: "
+                                               f"{list(FILES_KEYS)}", "files", field=key))
+    if "materials" in files:
+        if "materials" in raw:
+            problems.append(Problem(str(path), "materials are given both inline and in "
+                                               f"{files['materials']!r}", "files",
+                                    field="materials"))
+        origin.materials_csv = path.parent / str(files["materials"])
+        raw["materials"] = _materials_from_csv(origin.materials_csv, problems)
+    if "composition" in files:
+        mats = raw.get("materials")
+        if isinstance(mats, list):
+            _attach_composition(path.parent / str(files["composition"]), mats, problems)
+    return validate(raw, origin, problems)

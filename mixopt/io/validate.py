@@ -1,0 +1,159 @@
+"""Validation: a plain mapping, as any carrier reads it, into a frozen ``Instance``.
+
+Every carrier (TOML + CSV, xlsx, overrides) builds the same nested mapping and hands
+it here with an ``Origin`` that knows where each value came from; every problem is
+gathered and located (file, table or sheet, row, field or cell) before one
+``InputError`` is raised. Nothing is evaluated: the mapping is data.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+from pydantic import ValidationError
+
+from mixopt.errors import InputError, Problem
+from mixopt.io.schema import MATERIAL_COLUMNS, column_of
+from mixopt.model.alloys import library
+from mixopt.model.instance import Instance
+
+#: Inputs above this size are refused before parsing.
+MAX_FILE_BYTES = 50 * 1024 * 1024
+#: Tables above this many rows are refused (a month has at most a few thousand lots).
+MAX_ROWS = 100_000
+
+
+class Origin(Protocol):
+    """Where the values of one input came from, for error messages."""
+
+    file: Path
+
+    def locate(self, loc: tuple[Any, ...], raw: Mapping[str, Any], msg: str) -> Problem: ...
+
+
+def check_size(path: Path, problems: list[Problem]) -> bool:
+    """The file exists and is not over ``MAX_FILE_BYTES``; else a problem is added."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        problems.append(Problem(str(path), f"cannot be read: {exc.strerror or exc}"))
+        return False
+    if size > MAX_FILE_BYTES:
+        problems.append(Problem(str(path), f"is {size:,} bytes, over the limit of "
+                                           f"{MAX_FILE_BYTES:,}"))
+        return False
+    return True
+
+
+def _duplicates(raw: Mapping[str, Any], origin: Origin, problems: list[Problem]) -> None:
+    for table in ("products", "materials"):
+        rows = raw.get(table)
+        if not isinstance(rows, list):
+            continue
+        first: dict[str, int] = {}
+        for i, row in enumerate(rows):
+            name = row.get("name") if isinstance(row, dict) else None
+            if not isinstance(name, str):
+                continue
+            if name in first:
+                problems.append(origin.locate((table, i, "name"), raw,
+                                              f"duplicate name {name!r} (first used in row "
+                                              f"{first[name] + 1})"))
+            else:
+                first[name] = i
+
+
+def _resolve_alloys(raw: dict[str, Any], origin: Origin, problems: list[Problem]) -> None:
+    """Add library alloys for products whose alloy the instance does not define."""
+    alloys = raw.setdefault("alloys", {})
+    if not isinstance(alloys, dict):
+        return
+    lib = library()
+    for i, p in enumerate(raw.get("products") or []):
+        if not isinstance(p, dict) or not isinstance(p.get("alloy"), str):
+            continue
+        a = p["alloy"]
+        if a in alloys:
+            continue
+        if a in lib:
+            alloys[a] = {k: list(v) for k, v in lib[a].limits_wt_pct.items()}
+        else:
+            problems.append(origin.locate(
+                ("products", i, "alloy"), raw,
+                f"unknown alloy {a!r}: define it under [alloys.{a}] or use one of the "
+                f"shipped library ({', '.join(sorted(lib))})"))
+
+
+def _from_validation_error(err: ValidationError, raw: Mapping[str, Any],
+                           origin: Origin) -> list[Problem]:
+    errors = err.errors(include_url=False)
+    locs = [tuple(e["loc"]) for e in errors]
+    out = []
+    for e, loc in zip(errors, locs, strict=True):
+        # pydantic adds "too short" to a tuple whose items failed: noise next to the real error
+        if e["type"] == "too_short" and any(o[: len(loc)] == loc and o != loc for o in locs):
+            continue
+        msg = e["msg"].removeprefix("Value error, ")
+        if e["type"] in ("float_parsing", "float_type", "int_parsing"):
+            msg = f"{e['input']!r} is not a number"
+        out.append(origin.locate(loc, raw, msg))
+    return out
+
+
+def validate(raw: dict[str, Any], origin: Origin, problems: list[Problem]) -> Instance:
+    """Validate ``raw`` (changed in place: library alloys are added) into an ``Instance``;
+    raise ``InputError`` with ``problems`` and every new one."""
+    for table in ("products", "materials"):
+        rows = raw.get(table)
+        if isinstance(rows, list) and len(rows) > MAX_ROWS:
+            problems.append(Problem(str(origin.file), f"has {len(rows):,} rows, over the "
+                                                      f"limit of {MAX_ROWS:,}", table))
+            raise InputError(problems)
+    _duplicates(raw, origin, problems)
+    _resolve_alloys(raw, origin, problems)
+    try:
+        instance = Instance.model_validate(raw)
+    except ValidationError as err:
+        problems.extend(_from_validation_error(err, raw, origin))
+    if problems:
+        raise InputError(problems)
+    return instance
+
+
+def instance_from_dict(raw: dict[str, Any], source: str = "<dict>") -> Instance:
+    """Validate a plain mapping (as read from TOML) into an ``Instance``; ``raw`` is not
+    changed (library alloys are added to a copy)."""
+    return validate(copy.deepcopy(raw), TableOrigin(Path(source)), [])
+
+
+class TableOrigin:
+    """Values from a TOML document, the materials table possibly from a CSV file."""
+
+    def __init__(self, file: Path, materials_csv: Path | None = None) -> None:
+        self.file = file
+        self.materials_csv = materials_csv
+
+    def locate(self, loc: tuple[Any, ...], raw: Mapping[str, Any], msg: str) -> Problem:
+        parts = list(loc)
+        table = str(parts[0]) if parts else None
+        if table in ("materials", "products") and len(parts) >= 2 and isinstance(parts[1], int):
+            i = parts[1]
+            rows = raw.get(table) or []
+            name = rows[i].get("name") if i < len(rows) and isinstance(rows[i], dict) else None
+            field = ".".join(str(p) for p in parts[2:]) or None
+            if table == "materials" and self.materials_csv is not None:
+                if field is not None and field != "composition":
+                    field = column_of(parts[2:], MATERIAL_COLUMNS)
+                return Problem(str(self.materials_csv), msg, "materials", i + 1,
+                               str(name) if name else None, field)
+            return Problem(str(self.file), msg, table, i + 1, str(name) if name else None,
+                           field)
+        if table == "alloys" and len(parts) >= 2:
+            rest = [str(p) for p in parts[2:] if p != "[key]"]
+            return Problem(str(self.file), msg, f"alloys.{parts[1]}", None, None,
+                           ".".join(rest) or None)
+        return Problem(str(self.file), msg, table, None, None,
+                       ".".join(str(p) for p in parts[1:]) or None)

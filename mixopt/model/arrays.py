@@ -1,0 +1,125 @@
+"""The instance as arrays: the one numeric view that the formulation and the recheck share.
+
+Indices: ``p`` products, ``m`` materials, ``e`` constituents. Tonnages in t,
+compositions in wt%, footprints in t CO2e per t of material. An absent upper bound is
++inf (``instance.upper``); a free chemistry window is [0, 100] and ``limited`` False.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mixopt.model.instance import NO_LIMIT_WT_PCT, Instance, upper
+
+#: Materials whose kind contains this are counted as inert-anode metal.
+INERT_ANODE_KIND = "inert"
+
+
+@dataclass(frozen=True)
+class InstanceArrays:
+    products: tuple[str, ...]
+    materials: tuple[str, ...]
+    constituents: tuple[str, ...]
+    scope: str  # the objective's and the caps' scope: "full" or "scope12"
+    slab_tonnes: np.ndarray  # (P,) t of slab per product
+    cost_per_t: np.ndarray  # (M,) currency per charged t
+    footprint_full_t_co2e_per_t: np.ndarray  # (M,) per charged t
+    footprint_scope12_t_co2e_per_t: np.ndarray  # (M,)
+    casting_full_t_co2e_per_t: float  # per t of slab
+    casting_scope12_t_co2e_per_t: float
+    yield_t_per_t: np.ndarray  # (M,)
+    composition_wt_pct: np.ndarray  # (M, E) wt% of the recovered metal
+    available_min_t: np.ndarray  # (M,)
+    available_max_t: np.ndarray  # (M,) inf where unbounded
+    post_consumer: np.ndarray  # (M,) bool
+    pre_consumer: np.ndarray  # (M,) bool
+    inert_anode: np.ndarray  # (M,) bool: inert-anode primary metal
+    lot_t: np.ndarray  # (M,) nan where no lot rule
+    min_order_t: np.ndarray  # (M,) nan where no minimum order
+    limit_min_wt_pct: np.ndarray  # (P, E) 0 where free
+    limit_max_wt_pct: np.ndarray  # (P, E) 100 where free
+    limited: np.ndarray  # (P, E) bool: the alloy of p lists e
+    product_cap_t_co2e_per_t: np.ndarray  # (P,) inf where none
+    instance_cap_t_co2e_per_t: float  # inf where none
+    min_recycled_share: np.ndarray  # (P,)
+    carbon_price_per_t_co2e: float
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        return len(self.products), len(self.materials), len(self.constituents)
+
+    @property
+    def recycled(self) -> np.ndarray:
+        """(M,) bool: post- or pre-consumer scrap."""
+        return self.post_consumer | self.pre_consumer
+
+    @property
+    def footprint_t_co2e_per_t(self) -> np.ndarray:
+        """(M,) per charged t, in the objective's scope."""
+        return (self.footprint_full_t_co2e_per_t if self.scope == "full"
+                else self.footprint_scope12_t_co2e_per_t)
+
+    @property
+    def casting_t_co2e_per_t(self) -> float:
+        """Per t of slab, in the objective's scope."""
+        return (self.casting_full_t_co2e_per_t if self.scope == "full"
+                else self.casting_scope12_t_co2e_per_t)
+
+    @property
+    def windowed(self) -> np.ndarray:
+        """(P, E) bool: limited by a real window (not the no-limit [0, 100])."""
+        lo, hi = NO_LIMIT_WT_PCT
+        return self.limited & ((self.limit_min_wt_pct > lo) | (self.limit_max_wt_pct < hi))
+
+
+def to_arrays(instance: Instance) -> InstanceArrays:
+    """Flatten a validated instance into arrays (the scope is the objective's scope)."""
+    mats, prods = instance.materials, instance.products
+    elems = instance.constituents()
+    e_index = {e: i for i, e in enumerate(elems)}
+    comp = np.zeros((len(mats), len(elems)))
+    for i, m in enumerate(mats):
+        for e, v in m.composition.items():
+            comp[i, e_index[e]] = v
+    lo = np.full((len(prods), len(elems)), NO_LIMIT_WT_PCT[0])
+    hi = np.full((len(prods), len(elems)), NO_LIMIT_WT_PCT[1])
+    limited = np.zeros((len(prods), len(elems)), dtype=bool)
+    for p, prod in enumerate(prods):
+        for e, (a, b) in instance.alloys[prod.alloy].items():
+            lo[p, e_index[e]], hi[p, e_index[e]] = a, b
+            limited[p, e_index[e]] = True
+
+    def nan_if_none(x: float | None) -> float:
+        return np.nan if x is None else x
+
+    cast = instance.casting.footprint
+    return InstanceArrays(
+        products=tuple(p.name for p in prods),
+        materials=tuple(m.name for m in mats),
+        constituents=elems,
+        scope=instance.objective.scope,
+        slab_tonnes=np.array([p.tonnes for p in prods]),
+        cost_per_t=np.array([m.cost for m in mats]),
+        footprint_full_t_co2e_per_t=np.array([m.footprint.full for m in mats]),
+        footprint_scope12_t_co2e_per_t=np.array([m.footprint.scope12 for m in mats]),
+        casting_full_t_co2e_per_t=cast.full,
+        casting_scope12_t_co2e_per_t=cast.scope12,
+        yield_t_per_t=np.array([m.yield_ for m in mats]),
+        composition_wt_pct=comp,
+        available_min_t=np.array([m.available.min for m in mats]),
+        available_max_t=np.array([upper(m.available.max) for m in mats]),
+        post_consumer=np.array([m.recycled == "post-consumer" for m in mats], dtype=bool),
+        pre_consumer=np.array([m.recycled == "pre-consumer" for m in mats], dtype=bool),
+        inert_anode=np.array([INERT_ANODE_KIND in m.kind.lower() for m in mats], dtype=bool),
+        lot_t=np.array([nan_if_none(m.lot) for m in mats]),
+        min_order_t=np.array([nan_if_none(m.min_order) for m in mats]),
+        limit_min_wt_pct=lo,
+        limit_max_wt_pct=hi,
+        limited=limited,
+        product_cap_t_co2e_per_t=np.array([upper(p.footprint_cap) for p in prods]),
+        instance_cap_t_co2e_per_t=upper(instance.objective.footprint_cap),
+        min_recycled_share=np.array([p.min_recycled for p in prods]),
+        carbon_price_per_t_co2e=instance.objective.carbon_price,
+    )

@@ -1,0 +1,42 @@
+"""The registry of constraint families, in row order: one entry per family.
+
+Adding a family: write one module here with its ``define_*``, recheck, words (and, as
+it applies, dual, relaxation and columns), put its ``Family`` in ``FAMILIES``, add its
+arrays to ``mixopt.model.arrays`` and its input fields to ``mixopt.model.instance``,
+and regenerate ``models/formulation.md`` (``python -m mixopt.dev.docs``). The formulation,
+the recheck, the shadow prices, diagnose, the frontier and the reports all read the
+family from here; ``tests/test_families.py`` checks its rows against its recheck on
+random plans.
+"""
+
+from __future__ import annotations
+
+from mixopt.model.families import (
+    chemistry,
+    footprint_caps,
+    mass_balance,
+    purchase_rules,
+    recycled_share,
+    supply,
+)
+from mixopt.model.families.base import Dual, Elastic, Family, Relaxation
+
+FAMILIES: tuple[Family, ...] = (
+    mass_balance.FAMILY,
+    chemistry.FAMILY,
+    supply.FAMILY,
+    footprint_caps.PRODUCT,
+    footprint_caps.INSTANCE,
+    recycled_share.FAMILY,
+    purchase_rules.LOTS,
+    purchase_rules.MIN_ORDER,
+)
+
+BY_NAME: dict[str, Family] = {f.name: f for f in FAMILIES}
+#: Row block name -> the family that writes it.
+BY_BLOCK: dict[str, Family] = {blk: f for f in FAMILIES for blk in f.row_blocks}
+#: Every key name any family uses, in first-seen order (columns of the dual table).
+KEY_NAMES: tuple[str, ...] = tuple(dict.fromkeys(k for f in FAMILIES for k in f.keys))
+
+__all__ = ["BY_BLOCK", "BY_NAME", "FAMILIES", "KEY_NAMES", "Dual", "Elastic", "Family",
+           "Relaxation"]

@@ -1,0 +1,99 @@
+"""(CH) Chemistry: every alloy window of every product, on the produced metal."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mixopt.model.arrays import InstanceArrays
+from mixopt.model.families.base import Dual, Elastic, Family, Relaxation
+from mixopt.model.families.shared import kept, product_index, round_out, violation
+from mixopt.model.figures import Figures, Violation
+from mixopt.model.instance import Instance
+from mixopt.model.lp import Block, LinearProgram, LPBuilder
+
+#: Slack on a window limit of (near) zero is measured against this floor of its size.
+FLOOR_WT_PCT = 0.01
+
+
+def define_chemistry(b: LPBuilder, d: InstanceArrays) -> None:
+    """(CH) lo_pe <= sum_m y_m c_me x[p,m] / T_p <= hi_pe  for every limited (p, e).
+
+    Rows are in wt% (their duals are per wt% of the limit). The no-limit window [0, 100]
+    makes no row.
+    """
+    M = d.shape[1]
+    pe = np.argwhere(d.windowed)
+    if len(pe) == 0:
+        return
+    coef = d.yield_t_per_t[:, None] * d.composition_wt_pct  # (M, E)
+    rows, cols, vals = [], [], []
+    for r, (p, e) in enumerate(pe):
+        nz = np.flatnonzero(coef[:, e])
+        rows.append(np.full(len(nz), r))
+        cols.append(p * M + nz)
+        vals.append(coef[nz, e] / d.slab_tonnes[p])
+    keys = [(d.products[p], d.constituents[e]) for p, e in pe]
+    b.add_rows("chemistry", keys, np.concatenate(rows), np.concatenate(cols),
+               np.concatenate(vals), d.limit_min_wt_pct[pe[:, 0], pe[:, 1]],
+               d.limit_max_wt_pct[pe[:, 0], pe[:, 1]])
+
+
+def check(fig: Figures) -> list[Violation]:
+    d, comp = fig.arrays, fig.composition_wt_pct
+    out = []
+    for p, e in np.argwhere(d.limited):
+        key, el = (d.products[p], d.constituents[e]), d.constituents[e]
+        lo, hi, got = d.limit_min_wt_pct[p, e], d.limit_max_wt_pct[p, e], comp[p, e]
+        out.append(violation("chemistry", "min", key, lo - got, lo, "wt%",
+                             f"{el} {got:.6g} wt% below its minimum {lo:g}"))
+        out.append(violation("chemistry", "max", key, got - hi, hi, "wt%",
+                             f"{el} {got:.6g} wt% above its maximum {hi:g}"))
+    return kept(out)
+
+
+def _limit(key: tuple, side: str, d: InstanceArrays) -> float:
+    p, e = product_index(d, key[0]), d.constituents.index(key[1])
+    return float(d.limit_min_wt_pct[p, e] if side == "min" else d.limit_max_wt_pct[p, e])
+
+
+def words(key: tuple, side: str, d: InstanceArrays) -> str:
+    return f"{key[0]}: {key[1]} {side} {_limit(key, side, d):.6g} wt%"
+
+
+def reached(key: tuple, side: str, d: InstanceArrays) -> str:
+    return f"{key[0]}: {key[1]} at its {side} limit"
+
+
+def refs(lp: LinearProgram, b: Block, d: InstanceArrays) -> tuple[np.ndarray, np.ndarray]:
+    return (np.maximum(lp.row_lo[b.start:b.stop], FLOOR_WT_PCT),
+            np.maximum(lp.row_hi[b.start:b.stop], FLOOR_WT_PCT))
+
+
+def relax(v: Violation, fig: Figures, instance: Instance) -> Relaxation:
+    d = fig.arrays
+    prod, el = v.key
+    p, e = product_index(d, prod), d.constituents.index(el)
+    alloy = instance.products[p].alloy
+    lo, hi = instance.alloys[alloy][el]
+    got = float(fig.composition_wt_pct[p, e])
+    path = f"alloys.{alloy}.{el}"
+    if v.side == "max":
+        new = round_out(got, up=True)
+        return Relaxation("chemistry", v.key, v.side, path, [lo, new],
+                          f"{prod}: {el} max {hi:g} wt% cannot be met with the available "
+                          f"materials; the lowest reachable is {got:.4g} wt%. Relax it by "
+                          f"{new - hi:.4g} (to {new:g})")
+    new = round_out(got, up=False)
+    return Relaxation("chemistry", v.key, v.side, path, [new, hi],
+                      f"{prod}: {el} min {lo:g} wt% cannot be met; the highest reachable is "
+                      f"{got:.4g} wt%. Lower it by {lo - new:.4g} (to {new:g})")
+
+
+FAMILY = Family(
+    name="chemistry", label="CH", title="chemistry",
+    math="lo_pe ≤ Σ_m y_m c_me x_pm / T_p ≤ hi_pe",
+    domain="p ∈ P, e ∈ E_p with a real window (not [0, 100])",
+    fields="`alloys.<alloy>.<e>`, `materials.composition`, `materials.yield`, "
+           "`products.tonnes`",
+    keys=("product", "constituent"), define=define_chemistry, check=check, words=words,
+    dual=Dual("wt%"), elastic=Elastic("limit", refs, relax), reached=reached)

@@ -1,0 +1,118 @@
+"""(LT) and (MO) Purchase rules: whole lots, and minimum orders (the MILP part).
+
+Their columns are integer (lot counts) and binary (ordered or not). An LP gives these
+rows no shadow price; a MILP's sensitivity is that of the LP with them fixed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mixopt.model.arrays import InstanceArrays
+from mixopt.model.families.base import Family
+from mixopt.model.families.shared import kept, violation
+from mixopt.model.figures import Figures, Violation, tolerance
+from mixopt.model.lp import INF, LPBuilder, charge_col
+
+
+def big_m_tonnes(d: InstanceArrays) -> np.ndarray:
+    """Largest useful charge of each material: its supply, or all slab at its yield."""
+    return np.minimum(d.available_max_t, d.slab_tonnes.sum() / d.yield_t_per_t)
+
+
+def _rows(d: InstanceArrays, ms: np.ndarray, start: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows and columns of sum_p x[p,m] - k * col[m] for the materials ``ms``."""
+    P, M, _ = d.shape
+    k = len(ms)
+    rows = np.concatenate([np.repeat(np.arange(k), P), np.arange(k)])
+    cols = np.concatenate([charge_col(M, np.tile(np.arange(P), k), np.repeat(ms, P)),
+                           start + np.arange(k)])
+    return rows, cols
+
+
+def lot_columns(b: LPBuilder, d: InstanceArrays) -> None:
+    """n[m] in Z+: whole lots of m (unbounded: (SU) and (LT) bound them already, and huge
+    bounds would alarm HiGHS needlessly)."""
+    ms = np.flatnonzero(np.isfinite(d.lot_t))
+    b.add_columns("lots", [(d.materials[m],) for m in ms], 0.0, INF, integer=True)
+
+
+def define_lots(b: LPBuilder, d: InstanceArrays) -> None:
+    """(LT) sum_p x[p,m] - L_m n[m] = 0  for every material with a lot size."""
+    block = b.col_block("lots")
+    if block is None:
+        return
+    ms = np.flatnonzero(np.isfinite(d.lot_t))
+    rows, cols = _rows(d, ms, block.start)
+    vals = np.concatenate([np.ones(d.shape[0] * len(ms)), -d.lot_t[ms]])
+    b.add_rows("lot", [(d.materials[m],) for m in ms], rows, cols, vals, 0.0, 0.0)
+
+
+def order_columns(b: LPBuilder, d: InstanceArrays) -> None:
+    """z[m] in {0, 1}: m is ordered at all."""
+    ms = np.flatnonzero(np.isfinite(d.min_order_t))
+    b.add_columns("ordered", [(d.materials[m],) for m in ms], 0.0, 1.0, integer=True)
+
+
+def define_min_order(b: LPBuilder, d: InstanceArrays) -> None:
+    """(MO) sum_p x[p,m] - O_m z[m] >= 0 and sum_p x[p,m] - U_m z[m] <= 0 for every material
+    with a minimum order, U_m = min(a_max_m, sum_p T_p / y_m) (no useful charge exceeds it)."""
+    block = b.col_block("ordered")
+    if block is None:
+        return
+    ms = np.flatnonzero(np.isfinite(d.min_order_t))
+    rows, cols = _rows(d, ms, block.start)
+    ones = np.ones(d.shape[0] * len(ms))
+    keys = [(d.materials[m],) for m in ms]
+    b.add_rows("min_order", keys, rows, cols, np.concatenate([ones, -d.min_order_t[ms]]),
+               0.0, INF)
+    b.add_rows("order_link", keys, rows, cols, np.concatenate([ones, -big_m_tonnes(d)[ms]]),
+               -INF, 0.0)
+
+
+def check_lots(fig: Figures) -> list[Violation]:
+    d, use = fig.arrays, fig.use_t
+    out = []
+    for m in np.flatnonzero(np.isfinite(d.lot_t)):
+        lot, n = d.lot_t[m], use[m] / d.lot_t[m]
+        out.append(violation("lot", "equal", (d.materials[m],), abs(n - np.round(n)), n,
+                             "lots", f"uses {use[m]:,.6g} t, not a whole number of {lot:g} t "
+                                     "lots"))
+    return kept(out)
+
+
+def check_min_order(fig: Figures) -> list[Violation]:
+    d, use = fig.arrays, fig.use_t
+    out = []
+    for m in np.flatnonzero(np.isfinite(d.min_order_t)):
+        mo = d.min_order_t[m]
+        if use[m] > tolerance(mo):  # a use this small counts as not ordered
+            out.append(violation("min_order", "min", (d.materials[m],), mo - use[m], mo, "t",
+                                 f"uses {use[m]:,.6g} t, below the minimum order of {mo:g} t"))
+    return kept(out)
+
+
+def words_lots(key: tuple, side: str, d: InstanceArrays) -> str:
+    return f"{key[0]}: bought in whole lots of {d.lot_t[d.materials.index(key[0])]:g} t"
+
+
+def words_min_order(key: tuple, side: str, d: InstanceArrays) -> str:
+    return (f"{key[0]}: none or at least the minimum order of "
+            f"{d.min_order_t[d.materials.index(key[0])]:g} t")
+
+
+LOTS = Family(
+    name="lot", label="LT", title="whole lots",
+    math="Σ_p x_pm − L_m n_m = 0, n_m ∈ ℤ≥0", domain="m ∈ M^L", fields="`materials.lot`",
+    keys=("material",), define=define_lots, check=check_lots, words=words_lots,
+    columns=lot_columns)
+
+MIN_ORDER = Family(
+    name="min_order", label="MO", title="minimum order",
+    math="Σ_p x_pm − O_m z_m ≥ 0 and Σ_p x_pm − U_m z_m ≤ 0, z_m ∈ {0, 1}",
+    domain="m ∈ M^O", fields="`materials.min_order` (U_m from `available.max`, "
+                             "`products.tonnes`, `yield`)",
+    keys=("material",), define=define_min_order, check=check_min_order,
+    words=words_min_order, columns=order_columns, blocks=("order_link",),
+    implied="the order_link rows only tie z_m to use; U_m never binds a plan that meets "
+            "(SU) and (MB)")

@@ -1,0 +1,82 @@
+"""(SU) Supply: charged tonnes of each material over all products, within what is on offer."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mixopt.model.arrays import InstanceArrays
+from mixopt.model.families.base import Dual, Elastic, Family, Relaxation
+from mixopt.model.families.shared import kept, round_out, violation
+from mixopt.model.figures import Figures, Violation
+from mixopt.model.instance import Instance
+from mixopt.model.lp import Block, LinearProgram, LPBuilder, charge_col
+
+#: Slack on a supply limit of (near) zero is measured against this share of the month.
+FLOOR_SUPPLY_SHARE = 0.01
+
+
+def define_supply(b: LPBuilder, d: InstanceArrays) -> None:
+    """(SU) a_min_m <= sum_p x[p,m] <= a_max_m  for every material with a limit
+    (for every material when ``b.every_row``, so that a re-solve can add a limit)."""
+    P, M, _ = d.shape
+    has = (d.available_min_t > 0) | np.isfinite(d.available_max_t)
+    ms = np.flatnonzero(has | b.every_row)
+    rows = np.repeat(np.arange(len(ms)), P)
+    cols = charge_col(M, np.tile(np.arange(P), len(ms)), np.repeat(ms, P))
+    b.add_rows("supply", [(d.materials[m],) for m in ms], rows, cols, np.ones(len(rows)),
+               d.available_min_t[ms], d.available_max_t[ms])
+
+
+def check(fig: Figures) -> list[Violation]:
+    d, use = fig.arrays, fig.use_t
+    out = []
+    for m, name in enumerate(d.materials):
+        lo, hi = d.available_min_t[m], d.available_max_t[m]
+        out.append(violation("supply", "min", (name,), lo - use[m], lo, "t",
+                             f"uses {use[m]:,.6g} t, at least {lo:,.6g} t required"))
+        if np.isfinite(hi):
+            out.append(violation("supply", "max", (name,), use[m] - hi, hi, "t",
+                                 f"uses {use[m]:,.6g} t, only {hi:,.6g} t available"))
+    return kept(out)
+
+
+def words(key: tuple, side: str, d: InstanceArrays) -> str:
+    m = d.materials.index(key[0])
+    if side == "max":
+        return f"{key[0]}: at most {d.available_max_t[m]:,.6g} t available"
+    return f"{key[0]}: at least {d.available_min_t[m]:,.6g} t must be used"
+
+
+def reached(key: tuple, side: str, d: InstanceArrays) -> str:
+    return f"{key[0]} exhausted" if side == "max" else f"{key[0]} at its least use"
+
+
+def refs(lp: LinearProgram, b: Block, d: InstanceArrays) -> tuple[np.ndarray, np.ndarray]:
+    floor = FLOOR_SUPPLY_SHARE * d.slab_tonnes.sum()
+    hi = lp.row_hi[b.start:b.stop]
+    return (np.maximum(lp.row_lo[b.start:b.stop], floor),
+            np.maximum(np.where(np.isfinite(hi), hi, 0), floor))
+
+
+def relax(v: Violation, fig: Figures, instance: Instance) -> Relaxation:
+    d = fig.arrays
+    name = v.key[0]
+    m = d.materials.index(name)
+    use = float(fig.use_t[m])
+    if v.side == "max":
+        new = round_out(use, up=True)
+        was = d.available_max_t[m]
+        return Relaxation("supply", v.key, v.side, f"materials.{name}.available.max", new,
+                          f"make at least {new - was:,.4g} t more {name} available "
+                          f"({new:,.4g} t instead of {was:,.4g} t)")
+    new = round_out(use, up=False)
+    return Relaxation("supply", v.key, v.side, f"materials.{name}.available.min", new,
+                      f"lower the minimum use of {name} to {new:,.4g} t")
+
+
+FAMILY = Family(
+    name="supply", label="SU", title="supply",
+    math="a⁻_m ≤ Σ_p x_pm ≤ a⁺_m", domain="m with a⁻_m > 0 or a⁺_m < ∞",
+    fields="`materials.available.min`, `materials.available.max`", keys=("material",),
+    define=define_supply, check=check, words=words, dual=Dual("t"),
+    elastic=Elastic("supply", refs, relax), reached=reached)

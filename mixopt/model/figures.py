@@ -1,0 +1,88 @@
+"""The figures of a plan, computed from the instance arrays alone (no solver, no LP rows).
+
+``figures(arrays, mix_t)`` recomputes what mixopt reports about a plan: slab made,
+charged mass, use of each material, cost, footprint in both scopes, recycled mass and
+the achieved chemistry. The constraint families recheck their rules on these figures
+(``mixopt.model.evaluate``); reports print them. A ``Violation`` is one broken rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mixopt.model.arrays import InstanceArrays
+
+#: Relative tolerance of the recheck: a rule holds when its violation is at most
+#: REL_TOL x max(1, |limit|) in the rule's own unit (t, wt%, t CO2e/t, share, lots).
+REL_TOL = 1e-6
+
+
+def tolerance(limit: float | np.ndarray) -> np.ndarray:
+    """How far past ``limit`` (in its unit) a plan may be and still meet it."""
+    return REL_TOL * np.maximum(1.0, np.abs(limit))
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule: which family, which limit (key and side), by how much."""
+
+    family: str  # the constraint family (``mixopt.model.families``)
+    side: str  # "min", "max" or "equal"
+    key: tuple[str, ...]  # the limit in instance terms, as the family's keys
+    amount: float  # how far past the limit, in `unit`
+    unit: str
+    detail: str
+
+    @property
+    def where(self) -> str:
+        return " / ".join(self.key) if self.key else "all products"
+
+    def __str__(self) -> str:
+        return (f"{self.family} {self.side} [{self.where}]: {self.detail} "
+                f"(off by {self.amount:.6g} {self.unit})")
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Figures of a plan. Arrays are (P,) per product unless noted."""
+
+    arrays: InstanceArrays
+    mix_t: np.ndarray  # (P, M) charged t
+    slab_t: np.ndarray
+    charged_t: np.ndarray
+    use_t: np.ndarray  # (M,) charged t of each material over all products
+    cost: np.ndarray  # material cost, without carbon price
+    carbon_cost: np.ndarray  # carbon price x footprint (objective scope)
+    footprint_full_t: np.ndarray  # casting included
+    footprint_scope12_t: np.ndarray  # casting included
+    footprint_t: np.ndarray  # objective scope, casting included
+    recycled_post_t: np.ndarray
+    recycled_pre_t: np.ndarray
+    composition_wt_pct: np.ndarray  # (P, E) of the produced metal
+
+    @property
+    def recycled_t(self) -> np.ndarray:
+        return self.recycled_post_t + self.recycled_pre_t
+
+
+def figures(d: InstanceArrays, mix_t: np.ndarray) -> Figures:
+    """Every figure of ``mix_t`` (P x M charged tonnes)."""
+    x = np.asarray(mix_t, dtype=float)
+    if x.shape != d.shape[:2]:
+        raise ValueError(f"mix has shape {x.shape}, expected {d.shape[:2]} (products x "
+                         "materials)")
+    slab = x @ d.yield_t_per_t
+    metal = (x * d.yield_t_per_t) @ d.composition_wt_pct  # (P, E) t x wt%
+    with np.errstate(divide="ignore", invalid="ignore"):
+        comp = np.where(slab[:, None] > 0, metal / slab[:, None], 0.0)
+    fp_full = x @ d.footprint_full_t_co2e_per_t + d.casting_full_t_co2e_per_t * d.slab_tonnes
+    fp_s12 = (x @ d.footprint_scope12_t_co2e_per_t
+              + d.casting_scope12_t_co2e_per_t * d.slab_tonnes)
+    fp = fp_full if d.scope == "full" else fp_s12
+    return Figures(arrays=d, mix_t=x, slab_t=slab, charged_t=x.sum(axis=1), use_t=x.sum(axis=0),
+                   cost=x @ d.cost_per_t, carbon_cost=d.carbon_price_per_t_co2e * fp,
+                   footprint_full_t=fp_full, footprint_scope12_t=fp_s12, footprint_t=fp,
+                   recycled_post_t=x @ d.post_consumer, recycled_pre_t=x @ d.pre_consumer,
+                   composition_wt_pct=comp)

@@ -1,0 +1,208 @@
+"""The instance: one planning problem, as frozen, validated data.
+
+This module is the field registry of mixopt. Every field of every table carries
+its unit, default and meaning here (``Field(description=..., json_schema_extra=
+{"unit": ...})``); readers, validation and the documentation all come from these
+classes, so there is no second hand-kept list of fields.
+
+Units are fixed: mass in tonnes (t), composition in weight percent (wt%),
+footprint in t CO2e per t of material, cost in ``currency`` per t.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from mixopt.model.paths import flatten
+
+#: Constituent names: free identifiers (chemical symbols, or groups such as ``GI``).
+CONSTITUENT_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+#: Composition of one material may exceed 100 wt% by rounding only this much.
+COMPOSITION_SUM_SLACK_WT_PCT = 1e-6
+#: The one marker of "no limit" on a chemistry window: [0, 100] wt% makes no row. Absent
+#: upper bounds elsewhere (supply, caps) are None in the instance and +inf in the arrays.
+NO_LIMIT_WT_PCT = (0.0, 100.0)
+
+Scope = Literal["full", "scope12"]
+Sense = Literal["footprint", "cost"]
+RecycledClass = Literal["post-consumer", "pre-consumer"]
+
+
+def _field(description: str, unit: str = "", **kwargs):
+    return Field(description=description, json_schema_extra={"unit": unit}, **kwargs)
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+NonNeg = Annotated[float, Field(ge=0)]
+WtPct = Annotated[float, Field(ge=0, le=100)]
+Constituent = Annotated[str, StringConstraints(pattern=CONSTITUENT_RE.pattern)]
+
+
+def _window(value: tuple[float, float]) -> tuple[float, float]:
+    lo, hi = value
+    if lo > hi:
+        raise ValueError(f"min ({lo:g}) is above max ({hi:g})")
+    return value
+
+
+#: ``[min, max]`` in wt% of one constituent of an alloy.
+Window = Annotated[tuple[WtPct, WtPct], AfterValidator(_window)]
+AlloyLimits = dict[Constituent, Window]
+
+
+class Footprint(_Frozen):
+    """A footprint in both scopes."""
+
+    full: NonNeg = _field("cradle-to-gate Full Scope footprint", "t CO2e/t")
+    scope12: NonNeg = _field("Scope 1+2 footprint", "t CO2e/t")
+
+    def in_scope(self, scope: Scope) -> float:
+        return self.full if scope == "full" else self.scope12
+
+
+class Available(_Frozen):
+    """Charged tonnes of one material allowed over all products."""
+
+    min: NonNeg = _field("least charged tonnes that must be used", "t", default=0.0)
+    max: NonNeg | None = _field("most charged tonnes available (absent: unbounded)", "t",
+                                default=None)
+
+    @model_validator(mode="after")
+    def _min_le_max(self) -> Available:
+        if self.max is not None and self.min > self.max:
+            raise ValueError(f"min ({self.min:g}) is above max ({self.max:g})")
+        return self
+
+
+class Objective(_Frozen):
+    minimise: Sense = _field("what to minimise: 'footprint' or 'cost'", default="footprint")
+    scope: Scope = _field("footprint scope used for the objective and the caps: "
+                          "'full' or 'scope12'", default="full")
+    footprint_cap: Annotated[float, Field(gt=0)] | None = _field(
+        "cap on the footprint over all products together, casting included",
+        "t CO2e/t slab", default=None)
+    carbon_price: NonNeg = _field("carbon price added to the cost objective",
+                                  "currency/t CO2e", default=0.0)
+
+
+class Casting(_Frozen):
+    footprint: Footprint = _field("casthouse emissions (melting, casting) per t of slab",
+                                  "t CO2e/t slab", default=Footprint(full=0.0, scope12=0.0))
+    source: str = _field("where the casting footprint comes from", default="")
+
+
+class Product(_Frozen):
+    name: str = _field("unique product name", min_length=1)
+    alloy: str = _field("alloy of the slab: an entry of [alloys] or of the shipped library",
+                        min_length=1)
+    tonnes: Annotated[float, Field(gt=0)] = _field("slab (liquid metal) to produce", "t")
+    footprint_cap: Annotated[float, Field(gt=0)] | None = _field(
+        "cap on this product's footprint, casting included", "t CO2e/t slab", default=None)
+    min_recycled: Annotated[float, Field(ge=0, le=1)] = _field(
+        "least share of this product's charged mass from recycled materials", "share 0..1",
+        default=0.0)
+
+
+class Material(_Frozen):
+    name: str = _field("unique material name", min_length=1)
+    kind: str = _field("free text used to group reports (e.g. 'post-consumer scrap')",
+                       default="")
+    recycled: RecycledClass | None = _field(
+        "'post-consumer' or 'pre-consumer'; absent means not recycled", default=None)
+    cost: NonNeg = _field("price per charged t", "currency/t")
+    footprint: Footprint = _field("footprint per charged t", "t CO2e/t")
+    available: Available = _field("charged tonnes allowed over all products", "t",
+                                  default=Available())
+    yield_: Annotated[float, Field(gt=0, le=1)] = _field(
+        "t of metal recovered per t charged, in (0, 1]", "t/t", default=1.0, alias="yield")
+    composition: dict[Constituent, WtPct] = _field("wt% of each constituent in the recovered metal",
+                                           "wt%", default_factory=dict)
+    lot: Annotated[float, Field(gt=0)] | None = _field(
+        "MILP rule: total use is a whole number of lots of this size", "t", default=None)
+    min_order: Annotated[float, Field(gt=0)] | None = _field(
+        "MILP rule: total use is 0 or at least this much", "t", default=None)
+    source: str = _field("where the footprint factor comes from", default="")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False,
+                              populate_by_name=True)
+
+    @field_validator("composition")
+    @classmethod
+    def _composition(cls, value: dict[str, float]) -> dict[str, float]:
+        total = sum(value.values())
+        if total > 100 + COMPOSITION_SUM_SLACK_WT_PCT:
+            raise ValueError(f"composition adds up to {total:g} wt%, over 100")
+        return value
+
+    @model_validator(mode="after")
+    def _purchase_rules(self) -> Material:
+        mx = self.available.max
+        if mx is not None and self.min_order is not None and self.min_order > mx:
+            raise ValueError(f"min_order ({self.min_order:g} t) is above available.max "
+                             f"({mx:g} t)")
+        return self
+
+    def is_milp(self) -> bool:
+        return self.lot is not None or self.min_order is not None
+
+
+class Instance(_Frozen):
+    """One planning problem (typically one month at one casthouse)."""
+
+    name: str = _field("instance name", min_length=1)
+    description: str = _field("free text", default="")
+    currency: str = _field("currency of all prices", default="USD")
+    scrap_method: str = _field(
+        "how scrap footprints are counted, stated in every footprint declaration",
+        default=("post-consumer scrap counted from collection, sorting and remelting (cut-off);"
+                 " pre-consumer scrap with the footprint given for it in this instance"))
+    objective: Objective = _field("what to minimise and the instance-wide cap",
+                                  default=Objective())
+    casting: Casting = _field("casthouse emissions per t of slab", default=Casting())
+    alloys: dict[str, AlloyLimits] = _field("alloy chemistry windows [min, max]", "wt%",
+                                            default_factory=dict)
+    products: tuple[Product, ...] = _field("products of the month", min_length=1)
+    materials: tuple[Material, ...] = _field("charge materials", min_length=1)
+    scenarios: dict[str, dict[str, Any]] = _field(
+        "named what-ifs: tables of 'path = value' overrides (see mixopt.scenario)",
+        default_factory=dict)
+
+    @field_validator("scenarios")
+    @classmethod
+    def _flat_scenarios(cls, value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """Nested tables and dotted keys mean the same: keep {path: value} only."""
+        return {name: flatten(table) for name, table in value.items()}
+
+    @property
+    def is_milp(self) -> bool:
+        return any(m.is_milp() for m in self.materials)
+
+    def constituents(self) -> tuple[str, ...]:
+        """Every constituent named by a material or by a used alloy, in first-seen order."""
+        seen: dict[str, None] = {}
+        for m in self.materials:
+            seen.update(dict.fromkeys(m.composition))
+        for p in self.products:
+            if p.alloy in self.alloys:
+                seen.update(dict.fromkeys(self.alloys[p.alloy]))
+        return tuple(seen)
+
+
+def upper(x: float | None) -> float:
+    """An absent upper bound (``None``) as +inf: the arrays' one marker of "no limit"."""
+    return math.inf if x is None else x

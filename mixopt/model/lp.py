@@ -1,0 +1,132 @@
+"""The LP as data: labelled row and column blocks, and the builder the families write to.
+
+``LinearProgram`` is ``min c.x + offset  s.t.  row_lo <= A x <= row_hi,
+col_lo <= x <= col_hi`` with some columns integer. Every row block belongs to one
+constraint family (``mixopt.model.families``) and every block carries its keys in
+instance terms (product, material, constituent), so rows and columns can always be
+read back as the limit or the decision they are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+INF = np.inf
+
+
+@dataclass(frozen=True)
+class Block:
+    """A contiguous range of rows (or columns) of one family, with instance-level keys."""
+
+    name: str
+    start: int
+    keys: tuple[tuple, ...]
+
+    @property
+    def stop(self) -> int:
+        return self.start + len(self.keys)
+
+
+@dataclass(frozen=True)
+class LinearProgram:
+    """min c.x + offset  s.t.  row_lo <= A x <= row_hi,  col_lo <= x <= col_hi."""
+
+    A: sp.csc_matrix  # column-wise, as HiGHS takes it
+    row_lo: np.ndarray
+    row_hi: np.ndarray
+    col_lo: np.ndarray
+    col_hi: np.ndarray
+    c: np.ndarray
+    offset: float
+    integer: np.ndarray  # (ncols,) bool
+    rows: tuple[Block, ...]
+    cols: tuple[Block, ...]
+    objective_unit: str
+
+    @property
+    def is_mip(self) -> bool:
+        return bool(self.integer.any())
+
+    def row_block(self, name: str) -> Block | None:
+        return next((b for b in self.rows if b.name == name), None)
+
+    def col_block(self, name: str) -> Block | None:
+        return next((b for b in self.cols if b.name == name), None)
+
+    def block_of_row(self, r: int) -> Block:
+        return next(b for b in self.rows if b.start <= r < b.stop)
+
+    def block_of_col(self, j: int) -> Block:
+        return next(b for b in self.cols if b.start <= j < b.stop)
+
+
+@dataclass
+class LPBuilder:
+    """Accumulates columns, then rows in COO form; the families write here, and
+    ``build`` freezes the result. ``every_row``: keep rows of limits the instance does
+    not set (free), so that a re-solve can set them by changing bounds only."""
+
+    every_row: bool = False
+    _data: list[np.ndarray] = field(default_factory=list)
+    _ri: list[np.ndarray] = field(default_factory=list)
+    _ci: list[np.ndarray] = field(default_factory=list)
+    _lo: list[np.ndarray] = field(default_factory=list)
+    _hi: list[np.ndarray] = field(default_factory=list)
+    _rows: list[Block] = field(default_factory=list)
+    _cols: list[Block] = field(default_factory=list)
+    _col_lo: list[np.ndarray] = field(default_factory=list)
+    _col_hi: list[np.ndarray] = field(default_factory=list)
+    _integer: list[np.ndarray] = field(default_factory=list)
+    nrows: int = 0
+    ncols: int = 0
+
+    def add_columns(self, name: str, keys: list[tuple], lo: np.ndarray, hi: np.ndarray,
+                    integer: bool = False) -> Block | None:
+        """Add ``len(keys)`` columns; returns their block (None when there are none)."""
+        if not keys:
+            return None
+        block = Block(name, self.ncols, tuple(keys))
+        self._cols.append(block)
+        self._col_lo.append(np.broadcast_to(np.asarray(lo, dtype=float), len(keys)))
+        self._col_hi.append(np.broadcast_to(np.asarray(hi, dtype=float), len(keys)))
+        self._integer.append(np.full(len(keys), integer))
+        self.ncols += len(keys)
+        return block
+
+    def col_block(self, name: str) -> Block | None:
+        return next((b for b in self._cols if b.name == name), None)
+
+    def add_rows(self, name: str, keys: list[tuple], rows: np.ndarray, cols: np.ndarray,
+                 vals: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> None:
+        """Add ``len(keys)`` rows; ``rows`` are local row numbers within the block."""
+        if not keys:
+            return
+        self._data.append(np.asarray(vals, dtype=float))
+        self._ri.append(np.asarray(rows, dtype=np.int64) + self.nrows)
+        self._ci.append(np.asarray(cols, dtype=np.int64))
+        self._lo.append(np.broadcast_to(np.asarray(lo, dtype=float), len(keys)))
+        self._hi.append(np.broadcast_to(np.asarray(hi, dtype=float), len(keys)))
+        self._rows.append(Block(name, self.nrows, tuple(keys)))
+        self.nrows += len(keys)
+
+    def build(self, c: np.ndarray, offset: float, unit: str) -> LinearProgram:
+        def cat(parts: list[np.ndarray], dtype: type = float) -> np.ndarray:
+            return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+
+        A = sp.csc_matrix((cat(self._data), (cat(self._ri, np.int64), cat(self._ci, np.int64))),
+                          shape=(self.nrows, self.ncols))
+        A.sum_duplicates()
+        return LinearProgram(A=A, row_lo=cat(self._lo), row_hi=cat(self._hi),
+                             col_lo=cat(self._col_lo), col_hi=cat(self._col_hi),
+                             c=np.asarray(c, dtype=float), offset=float(offset),
+                             integer=cat(self._integer, bool).astype(bool),
+                             rows=tuple(self._rows), cols=tuple(self._cols),
+                             objective_unit=unit)
+
+
+def charge_col(M: int, p: np.ndarray | int, m: np.ndarray | int) -> np.ndarray:
+    """Column of x[p, m] in the charge block: products outer, materials inner."""
+    return np.asarray(p) * M + np.asarray(m)

@@ -1,0 +1,178 @@
+"""The pipeline: Instance -> arrays -> LP -> HiGHS -> recheck -> Result.
+
+``solve(instance)`` is the library entry point. It never prints; it logs. A
+solution that fails the solver-free recheck raises ``RecheckError``: it is never
+returned as if it were good.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from mixopt.errors import RecheckError
+from mixopt.model.arrays import InstanceArrays, to_arrays
+from mixopt.model.evaluate import REL_TOL, Evaluation, evaluate
+from mixopt.model.families import BY_BLOCK, KEY_NAMES
+from mixopt.model.formulation import build_lp, columns_from_mix
+from mixopt.model.instance import Instance
+from mixopt.model.lp import LinearProgram
+from mixopt.model.solver import HighsSession
+from mixopt.model.status import RawSolution, SolveOptions, Status
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Result:
+    """One solve: status, the rechecked plan and its figures, sensitivity for LPs."""
+
+    instance: Instance
+    status: Status
+    message: str
+    objective_value: float | None  # footprint per t of slab, or total cost
+    objective_unit: str
+    raw: RawSolution
+    evaluation: Evaluation | None  # None without a plan
+    duals: pd.DataFrame | None  # per limit; for a MILP conditional on its purchase decisions
+    columns: pd.DataFrame | None  # per product x material: reduced cost, coefficient range
+    timings_s: dict[str, float]
+
+    @property
+    def duals_conditional(self) -> bool:
+        """True for a MILP: duals come from the LP with its integer decisions fixed."""
+        return self.raw.duals_conditional
+
+    @property
+    def arrays(self) -> InstanceArrays:
+        return self.evaluation.arrays if self.evaluation else to_arrays(self.instance)
+
+
+def objective_unit(instance: Instance) -> str:
+    return "t CO2e/t slab" if instance.objective.minimise == "footprint" else instance.currency
+
+
+def objective_of(instance: Instance, ev: Evaluation) -> float:
+    """The reported objective, recomputed from the rechecked figures."""
+    if instance.objective.minimise == "footprint":
+        return float(ev.footprint_t.sum() / ev.arrays.slab_tonnes.sum())
+    return float(ev.cost.sum() + ev.carbon_cost.sum())
+
+
+def shadow_prices(lp: LinearProgram, ev: Evaluation, raw: RawSolution) -> pd.DataFrame | None:
+    """Shadow prices: change of the LP objective per unit of each limit, in the limit's unit.
+
+    The LP objective is a total (t CO2e or currency), so a supply shadow price is "per t
+    more available"; chemistry, caps and shares are per wt%, t CO2e/t and share (1.0) of
+    the limit. Each family's ``Dual`` scales its row dual from row units to limit units;
+    families without one (purchase rules) are left out.
+    """
+    if raw.row_dual is None or raw.x is None:
+        return None
+    act = lp.A @ raw.x
+    recs = []
+    for b in lp.rows:
+        family = BY_BLOCK[b.name]
+        if family.dual is None or b.name != family.name:
+            continue
+        for i, key in enumerate(b.keys):
+            r = b.start + i
+            lo, hi, a = lp.row_lo[r], lp.row_hi[r], act[r]
+            tol = REL_TOL * max(1.0, abs(a))
+            side = ("equal" if lo == hi else "min" if abs(a - lo) <= tol
+                    else "max" if abs(a - hi) <= tol else None)
+            y = raw.row_dual[r] * family.dual.scale(ev, key)
+            words = family.words(key, side or ("max" if np.isfinite(hi) else "min"), ev.arrays)
+            recs.append({"family": family.name, **dict(zip(family.keys, key, strict=True)),
+                         "limit": words, "binding": side,
+                         "shadow_price": float(y) if side is not None else 0.0,
+                         "per": family.dual.per})
+    return pd.DataFrame.from_records(
+        recs, columns=["family", *KEY_NAMES, "limit", "binding", "shadow_price", "per"])
+
+
+def column_sensitivity(lp: LinearProgram, ev: Evaluation,
+                       raw: RawSolution) -> pd.DataFrame | None:
+    """Per product and material: charge, objective coefficient, reduced cost and the range of
+    the coefficient over which the optimal basis (and so the mix's make-up) stays optimal.
+
+    Units are the objective's per t charged (currency, or t CO2e). A material's price enters
+    every product's column at once; each column's range holds with the others unchanged.
+    """
+    if raw.col_dual is None or raw.x is None:
+        return None
+    d = ev.arrays
+    P, M, _ = d.shape
+    n = P * M
+    lo, hi = raw.cost_range if raw.cost_range is not None else (np.full(n, np.nan),) * 2
+    return pd.DataFrame({
+        "product": np.repeat(d.products, M), "material": np.tile(d.materials, P),
+        "tonnes": ev.mix_t.ravel(), "coefficient": lp.c[:n],
+        "reduced_cost": raw.col_dual[:n], "coefficient_min": lo[:n], "coefficient_max": hi[:n],
+    })
+
+
+@dataclass
+class Session:
+    """Solve an instance and its variants with one HiGHS instance, re-used in place (warm
+    start) whenever a variant changes only bounds and costs: caps, supplies, prices,
+    tonnages, the objective. Other changes (chemistry, yields, footprints with a cap, purchase
+    rules) rebuild the model; results are the same either way.
+    """
+
+    options: SolveOptions | None = None
+    sensitivity: bool = True
+    #: keep a supply and cap row for every material and product, free where unset, so
+    #: that setting a limit later is a bound change (sweeps); a one-off solve leaves them out
+    every_row: bool = True
+    rebuilds: int = 0
+    _highs: HighsSession | None = None
+
+    def solve(self, instance: Instance, start_mix: np.ndarray | None = None) -> Result:
+        """Solve ``instance``; ``start_mix`` (P x M charged t, e.g. last month's plan or a
+        rounded LP) is offered to HiGHS as a starting plan."""
+        t = {"start": time.perf_counter()}
+        d = to_arrays(instance)
+        lp = build_lp(d, instance.objective.minimise, every_row=self.every_row)
+        t["formulate"] = time.perf_counter()
+        build_s = load_s = 0.0
+        if self._highs is None or not self._highs.update(lp):
+            self._highs = HighsSession(lp, self.options)
+            self.rebuilds += 1
+            build_s, load_s = self._highs.build_s, self._highs.load_s
+        start = None if start_mix is None else columns_from_mix(lp, d, start_mix)
+        raw = self._highs.solve(self.sensitivity, start)
+        t["solve"] = time.perf_counter()
+        ev = duals = columns = value = None
+        if raw.status.has_solution and raw.x is not None:
+            P, M, _ = d.shape
+            ev = evaluate(instance, raw.x[: P * M].reshape(P, M), d)
+            if ev.violations:
+                raise RecheckError(ev.violations)
+            value = objective_of(instance, ev)
+            duals = shadow_prices(lp, ev, raw)
+            columns = column_sensitivity(lp, ev, raw)
+        t["recheck"] = time.perf_counter()
+        timings = {"formulate": t["formulate"] - t["start"], "build": build_s, "load": load_s,
+                   "highs": raw.solve_time_s, "recheck": t["recheck"] - t["solve"],
+                   "total": t["recheck"] - t["start"]}
+        unit = objective_unit(instance)
+        log.info("%s: %s, objective %s %s", instance.name, raw.status, value, unit)
+        return Result(instance=instance, status=raw.status, message=raw.message,
+                      objective_value=value, objective_unit=unit, raw=raw, evaluation=ev,
+                      duals=duals, columns=columns, timings_s=timings)
+
+
+def solve(instance: Instance, options: SolveOptions | None = None,
+          start_mix: np.ndarray | None = None, sensitivity: bool = True) -> Result:
+    """Build, solve and recheck one instance (``sensitivity``: duals, reduced costs and
+    ranging; HiGHS's ranging costs about a tenth of a large LP's solve time)."""
+    return Session(options, sensitivity=sensitivity, every_row=False).solve(instance,
+                                                                             start_mix)
+
+
+__all__ = ["Result", "Session", "column_sensitivity", "shadow_prices", "solve"]

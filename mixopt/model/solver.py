@@ -1,0 +1,242 @@
+"""Solve a charge-mix LP/MILP in one persistent HiGHS, and say honestly how it ended.
+
+``HighsSession`` holds one LP in one HiGHS instance for a whole run, so that re-solves
+warm-start. By default the formulation's arrays go straight into HiGHS (``highspy``);
+``SolveOptions(backend="pyomo")`` goes through the Pyomo model built from the same
+arrays (``mixopt.model.pyomo_model``) and Pyomo's persistent HiGHS interface — Pyomo is
+imported only then. Statuses come from HiGHS's own model status, mapped one by one in
+``mixopt.model.status.map_status``: nothing is inferred from an objective value.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import highspy
+import numpy as np
+
+from mixopt.model.lp import LinearProgram
+from mixopt.model.solve_once import load_arrays
+from mixopt.model.status import (
+    AUTO_IPM_COLUMNS,
+    BACKENDS,
+    HMS,
+    LP_SOLVERS,
+    RawSolution,
+    SolveOptions,
+    map_status,
+)
+
+log = logging.getLogger(__name__)
+
+
+def _through_pyomo(lp: LinearProgram):
+    """Build the Pyomo model of ``lp`` and load it into Pyomo's persistent HiGHS
+    interface: (model, highs, column map, row map, build s, load s, interface name)."""
+    import pyomo
+    from pyomo.common.gc_manager import PauseGC
+    from pyomo.contrib.solver.common.factory import SolverFactory
+
+    from mixopt.model.pyomo_model import columns, rows, to_pyomo
+
+    t0 = time.perf_counter()
+    model = to_pyomo(lp)
+    t1 = time.perf_counter()
+    solver = SolverFactory("highs")
+    with PauseGC():
+        solver.set_instance(model)
+    # Pyomo's interface keeps its maps privately; read them here, and only here.
+    var_map = solver._pyomo_var_to_solver_var_map
+    con_map = solver._pyomo_con_to_solver_con_map
+    col_of = np.array([var_map[id(v)] for v in columns(model)], dtype=np.int64)
+    row_of = np.array([con_map[c] for c in rows(model, lp)], dtype=np.int64)
+    name = f"pyomo {pyomo.version.version} contrib.solver highs (persistent)"
+    return model, solver._solver_model, col_of, row_of, t1 - t0, time.perf_counter() - t1, name
+
+
+class HighsSession:
+    """One LP/MILP held in one persistent HiGHS instance (loaded from the arrays, or
+    through Pyomo: ``SolveOptions.backend``)."""
+
+    def __init__(self, lp: LinearProgram, options: SolveOptions | None = None) -> None:
+        self.lp = lp
+        self.options = options or SolveOptions()
+        if self.options.backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {BACKENDS}")
+        if self.options.lp_solver not in LP_SOLVERS:
+            raise ValueError(f"lp_solver must be one of {LP_SOLVERS}")
+        self._solved = False
+        self._algorithm = "none"
+        self.model = None
+        t0 = time.perf_counter()
+        if self.options.backend == "highspy":
+            self.highs = load_arrays(lp)
+            self._col_of = np.arange(lp.A.shape[1], dtype=np.int64)
+            self._row_of = np.arange(lp.A.shape[0], dtype=np.int64)
+            self.build_s, self.load_s = 0.0, time.perf_counter() - t0
+            self.interface = "highspy passModel (arrays)"
+            return
+        (self.model, self.highs, self._col_of, self._row_of, self.build_s, self.load_s,
+         self.interface) = _through_pyomo(lp)
+        log.debug("built model in %.3fs, loaded into HiGHS in %.3fs", self.build_s,
+                  self.load_s)
+
+    def update(self, lp: LinearProgram) -> bool:
+        """Move the held LP to ``lp`` in place if only bounds and costs differ; then the next
+        ``solve`` warm-starts from the last basis. Return False (nothing changed) when the
+        structure differs (rows, columns, coefficients, integrality): build a new session.
+
+        Changes go to HiGHS directly; ``self.model`` (the Pyomo model) keeps the values it
+        was built with and is not re-solved through Pyomo.
+        """
+        old = self.lp
+        same = (old.A.shape == lp.A.shape and old.rows == lp.rows and old.cols == lp.cols
+                and np.array_equal(old.integer, lp.integer)
+                and np.array_equal(old.A.indptr, lp.A.indptr)
+                and np.array_equal(old.A.indices, lp.A.indices)
+                and np.array_equal(old.A.data, lp.A.data))
+        if not same:
+            return False
+        h = self.highs
+        r = np.flatnonzero((old.row_lo != lp.row_lo) | (old.row_hi != lp.row_hi))
+        if len(r):
+            h.changeRowsBounds(len(r), self._row_of[r], lp.row_lo[r], lp.row_hi[r])
+        c = np.flatnonzero((old.col_lo != lp.col_lo) | (old.col_hi != lp.col_hi))
+        if len(c):
+            h.changeColsBounds(len(c), self._col_of[c], lp.col_lo[c], lp.col_hi[c])
+        k = np.flatnonzero(old.c != lp.c)
+        if len(k):
+            h.changeColsCost(len(k), self._col_of[k], lp.c[k])
+        if old.offset != lp.offset:
+            h.changeObjectiveOffset(float(lp.offset))
+        self.lp = lp
+        log.debug("updated in place: %d row bounds, %d column bounds, %d costs", len(r),
+                  len(c), len(k))
+        return True
+
+    def _set_options(self) -> None:
+        h, o = self.highs, self.options
+        h.setOptionValue("output_flag", log.isEnabledFor(logging.DEBUG))
+        # HiGHS counts its time limit over the instance's whole life, not per run: a
+        # persistent session must add the time already spent, or later solves stop early
+        h.setOptionValue("time_limit", float(o.time_limit_s) + h.getRunTime()
+                         if o.time_limit_s else np.inf)
+        h.setOptionValue("mip_rel_gap", float(o.mip_rel_gap))
+        h.setOptionValue("threads", int(o.threads))
+        h.setOptionValue("random_seed", int(o.random_seed))
+        h.setOptionValue("solver", self._lp_algorithm())  # recorded in solve()
+        h.setOptionValue("run_crossover", "on")  # a basis: duals, ranging, warm re-solves
+        for k, v in o.highs_options.items():
+            if h.setOptionValue(k, v) != highspy.HighsStatus.kOk:
+                raise ValueError(f"HiGHS rejected option {k}={v!r}")
+
+    def _lp_algorithm(self) -> str:
+        if self.lp.is_mip:
+            return "choose"
+        choice = self.options.lp_solver
+        if choice == "auto":
+            big = self.lp.A.shape[1] >= AUTO_IPM_COLUMNS
+            return "ipm" if big and not self._solved else "simplex"
+        return choice
+
+    def solve(self, sensitivity: bool = True, start: np.ndarray | None = None) -> RawSolution:
+        """Solve (warm from the last basis when there is one). With ``sensitivity``, add
+        duals, reduced costs and cost ranging (for a MILP, of the LP with its integer
+        decisions fixed). ``start``: a full column vector handed to HiGHS as a starting
+        plan (a MILP incumbent when feasible)."""
+        h, lp = self.highs, self.lp
+        self._set_options()
+        self._algorithm = self._lp_algorithm()
+        if start is not None:
+            sol = highspy.HighsSolution()
+            full = np.zeros(h.getNumCol())
+            full[self._col_of] = start
+            sol.col_value = full.tolist()
+            if h.setSolution(sol) != highspy.HighsStatus.kOk:
+                log.warning("HiGHS did not take the starting plan")
+        t0 = time.perf_counter()
+        h.run()
+        ms = h.getModelStatus()
+        if ms == HMS.kUnboundedOrInfeasible:
+            # presolve could not tell which: ask again without it
+            h.setOptionValue("presolve", "off")
+            h.run()
+            ms = h.getModelStatus()
+            h.setOptionValue("presolve", "choose")
+        elapsed = time.perf_counter() - t0
+        self._solved = True
+        info = h.getInfo()
+        has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+        gap = float(info.mip_gap) if lp.is_mip and has_solution else None
+        status, message = map_status(ms, has_solution, lp.is_mip, gap)
+        x = obj = bound = None
+        sens: dict[str, object] = {}
+        if status.has_solution:
+            x = np.asarray(h.getSolution().col_value)[self._col_of]
+            obj = float(info.objective_function_value)
+            if lp.is_mip:
+                bound = float(info.mip_dual_bound)
+                if sensitivity:
+                    sens = self._fixed_integer_sensitivity(x)
+            elif sensitivity:
+                sens = self._sensitivity()
+        log.info("HiGHS: %s in %.3fs", message, elapsed)
+        return RawSolution(status=status, message=message, x=x, objective=obj, mip_gap=gap,
+                           dual_bound=bound, solve_time_s=elapsed, solver=self.describe(info),
+                           **sens)
+
+    def _sensitivity(self) -> dict[str, object]:
+        """Duals, reduced costs and cost ranging of the LP just solved, in LP order."""
+        h = self.highs
+        sol = h.getSolution()
+        if not sol.dual_valid:
+            return {}
+        out: dict[str, object] = {"row_dual": np.asarray(sol.row_dual)[self._row_of],
+                                  "col_dual": np.asarray(sol.col_dual)[self._col_of]}
+        status, rng = h.getRanging()
+        if status == highspy.HighsStatus.kOk and rng.valid:
+            n = len(self._col_of)
+            up = np.asarray(rng.col_cost_up.value_)[:n][self._col_of]
+            dn = np.asarray(rng.col_cost_dn.value_)[:n][self._col_of]
+            out["cost_range"] = (dn, up)
+        return out
+
+    def _fixed_integer_sensitivity(self, x: np.ndarray) -> dict[str, object]:
+        """Fix the integer columns at the plan, re-solve the LP, take its sensitivity, and
+        restore the MILP. The duals are conditional on those purchase decisions."""
+        h, lp = self.highs, self.lp
+        j = np.flatnonzero(lp.integer)
+        cols = self._col_of[j]
+        k = len(j)
+        vals = np.round(x[j])
+        h.changeColsIntegrality(k, cols, np.array([highspy.HighsVarType.kContinuous] * k))
+        h.changeColsBounds(k, cols, vals, vals)
+        h.setOptionValue("time_limit", np.inf)  # an LP with fixed decisions: fast, and owed
+        try:
+            h.run()
+            ok = h.getModelStatus() == HMS.kOptimal
+            out = self._sensitivity() if ok else {}
+        finally:
+            h.changeColsBounds(k, cols, lp.col_lo[j], lp.col_hi[j])
+            h.changeColsIntegrality(k, cols, np.array([highspy.HighsVarType.kInteger] * k))
+        if not ok:
+            log.warning("the LP with fixed purchase decisions did not solve to optimality; "
+                        "no sensitivity reported")
+            return {}
+        return {**out, "duals_conditional": True}
+
+    def describe(self, info: highspy.HighsInfo) -> dict[str, object]:
+        o = self.options
+        return {
+            "name": "HiGHS",
+            "version": self.highs.version(),
+            "interface": self.interface,
+            "lp_solver": self._algorithm if not self.lp.is_mip else None,
+            "threads": o.threads,
+            "random_seed": o.random_seed,
+            "time_limit_s": o.time_limit_s,
+            "mip_rel_gap": o.mip_rel_gap if self.lp.is_mip else None,
+            "simplex_iterations": int(info.simplex_iteration_count),
+            "mip_nodes": int(info.mip_node_count) if self.lp.is_mip else None,
+        }

@@ -1,0 +1,127 @@
+"""How a solve ended, in mixopt's words: the status enum, the solver options, and the map
+from every HiGHS model status to a mixopt status (nothing is inferred from an objective).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import highspy
+import numpy as np
+
+#: A MIP whose achieved relative gap is at most this is reported as proven optimal.
+PROVEN_GAP = 1e-9
+
+
+class Status(StrEnum):
+    OPTIMAL = "optimal"
+    OPTIMAL_WITHIN_GAP = "optimal_within_gap"
+    TIME_LIMIT_FEASIBLE = "time_limit_feasible"
+    TIME_LIMIT_NO_SOLUTION = "time_limit_no_solution"
+    STOPPED_FEASIBLE = "stopped_feasible"  # another limit (iterations, interrupt) with a plan
+    STOPPED_NO_SOLUTION = "stopped_no_solution"
+    INFEASIBLE = "infeasible"
+    UNBOUNDED = "unbounded"
+    INFEASIBLE_OR_UNBOUNDED = "infeasible_or_unbounded"
+    NUMERICAL_FAILURE = "numerical_failure"
+    SOLVER_ERROR = "solver_error"
+
+    @property
+    def has_solution(self) -> bool:
+        return self in _WITH_SOLUTION
+
+    @property
+    def is_optimal(self) -> bool:
+        return self in (Status.OPTIMAL, Status.OPTIMAL_WITHIN_GAP)
+
+
+_WITH_SOLUTION = {Status.OPTIMAL, Status.OPTIMAL_WITHIN_GAP, Status.TIME_LIMIT_FEASIBLE,
+                  Status.STOPPED_FEASIBLE}
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """Solver settings; travel explicitly, never through globals."""
+
+    time_limit_s: float | None = None
+    mip_rel_gap: float = 1e-6
+    threads: int = 1  # fixed for reproducible MILP runs
+    random_seed: int = 0
+    #: "highspy": the formulation's arrays straight into HiGHS (fastest; default);
+    #: "pyomo": through the Pyomo model built from the same arrays (persistent contrib
+    #: interface). Same LP, same answers (tested); see README "Speed at scale".
+    backend: str = "highspy"
+    #: LP algorithm for a cold solve: "auto" (interior point with crossover from
+    #: AUTO_IPM_COLUMNS columns up, dual simplex below), "simplex", "ipm", "pdlp".
+    #: Warm re-solves always use simplex from the last basis.
+    lp_solver: str = "auto"
+    highs_options: dict[str, object] = field(default_factory=dict)
+
+
+#: From this many columns a cold LP solve uses interior point + crossover (measured with
+#: `mixopt bench solvers`; README "Speed at scale").
+AUTO_IPM_COLUMNS = 20_000
+BACKENDS = ("highspy", "pyomo")
+LP_SOLVERS = ("auto", "simplex", "ipm", "pdlp")
+
+
+@dataclass(frozen=True)
+class RawSolution:
+    """What the solver returned, in LP terms (columns and rows of ``LinearProgram``)."""
+
+    status: Status
+    message: str
+    x: np.ndarray | None  # column values, None without a solution
+    objective: float | None  # c.x + offset as HiGHS computed it
+    mip_gap: float | None  # achieved relative gap (MIP), None for an LP
+    dual_bound: float | None
+    solve_time_s: float
+    solver: dict[str, object]
+    row_dual: np.ndarray | None = None  # d objective / d row activity bound
+    col_dual: np.ndarray | None = None  # reduced costs
+    cost_range: tuple[np.ndarray, np.ndarray] | None = None  # per column: [lo, hi] of its
+    #   objective coefficient over which the optimal basis stays optimal (basic columns)
+    duals_conditional: bool = False  # MILP: duals of the LP with integers fixed at the plan
+
+
+HMS = highspy.HighsModelStatus
+STOPPED_STATUSES = {HMS.kIterationLimit: "iteration limit",
+                    HMS.kSolutionLimit: "solution limit",
+                    HMS.kInterrupt: "interrupted", HMS.kHighsInterrupt: "interrupted",
+                    HMS.kObjectiveBound: "objective bound reached",
+                    HMS.kObjectiveTarget: "objective target reached",
+                    HMS.kMemoryLimit: "memory limit"}
+ERROR_STATUSES = {HMS.kNotset: "no status", HMS.kLoadError: "load error",
+                  HMS.kModelError: "model error", HMS.kPresolveError: "presolve error",
+                  HMS.kModelEmpty: "empty model"}
+NUMERICAL_STATUSES = {HMS.kSolveError: "solve error", HMS.kPostsolveError: "postsolve error",
+                      HMS.kUnknown: "HiGHS could not conclude (unknown status)"}
+
+
+def map_status(ms: highspy.HighsModelStatus, has_solution: bool, is_mip: bool,
+               gap: float | None) -> tuple[Status, str]:
+    """Every HiGHS model status, mapped explicitly."""
+    if ms == HMS.kOptimal:
+        if is_mip and gap is not None and gap > PROVEN_GAP:
+            return Status.OPTIMAL_WITHIN_GAP, f"optimal within a relative gap of {gap:.3g}"
+        return Status.OPTIMAL, "optimal"
+    if ms == HMS.kInfeasible:
+        return Status.INFEASIBLE, "infeasible: no mix meets every rule"
+    if ms == HMS.kUnbounded:
+        return Status.UNBOUNDED, "unbounded"
+    if ms == HMS.kUnboundedOrInfeasible:
+        return Status.INFEASIBLE_OR_UNBOUNDED, "infeasible or unbounded"
+    if ms == HMS.kTimeLimit:
+        if has_solution:
+            g = f" (gap {gap:.3g})" if gap is not None else ""
+            return Status.TIME_LIMIT_FEASIBLE, f"time limit reached with a feasible plan{g}"
+        return Status.TIME_LIMIT_NO_SOLUTION, "time limit reached without a feasible plan"
+    if ms in STOPPED_STATUSES:
+        if has_solution:
+            return (Status.STOPPED_FEASIBLE,
+                    f"stopped ({STOPPED_STATUSES[ms]}) with a feasible plan")
+        return Status.STOPPED_NO_SOLUTION, f"stopped ({STOPPED_STATUSES[ms]}) without a plan"
+    if ms in NUMERICAL_STATUSES:
+        return Status.NUMERICAL_FAILURE, NUMERICAL_STATUSES[ms]
+    return Status.SOLVER_ERROR, ERROR_STATUSES.get(ms, f"unexpected HiGHS status {ms}")

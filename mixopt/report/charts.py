@@ -1,0 +1,126 @@
+"""Every chart mixopt draws, with one matplotlib setup (headless ``Agg``, imported only
+when a chart is drawn): the chemistry window, the footprint breakdown, the cost-carbon
+frontier. Charts are returned as figures and written as files or inline SVG."""
+
+from __future__ import annotations
+
+import io
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mixopt.io.atomic import write_atomic
+from mixopt.model.pipeline import Result
+
+BLUE, RED, INK = "#1f5f8b", "#b3261e", "#1d2733"
+
+
+def pyplot() -> Any:
+    """matplotlib's pyplot on the headless backend (the one place that sets it up)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def to_svg(fig: Any) -> str:
+    """The figure as an inline ``<svg>`` element (no XML prolog); the figure is closed."""
+    plt = pyplot()
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight")
+    plt.close(fig)
+    text = buf.getvalue()
+    return text[text.index("<svg"):]
+
+
+def save(fig: Any, path: Path, force: bool = False) -> None:
+    """Write the figure to ``path`` (format from its suffix), atomically; the figure is
+    closed."""
+    plt = pyplot()
+    try:
+        write_atomic(path, lambda tmp: fig.savefig(tmp, format=path.suffix.lstrip(".")),
+                     force)
+    finally:
+        plt.close(fig)
+
+
+def frontier_figure(fr: Any, size: tuple[float, float] = (8, 5)) -> Any:
+    """Cost against footprint, breakpoints marked, each segment labelled with its MAC."""
+    plt = pyplot()
+    t = fr.table()
+    cur = fr.instance.currency
+    fig, ax = plt.subplots(figsize=size, dpi=120)
+    ax.plot(t.footprint_per_t, t.cost / 1e6, "-o" if fr.method == "exact" else "o", color=BLUE)
+    for k in range(1, len(t)):
+        mac = t.mac_per_t_co2e.iloc[k]
+        if mac is None or (isinstance(mac, float) and math.isnan(mac)):
+            continue
+        ax.annotate(f"{mac:,.0f} {cur}/t CO2e",
+                    ((t.footprint_per_t.iloc[k - 1] + t.footprint_per_t.iloc[k]) / 2,
+                     (t.cost.iloc[k - 1] + t.cost.iloc[k]) / 2e6), fontsize=8,
+                    xytext=(6, 6), textcoords="offset points")
+    ax.set_xlabel(f"footprint, t CO2e per t slab ({fr.instance.objective.scope} scope)")
+    ax.set_ylabel(f"cost, million {cur}")
+    kind = "exact breakpoints" if fr.method == "exact" else "sampled (MILP)"
+    ax.set_title(f"{fr.instance.name}: cost against footprint, {kind}")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def chemistry_figure(result: Result, p: int) -> Any:
+    """Allowed band and achieved value per limited constituent of product ``p``."""
+    plt = pyplot()
+    ev = result.evaluation
+    d = ev.arrays
+    es = [e for e in range(len(d.constituents)) if d.limited[p, e]]
+    fig, ax = plt.subplots(figsize=(7, 0.42 * len(es) + 0.9))
+    for i, e in enumerate(es):
+        lo, hi = d.limit_min_wt_pct[p, e], d.limit_max_wt_pct[p, e]
+        got = ev.composition_wt_pct[p, e]
+        ax.barh(i, hi - lo, left=lo, height=0.5, color="#cfe0ee", edgecolor=BLUE)
+        ax.plot([got], [i], marker="D", markersize=6,
+                color=RED if got < lo - 1e-9 or got > hi + 1e-9 else INK)
+        ax.annotate(f"{got:.3g}", (got, i), xytext=(6, 4), textcoords="offset points",
+                    fontsize=8)
+    ax.set_yticks(range(len(es)), [d.constituents[e] for e in es])
+    ax.set_xscale("symlog", linthresh=0.01)
+    ax.set_xlabel("wt% (band: allowed window; diamond: achieved)")
+    ax.invert_yaxis()
+    ax.grid(axis="x", alpha=0.3)
+    return fig
+
+
+def footprint_figure(result: Result, p: int) -> Any:
+    """Footprint per t of slab of product ``p`` by material kind, full scope and scope 1+2."""
+    plt = pyplot()
+    import matplotlib
+
+    inst, ev = result.instance, result.evaluation
+    d = ev.arrays
+    slab = ev.slab_t[p]
+    by: dict[str, list[float]] = {}
+    for m, mat in enumerate(inst.materials):
+        t = ev.mix_t[p, m]
+        if t > 1e-9:
+            full, s12 = by.get(mat.kind or mat.name, [0.0, 0.0])
+            by[mat.kind or mat.name] = [full + t * d.footprint_full_t_co2e_per_t[m] / slab,
+                                        s12 + t * d.footprint_scope12_t_co2e_per_t[m] / slab]
+    by["casting"] = [d.casting_full_t_co2e_per_t, d.casting_scope12_t_co2e_per_t]
+    fig, ax = plt.subplots(figsize=(7, 2.6))
+    left = np.zeros(2)
+    colors = matplotlib.colormaps["tab20"].colors
+    for i, (k, (full, s12)) in enumerate(by.items()):
+        ax.barh([0, 1], [full, s12], left=left, color=colors[i % 20], label=k)
+        left += [full, s12]
+    for y, v in enumerate(left):
+        ax.annotate(f"{v:.3f}", (v, y), xytext=(4, -3), textcoords="offset points", fontsize=8)
+    ax.set_yticks([0, 1], ["full scope", "scope 1+2"])
+    ax.set_xlabel("t CO2e per t of slab")
+    ax.invert_yaxis()
+    ax.legend(fontsize=7, ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.3))
+    return fig

@@ -1,0 +1,73 @@
+"""The slab's footprint declaration: per product, the figures a buyer can trace.
+
+Every figure comes from the solver-free recheck; the instance is identified by its name
+and a SHA-256 of its canonical content (the same for the TOML, CSV and workbook forms of
+one instance), so a statement points at the exact input it was computed from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from mixopt.model.instance import Instance
+from mixopt.model.pipeline import Result
+
+
+def _canonical(x: Any) -> Any:
+    if isinstance(x, bool) or x is None or isinstance(x, str):
+        return x
+    if isinstance(x, int | float):
+        return float(x)  # 10000 from TOML and 10000.0 from a workbook are one number
+    if isinstance(x, dict):
+        return {k: _canonical(v) for k, v in x.items()}
+    return [_canonical(v) for v in x]
+
+
+def content_hash(instance: Instance) -> str:
+    """SHA-256 of the instance's canonical JSON (sorted keys, numbers as floats)."""
+    doc = _canonical(instance.model_dump(mode="json", by_alias=True))
+    return hashlib.sha256(json.dumps(doc, sort_keys=True, separators=(",", ":"))
+                          .encode()).hexdigest()
+
+
+def declarations(result: Result) -> dict[str, Any]:
+    """One declaration per product of a solved instance."""
+    from importlib.metadata import version
+
+    inst, ev = result.instance, result.evaluation
+    head = {"instance": inst.name, "instance_sha256": content_hash(inst),
+            "status": str(result.status), "generated_by": f"mixopt {version('mixopt')}",
+            "scrap_method": inst.scrap_method, "products": []}
+    if ev is None:
+        return head
+    cast = inst.casting.footprint
+    inert = ev.arrays.inert_anode
+    for p, prod in enumerate(inst.products):
+        slab, charged = float(ev.slab_t[p]), float(ev.charged_t[p])
+        full, s12 = float(ev.footprint_full_t[p] / slab), float(ev.footprint_scope12_t[p] / slab)
+        mats = []
+        for m, mat in enumerate(inst.materials):
+            t = float(ev.mix_t[p, m])
+            if t > 1e-9:
+                mats.append({"material": mat.name, "kind": mat.kind, "tonnes": t,
+                             "recycled": mat.recycled,
+                             "footprint_full_t_co2e_per_t": mat.footprint.full,
+                             "footprint_scope12_t_co2e_per_t": mat.footprint.scope12,
+                             "footprint_source": mat.source or "not stated in the instance"})
+        head["products"].append({
+            "product": prod.name, "alloy": prod.alloy, "slab_t": slab,
+            "footprint_full_t_co2e_per_t": full,
+            "footprint_scope12_t_co2e_per_t": s12,
+            "casting_full_t_co2e_per_t": cast.full,
+            "casting_scope12_t_co2e_per_t": cast.scope12,
+            "casting_share_of_full": cast.full / full if full > 0 else None,
+            "casting_source": inst.casting.source or "not stated in the instance",
+            "recycled_post_consumer_share": float(ev.recycled_post_t[p] / charged),
+            "recycled_pre_consumer_share": float(ev.recycled_pre_t[p] / charged),
+            "inert_anode_share": float(ev.mix_t[p, inert].sum() / charged),
+            "charged_t": charged,
+            "materials": mats,
+        })
+    return head

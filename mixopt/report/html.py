@@ -1,0 +1,187 @@
+"""A self-contained HTML report a planner can mail: no network, no CDN, prints on A4.
+
+Charts are inline SVG (``mixopt.report.charts``). Every number shown comes from the
+solver-free recheck (``Evaluation``) or the declaration built on it; key figures carry
+``data-field`` attributes so tests (and a browser test) can check them against the
+solution.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mixopt.model.pipeline import Result
+from mixopt.report.charts import chemistry_figure, footprint_figure, frontier_figure, to_svg
+from mixopt.report.declaration import declarations
+from mixopt.report.frames import footprint_by_kind, mix_table
+
+CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0;
+       color: #1d2733; background: #fff; line-height: 1.4; }
+main { max-width: 1000px; margin: 0 auto; padding: 24px; }
+h1 { font-size: 1.6em; margin: 0 0 4px; } h2 { font-size: 1.25em; margin-top: 28px;
+     border-bottom: 2px solid #1f5f8b; padding-bottom: 4px; } h3 { font-size: 1.05em; }
+.sub { color: #566; margin: 0 0 16px; }
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(170px, 1fr)); gap: 12px; }
+.card { border: 1px solid #d5dde5; border-radius: 8px; padding: 10px 12px; }
+.card .k { font-size: .8em; color: #566; } .card .v { font-size: 1.35em; font-weight: 600; }
+.ok { color: #1b7f3b; } .bad { color: #b3261e; }
+table { border-collapse: collapse; width: 100%; margin: 8px 0 12px; font-size: .92em; }
+th, td { border-bottom: 1px solid #e3e8ee; padding: 4px 8px; text-align: left; }
+td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+tr.binding td { background: #fff4cf; }
+figure { margin: 8px 0; } figure svg { width: 100%; height: auto; }
+.grid2 { display: grid; grid-template-columns: 1fr 1fr; gap: 16px; }
+.note { font-size: .85em; color: #566; }
+@media (max-width: 760px) { .grid2 { grid-template-columns: 1fr; } }
+@page { size: A4; margin: 14mm; }
+@media print { main { max-width: none; padding: 0; } h2 { break-after: avoid; }
+  section.product, figure, table { break-inside: avoid; } }
+"""
+
+
+def _e(x: Any) -> str:
+    return html.escape(str(x), quote=True)
+
+
+def _card(key: str, value: str, field: str, cls: str = "") -> str:
+    return (f'<div class="card"><div class="k">{_e(key)}</div>'
+            f'<div class="v {cls}" data-field="{field}">{_e(value)}</div></div>')
+
+
+def render(result: Result, frontier: Any = None) -> str:
+    """The whole report as one HTML document."""
+    inst, ev = result.instance, result.evaluation
+    parts = [f"<h1>{_e(inst.name)}</h1>",
+             (f'<p class="sub">{_e(inst.description)} — status: '
+              f'<span data-field="status">{_e(result.status)}</span> '
+              f"({_e(result.message)})</p>")]
+    if ev is None:
+        parts.append("<p>No plan to report.</p>")
+        return _page(inst.name, parts)
+    decl = declarations(result)
+    parts.append(_glance(result, decl))
+    mix, kinds = mix_table(result), footprint_by_kind(result)
+    for p in range(len(inst.products)):
+        parts.append(_product(result, p, decl, mix, kinds))
+    if frontier is not None:
+        parts.append(_frontier(frontier))
+    parts.append(f'<p class="note">mixopt; instance SHA-256 {_e(decl["instance_sha256"])}. '
+                 "Figures are rechecked without the solver.</p>")
+    return _page(inst.name, parts)
+
+
+def _glance(result: Result, decl: dict[str, Any]) -> str:
+    inst, ev = result.instance, result.evaluation
+    obj = inst.objective
+    T, charged = ev.slab_t.sum(), ev.charged_t.sum()
+    fp = ev.footprint_t.sum() / T
+    cap = obj.footprint_cap
+    inert = sum(p["inert_anode_share"] * p["charged_t"] for p in decl["products"]) / charged
+    return "".join([
+        '<h2>The month at a glance</h2><div class="cards">',
+        _card("slab", f"{T:,.1f} t", "slab_t"),
+        _card(f"cost ({inst.currency})", f"{ev.cost.sum():,.0f}", "cost"),
+        _card(f"footprint, t CO2e/t ({obj.scope})", f"{fp:.3f}", "footprint_per_t",
+              "ok" if cap is None or fp <= cap * (1 + 1e-9) else "bad"),
+        _card("cap, t CO2e/t", "none" if cap is None else f"{cap:g}", "cap"),
+        _card("recycled, post-consumer", f"{ev.recycled_post_t.sum() / charged:.1%}",
+              "recycled_post"),
+        _card("recycled, pre-consumer", f"{ev.recycled_pre_t.sum() / charged:.1%}",
+              "recycled_pre"),
+        _card("inert-anode metal", f"{inert:.1%}", "inert_anode_share"),
+        "</div>"])
+
+
+def _product(result: Result, p: int, decl: dict[str, Any], mix: pd.DataFrame,
+             kinds: pd.DataFrame) -> str:
+    inst, ev, d = result.instance, result.evaluation, result.arrays
+    prod = inst.products[p]
+    parts = [(f'<section class="product"><h2>{_e(prod.name)} — {_e(prod.alloy)}, '
+              f'{prod.tonnes:,.0f} t</h2>'),
+             ('<div class="grid2"><div><h3>Charge mix</h3><table><tr><th>material</th>'
+              '<th>kind</th><th class="n">t</th><th class="n">share</th></tr>')]
+    for r in mix[mix["product"] == prod.name].itertuples():
+        parts.append(f'<tr><td>{_e(r.material)}</td><td>{_e(r.kind)}</td>'
+                     f'<td class="n" data-field="mix:{_e(prod.name)}:{_e(r.material)}">'
+                     f'{r.tonnes:,.2f}</td><td class="n">{r.share:.1%}</td></tr>')
+    parts.append("</table></div><div><h3>Footprint by kind "
+                 f"({_e(inst.objective.scope)} scope)</h3><table><tr><th>kind</th>"
+                 '<th class="n">t CO2e/t slab</th></tr>')
+    for r in kinds[kinds["product"] == prod.name].itertuples():
+        parts.append(f'<tr><td>{_e(r.kind)}</td><td class="n">{r.footprint_per_t:.3f}'
+                     "</td></tr>")
+    parts.append(f'<tr><th>total</th><th class="n" data-field="product_footprint:'
+                 f'{_e(prod.name)}">{ev.footprint_t[p] / ev.slab_t[p]:.3f}</th></tr>'
+                 "</table></div></div><h3>Chemistry against the alloy window</h3>"
+                 f'<figure class="chart chemistry">{to_svg(chemistry_figure(result, p))}'
+                 '</figure><table><tr><th>constituent</th><th class="n">min</th>'
+                 '<th class="n">achieved</th><th class="n">max</th><th></th></tr>')
+    bind = ev.binding(p)
+    for e in np.flatnonzero(d.limited[p]):
+        el = d.constituents[e]
+        cls = ' class="binding"' if el in bind else ""
+        parts.append(f'<tr{cls}><td>{_e(el)}</td><td class="n">'
+                     f'{d.limit_min_wt_pct[p, e]:g}</td><td class="n" data-field="chem:'
+                     f'{_e(prod.name)}:{_e(el)}">{ev.composition_wt_pct[p, e]:.4f}</td>'
+                     f'<td class="n">{d.limit_max_wt_pct[p, e]:g}</td>'
+                     f'<td>{"binding (" + bind[el] + ")" if el in bind else ""}</td></tr>')
+    parts.append("</table><h3>Footprint breakdown, full scope and scope 1+2</h3>"
+                 f'<figure class="chart footprint">{to_svg(footprint_figure(result, p))}'
+                 "</figure>")
+    parts.append(_declaration(decl, decl["products"][p]))
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def _frontier(frontier: Any) -> str:
+    kind = "exact breakpoints" if frontier.method == "exact" else "sampled (MILP)"
+    parts = [f"<h2>Cost against footprint ({kind})</h2>",
+             (f'<figure class="chart frontier">{to_svg(frontier_figure(frontier, (7, 3.6)))}'
+              "</figure>"),
+             ('<table><tr><th class="n">cap t CO2e/t</th><th class="n">cost</th>'
+              '<th class="n">MAC per t CO2e</th><th>as the cap tightens past it</th></tr>')]
+    for r in frontier.table().itertuples():
+        mac = "" if r.mac_per_t_co2e is None or np.isnan(r.mac_per_t_co2e) \
+            else f"{r.mac_per_t_co2e:,.1f}"
+        parts.append(f'<tr><td class="n">{r.cap_t_co2e_per_t:.3f}</td><td class="n">'
+                     f"{r.cost:,.0f}</td><td class=\"n\">{mac}</td>"
+                     f"<td>{_e(r.changes)}</td></tr>")
+    parts.append("</table>")
+    return "".join(parts)
+
+
+def _declaration(decl: dict[str, Any], d: dict[str, Any]) -> str:
+    rows = "".join(
+        f'<tr><td>{_e(m["material"])}</td><td class="n">{m["tonnes"]:,.2f}</td>'
+        f'<td class="n">{m["footprint_full_t_co2e_per_t"]:g}</td>'
+        f'<td class="n">{m["footprint_scope12_t_co2e_per_t"]:g}</td>'
+        f'<td>{_e(m["footprint_source"])}</td></tr>' for m in d["materials"])
+    return (
+        f'<h3>Footprint declaration</h3><table class="declaration">'
+        f'<tr><th>slab</th><td>{_e(d["alloy"])}, {d["slab_t"]:,.1f} t</td></tr>'
+        f'<tr><th>footprint, full scope</th><td data-field="decl_full:{_e(d["product"])}">'
+        f'{d["footprint_full_t_co2e_per_t"]:.3f}</td></tr>'
+        f'<tr><th>footprint, scope 1+2</th><td data-field="decl_s12:{_e(d["product"])}">'
+        f'{d["footprint_scope12_t_co2e_per_t"]:.3f}</td></tr>'
+        f'<tr><th>of which casting</th><td>{d["casting_full_t_co2e_per_t"]:g} full, '
+        f'{d["casting_scope12_t_co2e_per_t"]:g} scope 1+2 ({_e(d["casting_source"])})</td></tr>'
+        f'<tr><th>recycled content</th><td>{d["recycled_post_consumer_share"]:.1%} '
+        f'post-consumer, {d["recycled_pre_consumer_share"]:.1%} pre-consumer</td></tr>'
+        f'<tr><th>inert-anode metal</th><td>{d["inert_anode_share"]:.1%}</td></tr>'
+        f'<tr><th>scrap method</th><td>{_e(decl["scrap_method"])}</td></tr>'
+        f'<tr><th>instance</th><td>{_e(decl["instance"])}, SHA-256 '
+        f'{_e(decl["instance_sha256"][:16])}…</td></tr></table>'
+        '<table><tr><th>material</th><th class="n">t</th><th class="n">full t CO2e/t</th>'
+        f'<th class="n">scope 1+2</th><th>source of the factor</th></tr>{rows}</table>')
+
+
+def _page(title: str, parts: list[str]) -> str:
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            f"<title>{_e(title)} — mixopt report</title><style>{CSS}</style></head>"
+            f"<body><main>{''.join(parts)}</main></body></html>\n")
