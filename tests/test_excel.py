@@ -24,8 +24,8 @@ def test_template_has_every_sheet_and_the_registry(tmp_path: Path) -> None:
     r = CliRunner().invoke(main, ["template", str(out)])
     assert r.exit_code == 0, r.stderr
     wb = load_workbook(out)
-    assert wb.sheetnames == ["README", "settings", "products", "alloys", "materials",
-                             "composition", "scenarios"]
+    assert wb.sheetnames == ["README", "settings", "products", "alloys", "aims", "materials",
+                             "composition", "composition_sd", "scenarios"]
     readme = [tuple(c.value or "" for c in row) for row in wb["README"].iter_rows(min_row=5)]
     assert readme == [tuple(r) for r in field_registry()]  # empty cells read back as None
     fields = {(s, c) for s, c, *_ in field_registry()}

@@ -18,6 +18,7 @@ from mixopt.errors import InputError, Problem
 from mixopt.io.variants import apply_overrides, parse_value
 from mixopt.model.instance import Instance
 from mixopt.model.pipeline import Result, Session
+from mixopt.model.risk import DEFAULT_SAMPLES
 from mixopt.model.status import SolveOptions
 
 
@@ -29,8 +30,13 @@ def summary(result: Result) -> dict[str, Any]:
                            "footprint_per_t": None, "inert_anode_t": None,
                            "recycled_post_consumer_share": None,
                            "recycled_pre_consumer_share": None}
+    if result.instance.has_spreads:
+        row["off_spec_heat_probability"] = None
     if ev is None:
         return row
+    if result.risk is not None:  # per t of slab: the products' rates weighted by tonnes
+        rates = np.array([r.off_spec_heat_probability for r in result.risk])
+        row["off_spec_heat_probability"] = float(rates @ ev.slab_t / ev.slab_t.sum())
     charged = ev.charged_t.sum()
     row.update({
         "cost": float(ev.cost.sum()),
@@ -60,21 +66,22 @@ def largest_changes(result: Result, base: Result, n: int = 3) -> str:
     return "; ".join(f"{m} {delta[m]:+,.1f} t" for m in top)
 
 
-def _solve_all(instances: Sequence[Instance], options: SolveOptions | None) -> list[Result]:
-    session = Session(options, sensitivity=False)
+def _solve_all(instances: Sequence[Instance], options: SolveOptions | None,
+               samples: int = DEFAULT_SAMPLES) -> list[Result]:
+    session = Session(options, sensitivity=False, risk_samples=samples)
     return [session.solve(inst) for inst in instances]
 
 
 def compare(variants: Sequence[tuple[str, Instance]], options: SolveOptions | None = None,
-            client: Any = None) -> pd.DataFrame:
+            client: Any = None, samples: int = DEFAULT_SAMPLES) -> pd.DataFrame:
     """One row per variant (the first is the base): status, cost, footprint, shares, and
     the largest mix differences against the base. Serially with one warm session, or on
     a Dask ``distributed.Client`` (one solve per task)."""
     instances = [inst for _, inst in variants]
     if client is None:
-        solved = _solve_all(instances, options)
+        solved = _solve_all(instances, options, samples)
     else:
-        futures = [client.submit(_solve_all, [inst], options, pure=False)
+        futures = [client.submit(_solve_all, [inst], options, samples, pure=False)
                    for inst in instances]
         solved = [f.result()[0] for f in futures]
     results = list(zip((name for name, _ in variants), solved, strict=True))
@@ -129,9 +136,10 @@ def _row(point: dict[str, Any], result: Result) -> dict[str, Any]:
 
 def solve_points(instance: Instance, points: Sequence[dict[str, Any]],
                  options: SolveOptions | None = None,
-                 progress: Callable[[], None] | None = None) -> list[dict[str, Any]]:
+                 progress: Callable[[], None] | None = None,
+                 samples: int = DEFAULT_SAMPLES) -> list[dict[str, Any]]:
     """Solve each point (a dict of overrides) with one warm session; one tidy row each."""
-    session = Session(options, sensitivity=False)
+    session = Session(options, sensitivity=False, risk_samples=samples)
     rows = []
     for point in points:
         rows.append(_row(point, session.solve(apply_overrides(instance, point, "--grid"))))
@@ -147,7 +155,8 @@ def _chunks(items: Sequence[Any], n: int) -> Iterable[Sequence[Any]]:
 
 def run_grid(instance: Instance, axes: Sequence[tuple[str, list[Any]]],
              options: SolveOptions | None = None, client: Any = None,
-             progress: Callable[[], None] | None = None) -> pd.DataFrame:
+             progress: Callable[[], None] | None = None,
+             samples: int = DEFAULT_SAMPLES) -> pd.DataFrame:
     """Solve every point of the grid: serially with one warm session, or on a Dask
     ``distributed.Client`` in contiguous chunks (one warm session per chunk)."""
     points = grid_points(axes)
@@ -156,14 +165,14 @@ def run_grid(instance: Instance, axes: Sequence[tuple[str, list[Any]]],
     for path, values in axes:  # fail early, naming the path, before any solve
         apply_overrides(instance, {path: values[0]}, "--grid")
     if client is None:
-        rows = solve_points(instance, points, options, progress)
+        rows = solve_points(instance, points, options, progress, samples)
     else:
         from distributed import as_completed
 
         n_workers = max(1, len(client.scheduler_info().get("workers", {})))
         chunks = list(_chunks(points, 4 * n_workers))
-        futures = {client.submit(solve_points, instance, chunk, options, pure=False): i
-                   for i, chunk in enumerate(chunks)}
+        futures = {client.submit(solve_points, instance, chunk, options, None, samples,
+                                 pure=False): i for i, chunk in enumerate(chunks)}
         parts: dict[int, list[dict[str, Any]]] = {}
         for fut in as_completed(futures):
             parts[futures[fut]] = fut.result()

@@ -52,7 +52,7 @@ class Option:
 
     @property
     def overrides(self) -> dict[str, Any]:
-        return _merged(self.relaxations)
+        return merged(self.relaxations)
 
 
 @dataclass(frozen=True)
@@ -184,7 +184,8 @@ def least_relaxation(instance: Instance, d: InstanceArrays, lp: LinearProgram,
     return out
 
 
-def _merged(relaxations: tuple[Relaxation, ...]) -> dict[str, Any]:
+def merged(relaxations: tuple[Relaxation, ...]) -> dict[str, Any]:
+    """The overrides of a set of relaxations (two windows of one path: the wider)."""
     values: dict[str, Any] = {}
     for r in relaxations:  # two windows of one alloy (two products): take both
         if r.path in values and isinstance(r.value, list):
@@ -253,9 +254,9 @@ def diagnose(instance: Instance, options: SolveOptions | None = None) -> Diagnos
     found: list[Option] = []
     for title, families, sides in WAYS:
         rel = least_relaxation(instance, d, lp, families, sides, options)
-        if not rel or any(set(o.overrides) == set(_merged(tuple(rel))) for o in found):
+        if not rel or any(set(o.overrides) == set(merged(tuple(rel))) for o in found):
             continue  # impossible this way, or the same limits as an earlier way
-        verified = solve(apply_overrides(instance, _merged(tuple(rel)), "diagnose"),
+        verified = solve(apply_overrides(instance, merged(tuple(rel)), "diagnose"),
                          options).status
         found.append(Option(title, tuple(rel), verified))
     words = conflict_words(lp, d) or []

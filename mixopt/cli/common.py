@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from mixopt.errors import InputError, RecheckError
+from mixopt.errors import InputError, Problem, RecheckError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -154,13 +154,37 @@ def output_options(fn: Callable | None = None,
     return deco(fn) if fn is not None else deco
 
 
+def uncertainty_options(fn: Callable) -> Callable:
+    """--confidence, --confidence-per, --margin-sd: plans that hold in the furnace."""
+    fn = click.option("--margin-sd", type=click.FloatRange(min=0),
+                      help="Hold every uncertain limit with each material at mean +/- K "
+                           "standard deviations (objective.margin_sd).")(fn)
+    fn = click.option("--confidence-per", type=click.Choice(["limit", "heat"]),
+                      help="The confidence holds for each limit alone, or for a heat's "
+                           "limits all at once (objective.confidence_per).")(fn)
+    return click.option("--confidence", type=float, metavar="A",
+                        help="Every alloy limit holds with probability A in [0.5, 1) given "
+                             "the materials' composition_sd (objective.confidence).")(fn)
+
+
+def samples_option(fn: Callable) -> Callable:
+    return click.option("--samples", type=click.IntRange(min=1), default=20_000,
+                        show_default=True,
+                        help="Heats simulated for the off-spec risk of a plan (instances "
+                             "with spreads).")(fn)
+
+
 def variant_options(fn: Callable | None = None, cap: bool = True) -> Callable:
     """--scenario, --set, --minimise, --scope (and --cap unless the command sweeps the cap
-    itself): which variant of the instance a command works on."""
+    itself), and the uncertainty options: which variant of the instance a command works on.
+    The command receives them as ``variant`` (a dict for ``read_variant``)."""
     def deco(fn: Callable) -> Callable:
+        fn = _collect_variant(fn)
+        fn = uncertainty_options(fn)
         fn = click.option("--set", "sets", multiple=True, metavar="PATH=VALUE",
                           help="Override a field, e.g. materials.INERTA.available.max=2000 "
-                               "(repeatable; applied after --scenario).")(fn)
+                               "(repeatable; applied after --scenario; a flag for the same "
+                               "field as a --set is refused).")(fn)
         fn = click.option("--scope", type=click.Choice(["full", "scope12"]),
                           help="Footprint scope.")(fn)
         if cap:
@@ -183,19 +207,48 @@ def options() -> SolveOptions:
                         lp_solver=o.get("lp_solver", "auto"))
 
 
-def read_variant(path: Path, scenario_name: str | None = None, sets: tuple[str, ...] = (),
-                 minimise: str | None = None, cap: float | None = None,
-                 scope: str | None = None) -> Instance:
-    """The instance at ``path`` with the command line's scenario, --set and flags applied."""
-    from mixopt.io.read import read_instance
-    from mixopt.io.variants import apply_overrides, parse_assignment, scenario, with_overrides
+_VARIANT_KEYS = ("scenario_name", "sets", "minimise", "cap", "scope", "confidence",
+                 "confidence_per", "margin_sd")
 
-    inst = read_instance(path)
-    if scenario_name:
-        inst = scenario(inst, scenario_name)
-    if sets:
-        inst = apply_overrides(inst, dict(parse_assignment(s) for s in sets), "--set")
-    return with_overrides(inst, minimise=minimise, cap=cap, scope=scope)
+
+def _collect_variant(fn: Callable) -> Callable:
+    """Gather the variant options into one ``variant`` argument."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        kwargs["variant"] = {k: kwargs.pop(k) for k in _VARIANT_KEYS if k in kwargs}
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def read_variant(path: Path, variant: dict[str, Any] | None = None) -> Instance:
+    """The instance at ``path`` with the command line's scenario, then its --set
+    assignments and flags applied. A flag and a --set for the same field are refused
+    (they would disagree silently otherwise)."""
+    from mixopt.io.read import read_instance
+
+    return apply_variant(read_instance(path), variant or {})
+
+
+def apply_variant(inst: Instance, variant: dict[str, Any]) -> Instance:
+    """``inst`` with a command line's scenario, --set assignments and flags applied."""
+    from mixopt.io.variants import apply_overrides, objective_overrides, parse_assignment
+    from mixopt.io.variants import scenario as named_scenario
+
+    v = dict(variant)
+    name, sets = v.pop("scenario_name", None), v.pop("sets", ())
+    if name:
+        inst = named_scenario(inst, name)
+    assigned = dict(parse_assignment(s) for s in sets)
+    flags = objective_overrides(**v)
+    clash = sorted(p for p in flags if p in assigned and assigned[p] != flags[p])
+    if clash:
+        raise InputError([Problem("command line", f"--set {p}={assigned[p]!r} and the flag "
+                                                  f"for it ({flags[p]!r}) disagree: give one",
+                                  field=p) for p in clash])
+    assigned.update(flags)
+    return apply_overrides(inst, assigned, "--set") if assigned else inst
 
 
 # -- outputs -------------------------------------------------------------------------------

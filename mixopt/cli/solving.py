@@ -18,6 +18,7 @@ from mixopt.cli.common import (
     options,
     output_options,
     read_variant,
+    samples_option,
     solver_options,
     variant_options,
 )
@@ -39,24 +40,28 @@ def validate(path: Path) -> None:
 @click.command(epilog=EXIT_HELP)
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("solution", type=click.Path(dir_okay=False, path_type=Path))
+@variant_options
+@samples_option
+@output_options(formats=("table", "json"))
 @guard
-def verify(path: Path, solution: Path) -> None:
-    """Recheck a plan (SOLUTION.json with a 'mix' list) against every rule of PATH."""
+def verify(path: Path, solution: Path, variant: dict, samples: int, fmt: str,
+           output: Path | None, force: bool) -> None:
+    """Recheck a plan (SOLUTION.json with a 'mix' list) against every rule of PATH (or of
+    its --scenario / --set variant). Exits 10 when a rule is broken."""
     from mixopt.io.plan import read_mix
-    from mixopt.io.read import read_instance
     from mixopt.model.evaluate import evaluate
+    from mixopt.report.document import verification_document
+    from mixopt.report.text import render_verification
 
-    inst = read_instance(path)
+    check_output(output, force)
+    inst = read_variant(path, variant)
     ev = evaluate(inst, read_mix(solution, inst))
-    if ev.violations:
-        click.echo(f"{solution}: {len(ev.violations)} rule(s) broken:")
-        for v in ev.violations:
-            click.echo(f"  - {v}")
-        sys.exit(int(Exit.VIOLATED))
-    fp = ev.footprint_t.sum() / ev.arrays.slab_tonnes.sum()
-    click.echo(f"{solution}: every rule of {inst.name} holds (cost "
-               f"{ev.cost.sum():,.2f} {inst.currency}, footprint {fp:.6g} t CO2e/t slab, "
-               f"{inst.objective.scope} scope)")
+    if fmt == "json":
+        doc = verification_document(inst, ev, str(solution), samples)
+        emit(json.dumps(doc, indent=2, allow_nan=False) + "\n", output, force)
+    else:
+        emit(render_verification(inst, ev, str(solution), samples), output, force)
+    sys.exit(int(Exit.VIOLATED if ev.violations else Exit.OK))
 
 
 @click.command("solve", epilog=EXIT_HELP)
@@ -68,12 +73,12 @@ def verify(path: Path, solution: Path) -> None:
 @click.option("--no-sensitivity", is_flag=True,
               help="Skip shadow prices, reduced costs and ranging (faster on large LPs).")
 @variant_options
+@samples_option
 @solver_options
 @output_options(formats=("table", "json", "csv", "xlsx", "declaration"))
 @guard
 def solve_cmd(path: Path, no_diagnose: bool, start_path: Path | None, no_sensitivity: bool,
-              scenario_name: str | None, sets: tuple[str, ...], minimise: str | None,
-              cap: float | None, scope: str | None, fmt: str, output: Path | None,
+              variant: dict, samples: int, fmt: str, output: Path | None,
               force: bool) -> None:
     """Solve an instance for least footprint, or least cost under a cap.
 
@@ -85,10 +90,10 @@ def solve_cmd(path: Path, no_diagnose: bool, start_path: Path | None, no_sensiti
     from mixopt.model.pipeline import solve
 
     check_output(output, force, fmt)
-    inst = read_variant(path, scenario_name, sets, minimise, cap, scope)
+    inst = read_variant(path, variant)
     opts = options()
     start = read_mix(start_path, inst) if start_path is not None else None
-    result = solve(inst, opts, start, sensitivity=not no_sensitivity)
+    result = solve(inst, opts, start, sensitivity=not no_sensitivity, risk_samples=samples)
     diag = diagnose(inst, opts) if result.status == "infeasible" and not no_diagnose else None
     if fmt == "xlsx":
         from mixopt.io.spreadsheet import save_workbook
@@ -136,15 +141,14 @@ def _solution_text(result: object, fmt: str, diag: object) -> str:
 @solver_options
 @output_options(formats=("table", "json"))
 @guard
-def diagnose_cmd(path: Path, scenario_name: str | None, sets: tuple[str, ...],
-                 minimise: str | None, cap: float | None, scope: str | None, fmt: str,
-                 output: Path | None, force: bool) -> None:
+def diagnose_cmd(path: Path, variant: dict, fmt: str, output: Path | None,
+                 force: bool) -> None:
     """Explain why an instance has no plan: checks, the least change that gives one
     (verified by solving), and the limits that conflict. Exits 3 when infeasible."""
     from mixopt.analysis.diagnose import diagnose, render, to_json_dict
 
     check_output(output, force)
-    diag = diagnose(read_variant(path, scenario_name, sets, minimise, cap, scope), options())
+    diag = diagnose(read_variant(path, variant), options())
     text = (json.dumps(to_json_dict(diag), indent=2, allow_nan=False) + "\n"
             if fmt == "json" else render(diag))
     emit(text, output, force)

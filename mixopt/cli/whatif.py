@@ -12,6 +12,7 @@ from mixopt.cli.common import (
     EXIT_HELP,
     STATUS_EXIT,
     Exit,
+    apply_variant,
     check_output,
     dask_client,
     dask_options,
@@ -23,7 +24,9 @@ from mixopt.cli.common import (
     output_options,
     progress,
     read_variant,
+    samples_option,
     solver_options,
+    uncertainty_options,
     variant_options,
 )
 
@@ -32,12 +35,16 @@ from mixopt.cli.common import (
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--scenario", "names", multiple=True, help="A scenario to compare (repeatable).")
 @click.option("--all", "all_", is_flag=True, help="Compare every scenario of the instance.")
+@uncertainty_options
+@samples_option
 @dask_options
 @solver_options
 @output_options
 @guard
-def compare_cmd(path: Path, names: tuple[str, ...], all_: bool, workers: int | None,
-                scheduler: str | None, fmt: str, output: Path | None, force: bool) -> None:
+def compare_cmd(path: Path, names: tuple[str, ...], all_: bool, confidence: float | None,
+                confidence_per: str | None, margin_sd: float | None, samples: int,
+                workers: int | None, scheduler: str | None, fmt: str, output: Path | None,
+                force: bool) -> None:
     """Solve the base instance and its scenarios; one row each, against the base.
 
     Exits 0 when every run ends with a status (infeasible scenarios are rows, not errors).
@@ -51,8 +58,11 @@ def compare_cmd(path: Path, names: tuple[str, ...], all_: bool, workers: int | N
     chosen = list(inst.scenarios) if all_ else list(names)
     if not chosen:
         raise click.UsageError("name scenarios with --scenario NAME, or pass --all")
+    flags = {"confidence": confidence, "confidence_per": confidence_per,
+             "margin_sd": margin_sd}
+    runs = [(name, apply_variant(v, flags)) for name, v in variants(inst, chosen)]
     with dask_client(workers, scheduler) as client:
-        df = compare(variants(inst, chosen), options(), client)
+        df = compare(runs, options(), client, samples)
     emit_frame(df, fmt, f"{inst.name}: scenarios against the base", output, force)
 
 
@@ -62,22 +72,22 @@ def compare_cmd(path: Path, names: tuple[str, ...], all_: bool, workers: int | N
               metavar="PATH=START:STOP:STEP|PATH=V1,V2",
               help="An axis of the grid (repeatable; the grid is their product).")
 @variant_options
+@samples_option
 @dask_options
 @solver_options
 @output_options
 @guard
-def sweep_cmd(path: Path, grids: tuple[str, ...], scenario_name: str | None,
-              sets: tuple[str, ...], minimise: str | None, cap: float | None,
-              scope: str | None, workers: int | None, scheduler: str | None, fmt: str,
-              output: Path | None, force: bool) -> None:
+def sweep_cmd(path: Path, grids: tuple[str, ...], variant: dict, samples: int,
+              workers: int | None, scheduler: str | None, fmt: str, output: Path | None,
+              force: bool) -> None:
     """Solve a grid of what-ifs and write one tidy row per point."""
     from mixopt.analysis.compare import grid_points, parse_grid, run_grid
 
     check_output(output, force, fmt)
-    inst = read_variant(path, scenario_name, sets, minimise, cap, scope)
+    inst = read_variant(path, variant)
     axes = [parse_grid(g) for g in grids]
     with progress(len(grid_points(axes))) as tick, dask_client(workers, scheduler) as client:
-        df = run_grid(inst, axes, options(), client=client, progress=tick)
+        df = run_grid(inst, axes, options(), client=client, progress=tick, samples=samples)
     emit_frame(df, fmt, f"{inst.name}: grid of {len(df)} points", output, force)
 
 
@@ -91,8 +101,7 @@ def sweep_cmd(path: Path, grids: tuple[str, ...], scenario_name: str | None,
 @solver_options
 @output_options
 @guard
-def pareto_cmd(path: Path, points: int, plot_path: Path | None, scenario_name: str | None,
-               sets: tuple[str, ...], minimise: str | None, scope: str | None, fmt: str,
+def pareto_cmd(path: Path, points: int, plot_path: Path | None, variant: dict, fmt: str,
                output: Path | None, force: bool) -> None:
     """The cost-carbon frontier: exact breakpoints for an LP, sampled for a MILP.
 
@@ -107,7 +116,7 @@ def pareto_cmd(path: Path, points: int, plot_path: Path | None, scenario_name: s
         if plot_path.suffix.lower() not in (".png", ".svg"):
             raise click.BadParameter("must end in .png or .svg", param_hint="--plot")
         check_output(plot_path, force)
-    inst = read_variant(path, scenario_name, sets, minimise, None, scope)
+    inst = read_variant(path, variant)
     try:
         fr = frontier(inst, points, options())
     except FrontierError as exc:
@@ -136,12 +145,12 @@ def pareto_cmd(path: Path, points: int, plot_path: Path | None, scenario_name: s
               required=True, help="The .html file to write.")
 @click.option("--pareto", is_flag=True, help="Also trace and show the cost-carbon curve.")
 @variant_options
+@samples_option
 @solver_options
 @click.option("--force", is_flag=True, help="Replace an existing file.")
 @guard
-def report_cmd(path: Path, output: Path, pareto: bool, scenario_name: str | None,
-               sets: tuple[str, ...], minimise: str | None, cap: float | None,
-               scope: str | None, force: bool) -> None:
+def report_cmd(path: Path, output: Path, pareto: bool, variant: dict, samples: int,
+               force: bool) -> None:
     """Solve and write a self-contained HTML report (no network; prints on A4)."""
     from mixopt.analysis.frontier import frontier
     from mixopt.io.atomic import write_atomic
@@ -149,9 +158,9 @@ def report_cmd(path: Path, output: Path, pareto: bool, scenario_name: str | None
     from mixopt.report.html import render
 
     check_output(output, force)
-    inst = read_variant(path, scenario_name, sets, minimise, cap, scope)
+    inst = read_variant(path, variant)
     opts = options()
-    result = solve(inst, opts)
+    result = solve(inst, opts, risk_samples=samples)
     fr = frontier(inst, options=opts) if pareto and result.status.has_solution else None
     write_atomic(output, render(result, fr), force=force)
     click.echo(f"wrote {output}")

@@ -41,10 +41,13 @@ def flat_columns(model: type[BaseModel], sep: str = "_",
     return out
 
 
-#: Columns of a materials table (CSV or sheet); composition is its own table.
-MATERIAL_COLUMNS: dict[str, tuple[str, ...]] = flat_columns(Material, skip=("composition",))
-#: Columns of a products table.
-PRODUCT_COLUMNS: dict[str, tuple[str, ...]] = {k: (k,) for k in Product.model_fields}
+#: Wide tables keyed by material, one column per constituent (a CSV file or a sheet each).
+CONSTITUENT_TABLES = ("composition", "composition_sd")
+#: Columns of a materials table (CSV or sheet); the constituent tables are their own.
+MATERIAL_COLUMNS: dict[str, tuple[str, ...]] = flat_columns(Material, skip=CONSTITUENT_TABLES)
+#: Columns of a products table; aims are their own long table (product, constituent, window).
+PRODUCT_COLUMNS: dict[str, tuple[str, ...]] = {k: (k,) for k in Product.model_fields
+                                               if k != "aim"}
 #: Settings rows of a workbook: the instance's scalar fields and its nested tables.
 SETTINGS_KEYS: dict[str, tuple[str, ...]] = {
     **{k: (k,) for k in ("name", "description", "currency", "scrap_method")},
@@ -106,9 +109,15 @@ def field_registry() -> list[tuple[str, str, str, str, str]]:
              ("alloys", "min_wt_pct", "wt%", "required", "least content in the slab"),
              ("alloys", "max_wt_pct", "wt%", "required", "most content in the slab")]
     rows += [("materials", *r) for r in _describe(Material, MATERIAL_COLUMNS)]
-    rows += [("composition", "material", "", "required", "material name (as materials.name)"),
-             ("composition", "<constituent>", "wt%", "0",
-              "one column per constituent: wt% in the recovered metal")]
+    rows += [("aims", "product", "", "required", "product name (as products.name)"),
+             ("aims", "constituent", "", "required", "constituent with an internal aim"),
+             ("aims", "min_wt_pct", "wt%", "required", "aim minimum, inside the alloy's window"),
+             ("aims", "max_wt_pct", "wt%", "required", "aim maximum, inside the alloy's window")]
+    for table in CONSTITUENT_TABLES:
+        info = Material.model_fields[table]
+        rows += [(table, "material", "", "required", "material name (as materials.name)"),
+                 (table, "<constituent>", "wt%", "0",
+                  f"one column per constituent: {info.description}")]
     rows += [("scenarios", "scenario", "", "required", "scenario name"),
              ("scenarios", "path", "", "required",
               "field to override, e.g. materials.INERTA.available.max"),

@@ -8,6 +8,7 @@ The TOML may move the large tables out to CSV files next to it::
     [files]
     materials = "materials.csv"      # one row per material, flat columns (io.schema)
     composition = "composition.csv"  # wide: a 'material' column, then one per constituent
+    composition_sd = "composition_sd.csv"  # the same shape: spreads (wt%)
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ from typing import Any
 
 from mixopt.errors import InputError, Problem
 from mixopt.io.csvfile import read_rows
-from mixopt.io.schema import MATERIAL_COLUMNS, nest
+from mixopt.io.schema import CONSTITUENT_TABLES, MATERIAL_COLUMNS, nest
 from mixopt.io.validate import TableOrigin, check_size, validate
 from mixopt.model.instance import Instance
 
-FILES_KEYS = ("materials", "composition")
+FILES_KEYS = ("materials", *CONSTITUENT_TABLES)
 
 
 def _materials_from_csv(path: Path, problems: list[Problem]) -> list[dict[str, Any]]:
@@ -37,33 +38,36 @@ def _materials_from_csv(path: Path, problems: list[Problem]) -> list[dict[str, A
     return [nest(row, MATERIAL_COLUMNS) for row in rows]
 
 
-def _attach_composition(path: Path, materials: list[dict[str, Any]],
-                        problems: list[Problem]) -> None:
-    rows = read_rows(path, "composition", problems)
+def _attach_constituents(path: Path, table: str, materials: list[dict[str, Any]],
+                         origin: TableOrigin, problems: list[Problem]) -> None:
+    """A wide constituent table (``composition`` or ``composition_sd``) into the records."""
+    rows = read_rows(path, table, problems)
     if rows is None:
         return
     index = {m.get("name"): m for m in materials if isinstance(m, dict)}
+    origin.tables[table] = (path, {row.get("material", ""): i
+                                   for i, row in enumerate(rows, start=1)})
     for i, row in enumerate(rows, start=1):
         name = row.get("material", "")
         if name not in index:
             problems.append(Problem(str(path), f"names material {name!r}, which the instance "
-                                               "does not have", "composition", i, name or None,
+                                               "does not have", table, i, name or None,
                                     "material"))
             continue
-        if "composition" in index[name]:
-            problems.append(Problem(str(path), "this material's composition is also given "
-                                               "inline", "composition", i, name, "material"))
+        if table in index[name]:
+            problems.append(Problem(str(path), f"this material's {table} is also given "
+                                               "inline", table, i, name, "material"))
             continue
-        comp: dict[str, Any] = {}
+        values: dict[str, Any] = {}
         for col, value in row.items():
             if col == "material" or value == "":
                 continue
             try:
-                comp[col] = float(value)
+                values[col] = float(value)
             except ValueError:
-                problems.append(Problem(str(path), f"{value!r} is not a number", "composition",
-                                        i, name, col))
-        index[name]["composition"] = comp
+                problems.append(Problem(str(path), f"{value!r} is not a number", table, i,
+                                        name, col))
+        index[name][table] = values
 
 
 def read_toml(path: Path) -> Instance:
@@ -93,8 +97,9 @@ def read_toml(path: Path) -> Instance:
                                     field="materials"))
         origin.materials_csv = path.parent / str(files["materials"])
         raw["materials"] = _materials_from_csv(origin.materials_csv, problems)
-    if "composition" in files:
-        mats = raw.get("materials")
-        if isinstance(mats, list):
-            _attach_composition(path.parent / str(files["composition"]), mats, problems)
+    mats = raw.get("materials")
+    for table in CONSTITUENT_TABLES:
+        if table in files and isinstance(mats, list):
+            _attach_constituents(path.parent / str(files[table]), table, mats, origin,
+                                 problems)
     return validate(raw, origin, problems)

@@ -9,6 +9,7 @@ gathered and located (file, table or sheet, row, field or cell) before one
 from __future__ import annotations
 
 import copy
+import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
@@ -16,9 +17,11 @@ from typing import Any, Protocol
 from pydantic import ValidationError
 
 from mixopt.errors import InputError, Problem
-from mixopt.io.schema import MATERIAL_COLUMNS, column_of
+from mixopt.io.schema import CONSTITUENT_TABLES, MATERIAL_COLUMNS, column_of
 from mixopt.model.alloys import library
 from mixopt.model.instance import Instance
+
+log = logging.getLogger(__name__)
 
 #: Inputs above this size are refused before parsing.
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -118,9 +121,39 @@ def validate(raw: dict[str, Any], origin: Origin, problems: list[Problem]) -> In
         instance = Instance.model_validate(raw)
     except ValidationError as err:
         problems.extend(_from_validation_error(err, raw, origin))
+    else:
+        problems.extend(_aims_inside_windows(instance, raw, origin))
     if problems:
         raise InputError(problems)
+    for warning in _warnings(instance, raw, origin):
+        log.warning("%s", warning)
     return instance
+
+
+def _aims_inside_windows(instance: Instance, raw: Mapping[str, Any],
+                         origin: Origin) -> list[Problem]:
+    """An aim is an internal window inside the alloy's (where the alloy limits it)."""
+    out = []
+    for i, p in enumerate(instance.products):
+        lim = instance.alloys.get(p.alloy, {})  # an unknown alloy is reported already
+        for e, (lo, hi) in p.aim.items():
+            if e in lim and (lo < lim[e][0] or hi > lim[e][1]):
+                out.append(origin.locate(("products", i, "aim", e), raw,
+                                         f"aim [{lo:g}, {hi:g}] wt% is not inside the "
+                                         f"{p.alloy} window [{lim[e][0]:g}, {lim[e][1]:g}]"))
+    return out
+
+
+def _warnings(instance: Instance, raw: Mapping[str, Any], origin: Origin) -> list[Problem]:
+    """What is legal but probably not meant: said, then solved as written."""
+    out = []
+    for i, m in enumerate(instance.materials):
+        for e, sd in m.composition_sd.items():
+            if sd > 0 and e not in m.composition:
+                out.append(origin.locate(("materials", i, "composition_sd", e), raw,
+                                         f"a spread of {sd:g} wt% {e} is given but no mean: "
+                                         f"the mean is taken as 0 wt% {e}"))
+    return out
 
 
 def instance_from_dict(raw: dict[str, Any], source: str = "<dict>") -> Instance:
@@ -135,6 +168,8 @@ class TableOrigin:
     def __init__(self, file: Path, materials_csv: Path | None = None) -> None:
         self.file = file
         self.materials_csv = materials_csv
+        #: constituent tables read from CSV: table -> (file, {material: CSV row})
+        self.tables: dict[str, tuple[Path, dict[str, int]]] = {}
 
     def locate(self, loc: tuple[Any, ...], raw: Mapping[str, Any], msg: str) -> Problem:
         parts = list(loc)
@@ -144,8 +179,13 @@ class TableOrigin:
             rows = raw.get(table) or []
             name = rows[i].get("name") if i < len(rows) and isinstance(rows[i], dict) else None
             field = ".".join(str(p) for p in parts[2:]) or None
+            sub = str(parts[2]) if len(parts) > 2 else None
+            if table == "materials" and sub in self.tables and len(parts) > 3:
+                csv_file, rows_of = self.tables[sub]
+                return Problem(str(csv_file), msg, sub, rows_of.get(str(name)),
+                               str(name) if name else None, str(parts[3]))
             if table == "materials" and self.materials_csv is not None:
-                if field is not None and field != "composition":
+                if field is not None and sub not in CONSTITUENT_TABLES:
                     field = column_of(parts[2:], MATERIAL_COLUMNS)
                 return Problem(str(self.materials_csv), msg, "materials", i + 1,
                                str(name) if name else None, field)

@@ -124,11 +124,28 @@ def apply_overrides(instance: Instance, overrides: Mapping[str, Any],
                           for p in err.problems]) from None
 
 
-def with_overrides(instance: Instance, minimise: str | None = None, cap: float | None = None,
-                   scope: str | None = None) -> Instance:
-    """A copy of ``instance`` with the objective settings replaced (``None``: keep)."""
-    upd = {f"objective.{k}": v for k, v in (("minimise", minimise), ("footprint_cap", cap),
-                                            ("scope", scope)) if v is not None}
+#: Objective settings the command line and ``with_overrides`` set by name.
+OBJECTIVE_FLAGS = {"minimise": "minimise", "cap": "footprint_cap", "scope": "scope",
+                   "confidence": "confidence", "confidence_per": "confidence_per",
+                   "margin_sd": "margin_sd"}
+
+
+def objective_overrides(**settings: Any) -> dict[str, Any]:
+    """``{objective.<field>: value}`` of the settings given (``None``: not given).
+
+    >>> objective_overrides(cap=3.0, minimise=None)
+    {'objective.footprint_cap': 3.0}
+    """
+    unknown = set(settings) - set(OBJECTIVE_FLAGS)
+    if unknown:
+        raise TypeError(f"unknown objective settings {sorted(unknown)}")
+    return {f"objective.{OBJECTIVE_FLAGS[k]}": v for k, v in settings.items() if v is not None}
+
+
+def with_overrides(instance: Instance, **settings: Any) -> Instance:
+    """A copy of ``instance`` with objective settings replaced: ``minimise``, ``cap``,
+    ``scope``, ``confidence``, ``confidence_per``, ``margin_sd`` (``None``: keep)."""
+    upd = objective_overrides(**settings)
     return apply_overrides(instance, upd, "command line") if upd else instance
 
 

@@ -18,6 +18,7 @@ from openpyxl.utils import get_column_letter
 
 from mixopt.errors import InputError, Problem
 from mixopt.io.schema import (
+    CONSTITUENT_TABLES,
     MATERIAL_COLUMNS,
     PRODUCT_COLUMNS,
     SETTINGS_KEYS,
@@ -29,11 +30,12 @@ from mixopt.io.schema import (
 from mixopt.io.spreadsheet import check_workbook_file, header, put
 from mixopt.io.validate import MAX_ROWS, validate
 from mixopt.io.variants import parse_value, toml_literal
-from mixopt.io.write import instance_dict
+from mixopt.io.write import constituent_columns, instance_dict
 from mixopt.model.instance import Instance
 from mixopt.model.paths import flatten, get_path, set_path
 
 ALLOY_COLUMNS = ("alloy", "constituent", "min_wt_pct", "max_wt_pct")
+AIM_COLUMNS = ("product", "constituent", "min_wt_pct", "max_wt_pct")
 SCENARIO_COLUMNS = ("scenario", "path", "value")
 TABLE_COLUMNS = {"products": PRODUCT_COLUMNS, "materials": MATERIAL_COLUMNS}
 
@@ -45,8 +47,8 @@ class WorkbookOrigin:
         self.file = path
         self.rows: dict[tuple[str, int], tuple[int, dict[str, str]]] = {}
         self.settings: dict[str, int] = {}
-        self.alloys: dict[tuple[str, str], int] = {}
-        self.composition: dict[str, tuple[int, dict[str, str]]] = {}
+        self.windows: dict[tuple[str, str, str], int] = {}  # (sheet, alloy|product, e) -> row
+        self.constituents: dict[tuple[str, str], tuple[int, dict[str, str]]] = {}
         self.scenarios: dict[str, int] = {}
 
     def locate(self, loc: tuple[Any, ...], raw: dict[str, Any], msg: str) -> Problem:
@@ -56,16 +58,22 @@ class WorkbookOrigin:
         if head in TABLE_COLUMNS and len(parts) >= 2 and isinstance(parts[1], int):
             row, cols = self.rows.get((head, parts[1]), (None, {}))
             path = [str(p) for p in parts[2:]]
-            if head == "materials" and path[:1] == ["composition"] and len(path) > 1:
+            if head == "materials" and path[:1] and path[0] in CONSTITUENT_TABLES \
+                    and len(path) > 1:
                 name = raw[head][parts[1]].get("name")
-                crow, ccols = self.composition.get(name, (None, {}))
-                return Problem(f, msg, field=path[1], sheet="composition",
+                crow, ccols = self.constituents.get((path[0], name), (None, {}))
+                return Problem(f, msg, field=path[1], sheet=path[0],
                                cell=f"{ccols.get(path[1], '?')}{crow}" if crow else None)
+            if head == "products" and path[:1] == ["aim"] and len(path) > 1:
+                name = raw[head][parts[1]].get("name")
+                row = self.windows.get(("aims", str(name), path[1]))
+                return Problem(f, msg, field=f"{name}.{path[1]}", sheet="aims",
+                               cell=f"C{row}" if row else None)
             col = column_of(path, TABLE_COLUMNS[head]) if path else "name"
             return Problem(f, msg, field=col, sheet=head,
                            cell=f"{cols.get(col, 'A')}{row}" if row else None)
         if head == "alloys" and len(parts) >= 3:
-            row = self.alloys.get((str(parts[1]), str(parts[2])))
+            row = self.windows.get(("alloys", str(parts[1]), str(parts[2])))
             return Problem(f, msg, field=f"{parts[1]}.{parts[2]}", sheet="alloys",
                            cell=f"C{row}" if row else None)
         if head == "scenarios" and len(parts) >= 2:
@@ -111,74 +119,107 @@ def read_workbook(path: str | Path) -> Instance:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds on a bad file
         raise InputError([Problem(str(path), f"is not a readable workbook: {exc}")]) from None
-    origin = WorkbookOrigin(path)
-    problems: list[Problem] = []
     sheets = {ws.title: ws for ws in wb.worksheets}
     missing = [s for s in ("settings", "products", "materials") if s not in sheets]
     if missing:
         raise InputError([Problem(str(path), f"has no sheet {s!r}", sheet=s) for s in missing])
-
-    raw: dict[str, Any] = {}
-    for r, rec, _ in _table(path, sheets, "settings"):
-        key, value = rec.get("key"), rec.get("value")
-        if key is None:
-            continue
-        if key not in SETTINGS_KEYS:
-            problems.append(Problem(str(path), f"unknown setting {key!r}; known: "
-                                               f"{list(SETTINGS_KEYS)}", sheet="settings",
-                                    cell=f"A{r}"))
-            continue
-        origin.settings[key] = r
-        if value is not None:
-            set_path(raw, SETTINGS_KEYS[key], value)
-
+    book = _Book(path, sheets, WorkbookOrigin(path), [])
+    raw: dict[str, Any] = book.settings()
     for name, columns in TABLE_COLUMNS.items():
-        rows = _table(path, sheets, name)
+        raw[name] = book.records(name, columns)
+    alloys = book.windows("alloys", "alloy")
+    if alloys:
+        raw["alloys"] = alloys
+    by_product = {p.get("name"): p for p in raw["products"]}
+    for product, aims in book.windows("aims", "product").items():
+        if product in by_product:
+            by_product[product]["aim"] = aims
+        else:
+            book.problem("aims", "A", book.origin.windows[("aims", product, next(iter(aims)))],
+                         f"names product {product!r}, which the products sheet does not have")
+    by_name = {m.get("name"): m for m in raw["materials"]}
+    for table in CONSTITUENT_TABLES:
+        book.constituents(table, by_name)
+    scenarios = book.scenarios()
+    if scenarios:
+        raw["scenarios"] = scenarios
+    return validate(raw, book.origin, book.problems)  # raises with every problem gathered
+
+
+class _Book:
+    """Reading the sheets of one workbook into the instance's nested mapping."""
+
+    def __init__(self, path: Path, sheets: dict[str, Any], origin: WorkbookOrigin,
+                 problems: list[Problem]) -> None:
+        self.path, self.sheets, self.origin, self.problems = path, sheets, origin, problems
+
+    def problem(self, sheet: str, column: str, row: int, message: str) -> None:
+        self.problems.append(Problem(str(self.path), message, sheet=sheet,
+                                     cell=f"{column}{row}"))
+
+    def rows(self, name: str) -> list[tuple[int, dict[str, Any], dict[str, str]]]:
+        return _table(self.path, self.sheets, name)
+
+    def settings(self) -> dict[str, Any]:
+        raw: dict[str, Any] = {}
+        for r, rec, _ in self.rows("settings"):
+            key, value = rec.get("key"), rec.get("value")
+            if key is None:
+                continue
+            if key not in SETTINGS_KEYS:
+                self.problem("settings", "A", r, f"unknown setting {key!r}; known: "
+                                                 f"{list(SETTINGS_KEYS)}")
+                continue
+            self.origin.settings[key] = r
+            if value is not None:
+                set_path(raw, SETTINGS_KEYS[key], value)
+        return raw
+
+    def records(self, name: str, columns: dict[str, tuple[str, ...]]) -> list[dict[str, Any]]:
+        rows = self.rows(name)
         if rows:
             unknown = [c for c in rows[0][2] if c not in columns]
             if unknown:
-                problems.append(Problem(str(path), f"unknown columns {unknown}; known: "
-                                                   f"{list(columns)}", sheet=name, cell="1"))
+                self.problems.append(Problem(str(self.path), f"unknown columns {unknown}; "
+                                                             f"known: {list(columns)}",
+                                             sheet=name, cell="1"))
         for i, (r, _, letters) in enumerate(rows):
-            origin.rows[(name, i)] = (r, letters)
-        raw[name] = [nest(rec, columns) for _, rec, _ in rows]
+            self.origin.rows[(name, i)] = (r, letters)
+        return [nest(rec, columns) for _, rec, _ in rows]
 
-    alloys: dict[str, dict[str, list[Any]]] = {}
-    for r, rec, _ in _table(path, sheets, "alloys"):
-        a, e = rec.get("alloy"), rec.get("constituent")
-        if a is None or e is None:
-            problems.append(Problem(str(path), "alloy and constituent are both needed",
-                                    sheet="alloys", cell=f"A{r}"))
-            continue
-        origin.alloys[(str(a), str(e))] = r
-        alloys.setdefault(str(a), {})[str(e)] = [rec.get("min_wt_pct"), rec.get("max_wt_pct")]
-    if alloys:
-        raw["alloys"] = alloys
+    def windows(self, sheet: str, owner: str) -> dict[str, dict[str, list[Any]]]:
+        """A long sheet of windows (owner, constituent, min_wt_pct, max_wt_pct)."""
+        out: dict[str, dict[str, list[Any]]] = {}
+        for r, rec, _ in self.rows(sheet):
+            a, e = rec.get(owner), rec.get("constituent")
+            if a is None or e is None:
+                self.problem(sheet, "A", r, f"{owner} and constituent are both needed")
+                continue
+            self.origin.windows[(sheet, str(a), str(e))] = r
+            out.setdefault(str(a), {})[str(e)] = [rec.get("min_wt_pct"), rec.get("max_wt_pct")]
+        return out
 
-    by_name = {m.get("name"): m for m in raw.get("materials", [])}
-    for r, rec, letters in _table(path, sheets, "composition"):
-        name = rec.pop("material", None)
-        if name not in by_name:
-            problems.append(Problem(str(path), f"names material {name!r}, which the materials "
-                                               "sheet does not have", sheet="composition",
-                                    cell=f"A{r}"))
-            continue
-        origin.composition[name] = (r, letters)
-        by_name[name]["composition"] = {k: v for k, v in rec.items() if v is not None}
+    def constituents(self, table: str, by_name: dict[str, dict[str, Any]]) -> None:
+        """A wide sheet (material, then one column per constituent) into the records."""
+        for r, rec, letters in self.rows(table):
+            name = rec.pop("material", None)
+            if name not in by_name:
+                self.problem(table, "A", r, f"names material {name!r}, which the materials "
+                                            "sheet does not have")
+                continue
+            self.origin.constituents[(table, name)] = (r, letters)
+            by_name[name][table] = {k: v for k, v in rec.items() if v is not None}
 
-    scenarios: dict[str, dict[str, Any]] = {}
-    for r, rec, _ in _table(path, sheets, "scenarios"):
-        name, p, v = rec.get("scenario"), rec.get("path"), rec.get("value")
-        if name is None or p is None:
-            problems.append(Problem(str(path), "scenario and path are both needed",
-                                    sheet="scenarios", cell=f"A{r}"))
-            continue
-        origin.scenarios.setdefault(str(name), r)
-        scenarios.setdefault(str(name), {})[str(p)] = parse_value(v) if isinstance(v, str) \
-            else v
-    if scenarios:
-        raw["scenarios"] = scenarios
-    return validate(raw, origin, problems)  # raises with every problem gathered
+    def scenarios(self) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        for r, rec, _ in self.rows("scenarios"):
+            name, p, v = rec.get("scenario"), rec.get("path"), rec.get("value")
+            if name is None or p is None:
+                self.problem("scenarios", "A", r, "scenario and path are both needed")
+                continue
+            self.origin.scenarios.setdefault(str(name), r)
+            out.setdefault(str(name), {})[str(p)] = parse_value(v) if isinstance(v, str) else v
+        return out
 
 
 # -- writing -------------------------------------------------------------------------------
@@ -225,14 +266,16 @@ def instance_workbook(instance: Instance | None = None) -> Workbook:
     _rows_sheet(wb, "alloys", list(ALLOY_COLUMNS),
                 [[a, e, lo, hi] for a, lim in raw.get("alloys", {}).items()
                  for e, (lo, hi) in lim.items()])
+    _rows_sheet(wb, "aims", list(AIM_COLUMNS),
+                [[p["name"], e, lo, hi] for p in raw.get("products", [])
+                 for e, (lo, hi) in p.get("aim", {}).items()])
     mats = raw.get("materials", [])
     _rows_sheet(wb, "materials", list(MATERIAL_COLUMNS),
                 [list(flatten_record(m, MATERIAL_COLUMNS).values()) for m in mats])
-    els: dict[str, None] = {}
-    for m in mats:
-        els.update(dict.fromkeys(m.get("composition", {})))
-    _rows_sheet(wb, "composition", ["material", *els],
-                [[m["name"], *(m.get("composition", {}).get(e) for e in els)] for m in mats])
+    for table in CONSTITUENT_TABLES:
+        els = constituent_columns(mats, table)
+        _rows_sheet(wb, table, ["material", *els],
+                    [[m["name"], *(m.get(table, {}).get(e) for e in els)] for m in mats])
     scenarios = instance.scenarios if instance is not None else {}
     _rows_sheet(wb, "scenarios", list(SCENARIO_COLUMNS),
                 [[name, p, _scenario_cell(v)] for name, table in scenarios.items()

@@ -15,7 +15,7 @@ from typing import Any
 import tomli_w
 
 from mixopt.io.atomic import check_new, write_atomic
-from mixopt.io.schema import MATERIAL_COLUMNS, flatten_record
+from mixopt.io.schema import CONSTITUENT_TABLES, MATERIAL_COLUMNS, flatten_record
 from mixopt.model.instance import Instance, Material
 
 
@@ -48,28 +48,41 @@ def _csv(rows: list[dict[str, Any]], columns: list[str]) -> str:
     return buf.getvalue()
 
 
+def constituent_columns(mats: list[dict[str, Any]], table: str) -> list[str]:
+    """The constituents named in ``table`` (composition or composition_sd) of any material,
+    in first-seen order."""
+    els: dict[str, None] = {}
+    for m in mats:
+        els.update(dict.fromkeys(m.get(table, {})))
+    return list(els)
+
+
 def write_instance(instance: Instance, path: str | Path, csv_tables: bool = False,
                    force: bool = False) -> list[Path]:
     """Write ``instance`` to ``path`` (.toml); with ``csv_tables`` the materials and their
-    composition go to ``<stem>.materials.csv`` and ``<stem>.composition.csv`` beside it.
-    Returns the files written."""
+    constituent tables go to ``<stem>.materials.csv``, ``<stem>.composition.csv`` (and
+    ``<stem>.composition_sd.csv`` when spreads are given) beside it. Returns the files
+    written."""
     path = Path(path)
     raw = instance_dict(instance)
-    written = []
+    tables: dict[str, str] = {}
     if csv_tables:
         mats = raw.pop("materials")
         m_path = path.with_name(f"{path.stem}.materials.csv")
-        c_path = path.with_name(f"{path.stem}.composition.csv")
-        for p in (path, m_path, c_path):
-            check_new(p, force)
-        els: dict[str, None] = {}
-        for m in mats:
-            els.update(dict.fromkeys(m.get("composition", {})))
-        write_atomic(m_path, _csv([flatten_record(m, MATERIAL_COLUMNS) for m in mats],
-                                  list(MATERIAL_COLUMNS)), force)
-        write_atomic(c_path, _csv([{"material": m["name"], **m.get("composition", {})}
-                                   for m in mats], ["material", *els]), force)
-        raw["files"] = {"materials": m_path.name, "composition": c_path.name}
-        written += [m_path, c_path]
+        tables[m_path.name] = _csv([flatten_record(m, MATERIAL_COLUMNS) for m in mats],
+                                   list(MATERIAL_COLUMNS))
+        raw["files"] = {"materials": m_path.name}
+        for table in CONSTITUENT_TABLES:
+            els = constituent_columns(mats, table)
+            if table == "composition" or els:
+                name = f"{path.stem}.{table}.csv"
+                tables[name] = _csv([{"material": m["name"], **m.get(table, {})} for m in mats],
+                                    ["material", *els])
+                raw["files"][table] = name
+    paths = [path, *(path.with_name(n) for n in tables)]
+    for p in paths:
+        check_new(p, force)
+    for name, text in tables.items():
+        write_atomic(path.with_name(name), text, force)
     write_atomic(path, tomli_w.dumps(raw), force)
-    return [path, *written]
+    return paths

@@ -31,6 +31,7 @@ class InstanceArrays:
     casting_scope12_t_co2e_per_t: float
     yield_t_per_t: np.ndarray  # (M,)
     composition_wt_pct: np.ndarray  # (M, E) wt% of the recovered metal
+    composition_sd_wt_pct: np.ndarray  # (M, E) its spread from heat to heat, 0 where exact
     available_min_t: np.ndarray  # (M,)
     available_max_t: np.ndarray  # (M,) inf where unbounded
     post_consumer: np.ndarray  # (M,) bool
@@ -45,6 +46,12 @@ class InstanceArrays:
     instance_cap_t_co2e_per_t: float  # inf where none
     min_recycled_share: np.ndarray  # (P,)
     carbon_price_per_t_co2e: float
+    aim_min_wt_pct: np.ndarray  # (P, E) 0 where no aim
+    aim_max_wt_pct: np.ndarray  # (P, E) 100 where no aim
+    aimed: np.ndarray  # (P, E) bool: the product gives an aim for e
+    confidence: np.ndarray  # (P,) chance-constraint confidence, nan: limits hold on the mean
+    confidence_per: str  # "limit" or "heat"
+    margin_sd: float  # robust margin in standard deviations, 0: none
 
     @property
     def shape(self) -> tuple[int, int, int]:
@@ -68,6 +75,21 @@ class InstanceArrays:
                 else self.casting_scope12_t_co2e_per_t)
 
     @property
+    def spread(self) -> np.ndarray:
+        """(E,) bool: some material's content of e varies from heat to heat."""
+        return (self.composition_sd_wt_pct > 0).any(axis=0)
+
+    @property
+    def uncertain(self) -> np.ndarray:
+        """(P, E) bool: a real window whose achieved value varies from heat to heat."""
+        return self.windowed & self.spread[None, :]
+
+    @property
+    def has_chance(self) -> bool:
+        """Some uncertain limit must hold with a confidence (chance constraints)."""
+        return bool((self.uncertain & np.isfinite(self.confidence)[:, None]).any())
+
+    @property
     def windowed(self) -> np.ndarray:
         """(P, E) bool: limited by a real window (not the no-limit [0, 100])."""
         lo, hi = NO_LIMIT_WT_PCT
@@ -80,9 +102,12 @@ def to_arrays(instance: Instance) -> InstanceArrays:
     elems = instance.constituents()
     e_index = {e: i for i, e in enumerate(elems)}
     comp = np.zeros((len(mats), len(elems)))
+    sd = np.zeros((len(mats), len(elems)))
     for i, m in enumerate(mats):
         for e, v in m.composition.items():
             comp[i, e_index[e]] = v
+        for e, v in m.composition_sd.items():
+            sd[i, e_index[e]] = v
     lo = np.full((len(prods), len(elems)), NO_LIMIT_WT_PCT[0])
     hi = np.full((len(prods), len(elems)), NO_LIMIT_WT_PCT[1])
     limited = np.zeros((len(prods), len(elems)), dtype=bool)
@@ -90,6 +115,13 @@ def to_arrays(instance: Instance) -> InstanceArrays:
         for e, (a, b) in instance.alloys[prod.alloy].items():
             lo[p, e_index[e]], hi[p, e_index[e]] = a, b
             limited[p, e_index[e]] = True
+    aim_lo, aim_hi = np.zeros_like(lo), np.full_like(hi, 100.0)
+    aimed = np.zeros_like(limited)
+    for p, prod in enumerate(prods):
+        for e, (a, b) in prod.aim.items():
+            aim_lo[p, e_index[e]], aim_hi[p, e_index[e]] = a, b
+            aimed[p, e_index[e]] = True
+    obj = instance.objective
 
     def nan_if_none(x: float | None) -> float:
         return np.nan if x is None else x
@@ -108,6 +140,7 @@ def to_arrays(instance: Instance) -> InstanceArrays:
         casting_scope12_t_co2e_per_t=cast.scope12,
         yield_t_per_t=np.array([m.yield_ for m in mats]),
         composition_wt_pct=comp,
+        composition_sd_wt_pct=sd,
         available_min_t=np.array([m.available.min for m in mats]),
         available_max_t=np.array([upper(m.available.max) for m in mats]),
         post_consumer=np.array([m.recycled == "post-consumer" for m in mats], dtype=bool),
@@ -121,5 +154,12 @@ def to_arrays(instance: Instance) -> InstanceArrays:
         product_cap_t_co2e_per_t=np.array([upper(p.footprint_cap) for p in prods]),
         instance_cap_t_co2e_per_t=upper(instance.objective.footprint_cap),
         min_recycled_share=np.array([p.min_recycled for p in prods]),
-        carbon_price_per_t_co2e=instance.objective.carbon_price,
+        carbon_price_per_t_co2e=obj.carbon_price,
+        aim_min_wt_pct=aim_lo,
+        aim_max_wt_pct=aim_hi,
+        aimed=aimed,
+        confidence=np.array([np.nan if (a := p.confidence or obj.confidence) is None else a
+                             for p in prods]),
+        confidence_per=obj.confidence_per,
+        margin_sd=obj.margin_sd,
     )

@@ -38,6 +38,7 @@ NO_LIMIT_WT_PCT = (0.0, 100.0)
 Scope = Literal["full", "scope12"]
 Sense = Literal["footprint", "cost"]
 RecycledClass = Literal["post-consumer", "pre-consumer"]
+ConfidencePer = Literal["limit", "heat"]
 
 
 def _field(description: str, unit: str = "", **kwargs):
@@ -63,6 +64,8 @@ def _window(value: tuple[float, float]) -> tuple[float, float]:
 #: ``[min, max]`` in wt% of one constituent of an alloy.
 Window = Annotated[tuple[WtPct, WtPct], AfterValidator(_window)]
 AlloyLimits = dict[Constituent, Window]
+#: A probability with which limits must hold: at least one half, below one.
+Confidence = Annotated[float, Field(ge=0.5, lt=1)]
 
 
 class Footprint(_Frozen):
@@ -98,6 +101,17 @@ class Objective(_Frozen):
         "t CO2e/t slab", default=None)
     carbon_price: NonNeg = _field("carbon price added to the cost objective",
                                   "currency/t CO2e", default=0.0)
+    confidence: Confidence | None = _field(
+        "chance constraints: every alloy limit of every product holds with at least this "
+        "probability, given the materials' composition_sd (absent: limits hold on the mean)",
+        "probability 0.5..1", default=None)
+    confidence_per: ConfidencePer = _field(
+        "'limit': each limit holds with the confidence on its own; 'heat': a product's heat "
+        "meets all its limits at once with it (split over the limits, Bonferroni)",
+        default="limit")
+    margin_sd: NonNeg = _field(
+        "robust margin: every limit holds with every material at its mean plus or minus this "
+        "many standard deviations (a pure LP); 0: no margin", "sd", default=0.0)
 
 
 class Casting(_Frozen):
@@ -116,6 +130,12 @@ class Product(_Frozen):
     min_recycled: Annotated[float, Field(ge=0, le=1)] = _field(
         "least share of this product's charged mass from recycled materials", "share 0..1",
         default=0.0)
+    confidence: Confidence | None = _field(
+        "this product's chance-constraint confidence (overrides objective.confidence)",
+        "probability 0.5..1", default=None)
+    aim: AlloyLimits = _field(
+        "internal aim windows [min, max] inside the alloy's, met by the plan's mean chemistry",
+        "wt%", default_factory=dict)
 
 
 class Material(_Frozen):
@@ -130,8 +150,12 @@ class Material(_Frozen):
                                   default=Available())
     yield_: Annotated[float, Field(gt=0, le=1)] = _field(
         "t of metal recovered per t charged, in (0, 1]", "t/t", default=1.0, alias="yield")
-    composition: dict[Constituent, WtPct] = _field("wt% of each constituent in the recovered metal",
-                                           "wt%", default_factory=dict)
+    composition: dict[Constituent, WtPct] = _field(
+        "wt% of each constituent in the recovered metal", "wt%", default_factory=dict)
+    composition_sd: dict[Constituent, NonNeg] = _field(
+        "standard deviation of each constituent of the recovered metal from one heat's charge "
+        "to the next (normal, independent between materials and constituents); absent: known "
+        "exactly", "wt%", default_factory=dict)
     lot: Annotated[float, Field(gt=0)] | None = _field(
         "MILP rule: total use is a whole number of lots of this size", "t", default=None)
     min_order: Annotated[float, Field(gt=0)] | None = _field(
@@ -192,14 +216,23 @@ class Instance(_Frozen):
     def is_milp(self) -> bool:
         return any(m.is_milp() for m in self.materials)
 
+    @property
+    def has_spreads(self) -> bool:
+        """Some material gives the spread of its chemistry (``composition_sd``)."""
+        return any(v > 0 for m in self.materials for v in m.composition_sd.values())
+
     def constituents(self) -> tuple[str, ...]:
-        """Every constituent named by a material or by a used alloy, in first-seen order."""
+        """Every constituent named by a material (mean or spread), a used alloy or an aim, in
+        first-seen order."""
         seen: dict[str, None] = {}
         for m in self.materials:
             seen.update(dict.fromkeys(m.composition))
+        for m in self.materials:
+            seen.update(dict.fromkeys(m.composition_sd))
         for p in self.products:
             if p.alloy in self.alloys:
                 seen.update(dict.fromkeys(self.alloys[p.alloy]))
+            seen.update(dict.fromkeys(p.aim))
         return tuple(seen)
 
 

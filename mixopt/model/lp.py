@@ -31,8 +31,29 @@ class Block:
 
 
 @dataclass(frozen=True)
+class Cones:
+    """Second-order cones on one-sided anchor rows: for cone k on row r = ``rows[k]``,
+
+        sign = +1:  A[r] x + z_k ‖S[k] ∘ x‖₂ <= row_hi[r]
+        sign = -1:  A[r] x - z_k ‖S[k] ∘ x‖₂ >= row_lo[r]
+
+    ``S[k]`` holds the spread coefficients per column (in the row's unit per column unit).
+    The LP itself carries only the anchor rows; ``mixopt.model.cones`` adds tangent cuts.
+    """
+
+    rows: np.ndarray  # (K,) anchor row of each cone
+    sign: np.ndarray  # (K,) +1 (an upper limit) or -1 (a lower limit)
+    z: np.ndarray  # (K,) the normal quantile of the limit's confidence
+    S: sp.csr_matrix  # (K, ncols)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+@dataclass(frozen=True)
 class LinearProgram:
-    """min c.x + offset  s.t.  row_lo <= A x <= row_hi,  col_lo <= x <= col_hi."""
+    """min c.x + offset  s.t.  row_lo <= A x <= row_hi,  col_lo <= x <= col_hi, and the
+    second-order ``cones`` (if any) on some of the rows."""
 
     A: sp.csc_matrix  # column-wise, as HiGHS takes it
     row_lo: np.ndarray
@@ -45,6 +66,7 @@ class LinearProgram:
     rows: tuple[Block, ...]
     cols: tuple[Block, ...]
     objective_unit: str
+    cones: Cones | None = None
 
     @property
     def is_mip(self) -> bool:
@@ -80,6 +102,8 @@ class LPBuilder:
     _col_lo: list[np.ndarray] = field(default_factory=list)
     _col_hi: list[np.ndarray] = field(default_factory=list)
     _integer: list[np.ndarray] = field(default_factory=list)
+    _cones: list[tuple[np.ndarray, np.ndarray, np.ndarray, sp.csr_matrix]] = field(
+        default_factory=list)
     nrows: int = 0
     ncols: int = 0
 
@@ -112,6 +136,16 @@ class LPBuilder:
         self._rows.append(Block(name, self.nrows, tuple(keys)))
         self.nrows += len(keys)
 
+    def add_cones(self, block: str, sign: np.ndarray, z: np.ndarray,
+                  S: sp.csr_matrix) -> None:
+        """Put one cone on each row of the row block just added as ``block``; ``S`` has a
+        row per cone over the columns added so far."""
+        b = self._rows[-1]
+        if b.name != block or S.shape[0] != len(b.keys):
+            raise ValueError(f"cones must follow their anchor block {block!r}")
+        self._cones.append((b.start + np.arange(len(b.keys)), np.asarray(sign, dtype=float),
+                            np.asarray(z, dtype=float), sp.csr_matrix(S)))
+
     def build(self, c: np.ndarray, offset: float, unit: str) -> LinearProgram:
         def cat(parts: list[np.ndarray], dtype: type = float) -> np.ndarray:
             return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
@@ -119,12 +153,19 @@ class LPBuilder:
         A = sp.csc_matrix((cat(self._data), (cat(self._ri, np.int64), cat(self._ci, np.int64))),
                           shape=(self.nrows, self.ncols))
         A.sum_duplicates()
+        cones = None
+        if self._cones:
+            rows, sign, z, S = zip(*self._cones, strict=True)
+            S = [sp.csr_matrix((m.data, m.indices, m.indptr), shape=(m.shape[0], self.ncols))
+                 for m in S]
+            cones = Cones(np.concatenate(rows), np.concatenate(sign), np.concatenate(z),
+                          sp.vstack(S, format="csr"))
         return LinearProgram(A=A, row_lo=cat(self._lo), row_hi=cat(self._hi),
                              col_lo=cat(self._col_lo), col_hi=cat(self._col_hi),
                              c=np.asarray(c, dtype=float), offset=float(offset),
                              integer=cat(self._integer, bool).astype(bool),
                              rows=tuple(self._rows), cols=tuple(self._cols),
-                             objective_unit=unit)
+                             objective_unit=unit, cones=cones)
 
 
 def charge_col(M: int, p: np.ndarray | int, m: np.ndarray | int) -> np.ndarray:

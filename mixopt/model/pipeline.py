@@ -7,8 +7,10 @@ returned as if it were good.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
+from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +23,7 @@ from mixopt.model.families import BY_BLOCK, KEY_NAMES
 from mixopt.model.formulation import build_lp, columns_from_mix
 from mixopt.model.instance import Instance
 from mixopt.model.lp import LinearProgram
+from mixopt.model.risk import DEFAULT_SAMPLES, ProductRisk, plan_risk
 from mixopt.model.solver import HighsSession
 from mixopt.model.status import RawSolution, SolveOptions, Status
 
@@ -41,6 +44,15 @@ class Result:
     duals: pd.DataFrame | None  # per limit; for a MILP conditional on its purchase decisions
     columns: pd.DataFrame | None  # per product x material: reduced cost, coefficient range
     timings_s: dict[str, float]
+    risk_samples: int = DEFAULT_SAMPLES
+    risk_seed: int = 0
+
+    @functools.cached_property
+    def risk(self) -> tuple[ProductRisk, ...] | None:
+        """The off-spec risk of the plan, when the instance gives spreads (else None)."""
+        if self.evaluation is None or not self.instance.has_spreads:
+            return None
+        return plan_risk(self.evaluation, self.risk_samples, self.risk_seed)
 
     @property
     def duals_conditional(self) -> bool:
@@ -63,17 +75,34 @@ def objective_of(instance: Instance, ev: Evaluation) -> float:
     return float(ev.cost.sum() + ev.carbon_cost.sum())
 
 
+def _binding_side(lo: float, hi: float, a: float) -> str | None:
+    tol = REL_TOL * max(1.0, abs(a))
+    return ("equal" if lo == hi else "min" if abs(a - lo) <= tol
+            else "max" if abs(a - hi) <= tol else None)
+
+
 def shadow_prices(lp: LinearProgram, ev: Evaluation, raw: RawSolution) -> pd.DataFrame | None:
     """Shadow prices: change of the LP objective per unit of each limit, in the limit's unit.
 
     The LP objective is a total (t CO2e or currency), so a supply shadow price is "per t
     more available"; chemistry, caps and shares are per wt%, t CO2e/t and share (1.0) of
     the limit. Each family's ``Dual`` scales its row dual from row units to limit units;
-    families without one (purchase rules) are left out.
+    a limit held by cuts (chance constraints) sums the duals of its anchor row and cuts;
+    families without a dual (purchase rules) are left out.
     """
     if raw.row_dual is None or raw.x is None:
         return None
     act = lp.A @ raw.x
+    cut_y: dict[tuple, float] = defaultdict(float)
+    cut_side: dict[tuple, str] = {}
+    for b in lp.rows:
+        if BY_BLOCK[b.name].cuts == b.name:
+            for i, key in enumerate(b.keys):
+                r = b.start + i
+                cut_y[key[:-1]] += raw.row_dual[r]
+                side = _binding_side(lp.row_lo[r], lp.row_hi[r], act[r])
+                if side is not None:
+                    cut_side[key[:-1]] = side
     recs = []
     for b in lp.rows:
         family = BY_BLOCK[b.name]
@@ -81,11 +110,9 @@ def shadow_prices(lp: LinearProgram, ev: Evaluation, raw: RawSolution) -> pd.Dat
             continue
         for i, key in enumerate(b.keys):
             r = b.start + i
-            lo, hi, a = lp.row_lo[r], lp.row_hi[r], act[r]
-            tol = REL_TOL * max(1.0, abs(a))
-            side = ("equal" if lo == hi else "min" if abs(a - lo) <= tol
-                    else "max" if abs(a - hi) <= tol else None)
-            y = raw.row_dual[r] * family.dual.scale(ev, key)
+            lo, hi = lp.row_lo[r], lp.row_hi[r]
+            side = _binding_side(lo, hi, act[r]) or cut_side.get(key)
+            y = (raw.row_dual[r] + cut_y.get(key, 0.0)) * family.dual.scale(ev, key)
             words = family.words(key, side or ("max" if np.isfinite(hi) else "min"), ev.arrays)
             recs.append({"family": family.name, **dict(zip(family.keys, key, strict=True)),
                          "limit": words, "binding": side,
@@ -129,6 +156,9 @@ class Session:
     #: keep a supply and cap row for every material and product, free where unset, so
     #: that setting a limit later is a bound change (sweeps); a one-off solve leaves them out
     every_row: bool = True
+    #: heats simulated for the off-spec risk of a plan (instances with spreads), and seed
+    risk_samples: int = DEFAULT_SAMPLES
+    risk_seed: int = 0
     rebuilds: int = 0
     _highs: HighsSession | None = None
 
@@ -146,6 +176,7 @@ class Session:
             build_s, load_s = self._highs.build_s, self._highs.load_s
         start = None if start_mix is None else columns_from_mix(lp, d, start_mix)
         raw = self._highs.solve(self.sensitivity, start)
+        lp = self._highs.lp  # with the cone cuts, if any
         t["solve"] = time.perf_counter()
         ev = duals = columns = value = None
         if raw.status.has_solution and raw.x is not None:
@@ -164,15 +195,18 @@ class Session:
         log.info("%s: %s, objective %s %s", instance.name, raw.status, value, unit)
         return Result(instance=instance, status=raw.status, message=raw.message,
                       objective_value=value, objective_unit=unit, raw=raw, evaluation=ev,
-                      duals=duals, columns=columns, timings_s=timings)
+                      duals=duals, columns=columns, timings_s=timings,
+                      risk_samples=self.risk_samples, risk_seed=self.risk_seed)
 
 
 def solve(instance: Instance, options: SolveOptions | None = None,
-          start_mix: np.ndarray | None = None, sensitivity: bool = True) -> Result:
+          start_mix: np.ndarray | None = None, sensitivity: bool = True,
+          risk_samples: int = DEFAULT_SAMPLES, risk_seed: int = 0) -> Result:
     """Build, solve and recheck one instance (``sensitivity``: duals, reduced costs and
-    ranging; HiGHS's ranging costs about a tenth of a large LP's solve time)."""
-    return Session(options, sensitivity=sensitivity, every_row=False).solve(instance,
-                                                                             start_mix)
+    ranging; HiGHS's ranging costs about a tenth of a large LP's solve time; ``risk_*``:
+    the heats simulated for the off-spec risk of a plan when the instance has spreads)."""
+    return Session(options, sensitivity=sensitivity, every_row=False,
+                   risk_samples=risk_samples, risk_seed=risk_seed).solve(instance, start_mix)
 
 
 __all__ = ["Result", "Session", "column_sensitivity", "shadow_prices", "solve"]

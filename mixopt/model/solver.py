@@ -16,8 +16,9 @@ import time
 import highspy
 import numpy as np
 
+from mixopt.model.cones import with_cuts
 from mixopt.model.lp import LinearProgram
-from mixopt.model.solve_once import load_arrays
+from mixopt.model.solve_once import ConeLoop, Cuts, load_arrays
 from mixopt.model.status import (
     AUTO_IPM_COLUMNS,
     BACKENDS,
@@ -25,6 +26,7 @@ from mixopt.model.status import (
     LP_SOLVERS,
     RawSolution,
     SolveOptions,
+    Status,
     map_status,
 )
 
@@ -60,7 +62,10 @@ class HighsSession:
     through Pyomo: ``SolveOptions.backend``)."""
 
     def __init__(self, lp: LinearProgram, options: SolveOptions | None = None) -> None:
-        self.lp = lp
+        self.base = lp  # as built
+        self.lp = lp  # with the cone cuts added so far
+        self._cones = ConeLoop(lp) if lp.cones is not None and len(lp.cones) else None
+        self.cut_rounds = 0
         self.options = options or SolveOptions()
         if self.options.backend not in BACKENDS:
             raise ValueError(f"backend must be one of {BACKENDS}")
@@ -88,14 +93,16 @@ class HighsSession:
         structure differs (rows, columns, coefficients, integrality): build a new session.
 
         Changes go to HiGHS directly; ``self.model`` (the Pyomo model) keeps the values it
-        was built with and is not re-solved through Pyomo.
+        was built with and is not re-solved through Pyomo. Cone cuts stay (they depend only
+        on the cones and their anchor rows, which must then be unchanged).
         """
-        old = self.lp
+        old = self.base
         same = (old.A.shape == lp.A.shape and old.rows == lp.rows and old.cols == lp.cols
                 and np.array_equal(old.integer, lp.integer)
                 and np.array_equal(old.A.indptr, lp.A.indptr)
                 and np.array_equal(old.A.indices, lp.A.indices)
-                and np.array_equal(old.A.data, lp.A.data))
+                and np.array_equal(old.A.data, lp.A.data)
+                and _same_cones(old, lp))
         if not same:
             return False
         h = self.highs
@@ -110,7 +117,11 @@ class HighsSession:
             h.changeColsCost(len(k), self._col_of[k], lp.c[k])
         if old.offset != lp.offset:
             h.changeObjectiveOffset(float(lp.offset))
-        self.lp = lp
+        n = old.A.shape[0]
+        cut_rows = self.lp.A[n:]
+        self.base = lp
+        self.lp = with_cuts(lp, cut_rows.tocsr(), self.lp.row_lo[n:], self.lp.row_hi[n:],
+                            list(self.lp.rows[-1].keys) if cut_rows.shape[0] else [])
         log.debug("updated in place: %d row bounds, %d column bounds, %d costs", len(r),
                   len(c), len(k))
         return True
@@ -156,20 +167,18 @@ class HighsSession:
             if h.setSolution(sol) != highspy.HighsStatus.kOk:
                 log.warning("HiGHS did not take the starting plan")
         t0 = time.perf_counter()
-        h.run()
-        ms = h.getModelStatus()
-        if ms == HMS.kUnboundedOrInfeasible:
-            # presolve could not tell which: ask again without it
-            h.setOptionValue("presolve", "off")
-            h.run()
-            ms = h.getModelStatus()
-            h.setOptionValue("presolve", "choose")
+        ms, converged = self._run_all()
         elapsed = time.perf_counter() - t0
         self._solved = True
         info = h.getInfo()
-        has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+        has_solution = info.primal_solution_status == 2 and converged  # a feasible plan
         gap = float(info.mip_gap) if lp.is_mip and has_solution else None
         status, message = map_status(ms, has_solution, lp.is_mip, gap)
+        if not converged and ms == HMS.kOptimal:
+            status = Status.NUMERICAL_FAILURE
+            message = f"the chance constraints did not converge in {self.cut_rounds} cut rounds"
+        elif not converged and status.name.endswith("NO_SOLUTION"):
+            message += " (no plan meets the chance constraints yet)"
         x = obj = bound = None
         sens: dict[str, object] = {}
         if status.has_solution:
@@ -186,6 +195,43 @@ class HighsSession:
                            dual_bound=bound, solve_time_s=elapsed, solver=self.describe(info),
                            **sens)
 
+    def _run(self) -> object:
+        """One HiGHS run; an infeasible-or-unbounded verdict is asked again without
+        presolve (presolve could not tell which)."""
+        h = self.highs
+        h.run()
+        ms = h.getModelStatus()
+        if ms == HMS.kUnboundedOrInfeasible:
+            h.setOptionValue("presolve", "off")
+            h.run()
+            ms = h.getModelStatus()
+            h.setOptionValue("presolve", "choose")
+        return ms
+
+    def _run_all(self) -> tuple[object, bool]:
+        """Solve; with cones, cut until every cone holds (for a MILP, on its LP relaxation
+        first, which is cheap and makes most cuts, then between MILP re-solves)."""
+        if self._cones is None:
+            return self._run(), True
+        cuts = Cuts(self.lp, self._row_of)
+        if self.lp.is_mip:
+            self._integrality(False)
+            try:
+                self._cones.run(self.highs, cuts, self._col_of, self._run,
+                                lambda ms: ms == HMS.kOptimal)
+            finally:
+                self._integrality(True)
+        ms = self._cones.run(self.highs, cuts, self._col_of, self._run,
+                             lambda ms: ms == HMS.kOptimal)
+        self.lp, self._row_of = cuts.lp, cuts.row_of
+        self.cut_rounds += cuts.rounds
+        return ms, cuts.converged
+
+    def _integrality(self, on: bool) -> None:
+        j = np.flatnonzero(self.base.integer)
+        kind = highspy.HighsVarType.kInteger if on else highspy.HighsVarType.kContinuous
+        self.highs.changeColsIntegrality(len(j), self._col_of[j], np.array([kind] * len(j)))
+
     def _sensitivity(self) -> dict[str, object]:
         """Duals, reduced costs and cost ranging of the LP just solved, in LP order."""
         h = self.highs
@@ -194,6 +240,8 @@ class HighsSession:
             return {}
         out: dict[str, object] = {"row_dual": np.asarray(sol.row_dual)[self._row_of],
                                   "col_dual": np.asarray(sol.col_dual)[self._col_of]}
+        if self._cones is not None:
+            return out  # the cones curve: the cut LP's cost ranges are not the problem's
         status, rng = h.getRanging()
         if status == highspy.HighsStatus.kOk and rng.valid:
             n = len(self._col_of)
@@ -239,4 +287,22 @@ class HighsSession:
             "mip_rel_gap": o.mip_rel_gap if self.lp.is_mip else None,
             "simplex_iterations": int(info.simplex_iteration_count),
             "mip_nodes": int(info.mip_node_count) if self.lp.is_mip else None,
+            "cone_cuts": (len(self.lp.rows[-1].keys) if self.lp.rows[-1].name == "chance_cut"
+                          else 0) if self._cones is not None else None,
+            "cone_cut_rounds": self.cut_rounds if self._cones is not None else None,
         }
+
+
+def _same_cones(a: LinearProgram, b: LinearProgram) -> bool:
+    """Both LPs have the same cones on the same anchor rows with the same bounds, so the
+    cuts made for one hold for the other."""
+    if (a.cones is None) != (b.cones is None):
+        return False
+    if a.cones is None:
+        return True
+    ca, cb = a.cones, b.cones
+    r = ca.rows
+    return (np.array_equal(r, cb.rows) and np.array_equal(ca.sign, cb.sign)
+            and np.array_equal(ca.z, cb.z) and ca.S.shape == cb.S.shape
+            and (ca.S != cb.S).nnz == 0 and np.array_equal(a.row_lo[r], b.row_lo[r])
+            and np.array_equal(a.row_hi[r], b.row_hi[r]))

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from mixopt.model.evaluate import Evaluation
+from mixopt.model.instance import Instance
 from mixopt.model.pipeline import Result
+from mixopt.model.risk import DEFAULT_SAMPLES, ProductRisk, plan_risk
 from mixopt.report.frames import (
     footprint_by_kind,
     materials_sensitivity,
@@ -32,6 +35,9 @@ def to_json_dict(result: Result) -> dict[str, Any]:
         "objective": {"minimise": inst.objective.minimise, "scope": inst.objective.scope,
                       "footprint_cap": inst.objective.footprint_cap,
                       "carbon_price": inst.objective.carbon_price,
+                      "confidence": inst.objective.confidence,
+                      "confidence_per": inst.objective.confidence_per,
+                      "margin_sd": inst.objective.margin_sd,
                       "value": number(result.objective_value), "unit": result.objective_unit},
         "mip_gap": number(raw.mip_gap),
         "totals": None, "products": [], "mix": [], "footprint_by_kind": [], "duals": None,
@@ -43,18 +49,7 @@ def to_json_dict(result: Result) -> dict[str, Any]:
     if ev is None:
         return doc
     doc["totals"] = summary_figures(ev, slice(None))
-    d = ev.arrays
-    for p, prod in enumerate(inst.products):
-        limits = inst.alloys[prod.alloy]
-        doc["products"].append({
-            "name": prod.name, "alloy": prod.alloy, "tonnes": prod.tonnes,
-            "footprint_cap": prod.footprint_cap, "min_recycled": prod.min_recycled,
-            **summary_figures(ev, p),
-            "composition": {e: float(ev.composition_wt_pct[p, i])
-                            for i, e in enumerate(d.constituents)},
-            "limits": {e: list(w) for e, w in limits.items()},
-            "binding": ev.binding(p),
-        })
+    doc["products"] = products_document(inst, ev, result.risk)
     doc["mix"] = mix_table(result).drop(columns="share").to_dict(orient="records")
     doc["footprint_by_kind"] = footprint_by_kind(result).to_dict(orient="records")
     if result.duals is not None:
@@ -64,6 +59,52 @@ def to_json_dict(result: Result) -> dict[str, Any]:
     return doc
 
 
+def products_document(inst: Instance, ev: Evaluation,
+                      risk: tuple[ProductRisk, ...] | None) -> list[dict[str, Any]]:
+    """Per product: its order, figures, chemistry against its window and aims, and its
+    off-spec risk (instances with spreads)."""
+    d = ev.arrays
+    out = []
+    for p, prod in enumerate(inst.products):
+        out.append({
+            "name": prod.name, "alloy": prod.alloy, "tonnes": prod.tonnes,
+            "footprint_cap": prod.footprint_cap, "min_recycled": prod.min_recycled,
+            **summary_figures(ev, p),
+            "composition": {e: float(ev.composition_wt_pct[p, i])
+                            for i, e in enumerate(d.constituents)},
+            "limits": {e: list(w) for e, w in inst.alloys[prod.alloy].items()},
+            "aim": {e: list(w) for e, w in prod.aim.items()},
+            "confidence": prod.confidence or inst.objective.confidence,
+            "binding": ev.binding(p),
+        })
+        if risk is not None:
+            out[-1]["risk"] = risk_document(risk[p])
+    return out
+
+
+def verification_document(inst: Instance, ev: Evaluation, solution: str,
+                          samples: int = DEFAULT_SAMPLES) -> dict[str, Any]:
+    """``mixopt verify --format json``: a plan's figures, the rules it breaks, its risk."""
+    risk = plan_risk(ev, samples) if inst.has_spreads else None
+    return {"schema_version": SCHEMA_VERSION, "instance": inst.name, "solution": solution,
+            "currency": inst.currency, "feasible": ev.feasible,
+            "violations": [{"family": v.family, "side": v.side, "where": v.where,
+                            "amount": v.amount, "unit": v.unit, "detail": v.detail}
+                           for v in ev.violations],
+            "totals": summary_figures(ev, slice(None)),
+            "products": products_document(inst, ev, risk)}
+
+
+def risk_document(risk: ProductRisk) -> dict[str, Any]:
+    """One product's off-spec risk (README, 'Plans that hold in the furnace')."""
+    return {"off_spec_heat_probability": risk.off_spec_heat_probability,
+            "off_spec_heat_probability_exact": risk.off_spec_heat_probability_exact,
+            "standard_error": risk.standard_error, "samples": risk.samples, "seed": risk.seed,
+            "limits": [{"constituent": lim.constituent, "bound": lim.bound,
+                        "limit_wt_pct": lim.limit_wt_pct, "mean_wt_pct": lim.mean_wt_pct,
+                        "sd_wt_pct": lim.sd_wt_pct,
+                        "probability_outside": lim.probability_outside}
+                       for lim in risk.limits]}
 
 
 def frontier_document(fr: Any) -> dict[str, Any]:

@@ -10,7 +10,10 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+from mixopt.model.evaluate import Evaluation
+from mixopt.model.instance import Instance
 from mixopt.model.pipeline import Result
+from mixopt.model.risk import ProductRisk
 from mixopt.report.frames import (
     footprint_by_kind,
     materials_sensitivity,
@@ -75,7 +78,7 @@ def render_table(result: Result, width: int = 110) -> str:
 def _product(con: Console, result: Result, p: int, mix: pd.DataFrame,
              kinds: pd.DataFrame) -> None:
     """One product: its mix, its chemistry against the window, its footprint by kind."""
-    inst, ev, d = result.instance, result.evaluation, result.arrays
+    inst, ev = result.instance, result.evaluation
     prod = inst.products[p]
     t = Table(title=f"{prod.name} ({prod.alloy}, {prod.tonnes:,.0f} t slab)",
               title_justify="left")
@@ -84,15 +87,9 @@ def _product(con: Console, result: Result, p: int, mix: pd.DataFrame,
     for r in mix[mix["product"] == prod.name].itertuples():
         t.add_row(r.material, r.kind, f"{r.tonnes:,.2f}", f"{r.share:.1%}")
     con.print(t)
-    c = Table(title="chemistry (wt%; * = binding)", title_justify="left")
-    for col in ("constituent", "min", "achieved", "max", ""):
-        c.add_column(col, justify="left" if col == "constituent" else "right")
-    bind = ev.binding(p)
-    for e in np.flatnonzero(d.limited[p]):
-        name = d.constituents[e]
-        c.add_row(name, f"{d.limit_min_wt_pct[p, e]:g}", f"{ev.composition_wt_pct[p, e]:.4f}",
-                  f"{d.limit_max_wt_pct[p, e]:g}", f"* {bind[name]}" if name in bind else "")
-    con.print(c)
+    con.print(chemistry_table(inst, ev, p, result.risk))
+    if result.risk is not None:
+        con.print(risk_line(result.risk[p]))
     k = Table(title=f"footprint ({inst.objective.scope} scope)", title_justify="left")
     k.add_column("kind")
     k.add_column("t CO2e", justify="right")
@@ -108,6 +105,71 @@ def _product(con: Console, result: Result, p: int, mix: pd.DataFrame,
               f"{_fmt(f['recycled_post_consumer_share'], '.1%')}, pre-consumer "
               f"{_fmt(f['recycled_pre_consumer_share'], '.1%')}); cost "
               f"{_fmt(f['cost'], ',.0f')} {inst.currency}\n")
+
+
+def chemistry_table(inst: Instance, ev: Evaluation, p: int,
+                    risk: tuple[ProductRisk, ...] | None) -> Table:
+    """Achieved chemistry against the alloy's window (and the aim, where given); with
+    spreads, the heat-to-heat standard deviation and the probability that a heat falls
+    below the minimum or above the maximum."""
+    d = ev.arrays
+    aims = d.aimed[p].any()
+    c = Table(title="chemistry (wt%; * = binding)", title_justify="left")
+    cols = ["constituent", "min", *(["aim"] if aims else []), "achieved", "max"]
+    if risk is not None:
+        cols += ["sd", "P(below min)", "P(above max)"]
+    for col in [*cols, ""]:
+        c.add_column(col, justify="left" if col == "constituent" else "right")
+    bind = ev.binding(p)
+    out = {(lim.constituent, lim.bound): lim for lim in risk[p].limits} if risk else {}
+    for e in np.flatnonzero(d.limited[p] | d.aimed[p]):
+        name = d.constituents[e]
+        row = [name, f"{d.limit_min_wt_pct[p, e]:g}"]
+        if aims:
+            row.append(f"{d.aim_min_wt_pct[p, e]:g}-{d.aim_max_wt_pct[p, e]:g}"
+                       if d.aimed[p, e] else "")
+        row += [f"{ev.composition_wt_pct[p, e]:.4f}", f"{d.limit_max_wt_pct[p, e]:g}"]
+        if risk is not None:
+            lim = out.get((name, "min")) or out.get((name, "max"))
+            row.append(f"{lim.sd_wt_pct:.4f}" if lim else "")
+            row += [_pct(out[(name, b)].probability_outside) if (name, b) in out else ""
+                    for b in ("min", "max")]
+        c.add_row(*row, f"* {bind[name]}" if name in bind else "")
+    return c
+
+
+def _pct(x: float) -> str:
+    return "<0.01%" if 0 < x < 1e-4 else f"{x:.2%}"
+
+
+def risk_line(r: ProductRisk) -> str:
+    return (f"off-spec heats: {r.off_spec_heat_probability:.2%} of {r.samples:,} simulated "
+            f"(exact {r.off_spec_heat_probability_exact:.2%})")
+
+
+def render_verification(inst: Instance, ev: Evaluation, solution: str, samples: int,
+                        width: int = 110) -> str:
+    """``mixopt verify``: the rules a plan breaks (each with its size), or that all hold;
+    with spreads, the plan's chemistry and off-spec risk."""
+    from mixopt.model.risk import plan_risk
+
+    con = Console(file=io.StringIO(), width=width, force_terminal=False, color_system=None)
+    if ev.violations:
+        con.print(f"{solution}: {len(ev.violations)} rule(s) broken:")
+        for v in ev.violations:
+            con.print(f"  - {v}", markup=False)
+    else:
+        fp = ev.footprint_t.sum() / ev.arrays.slab_tonnes.sum()
+        con.print(f"{solution}: every rule of {inst.name} holds (cost {ev.cost.sum():,.2f} "
+                  f"{inst.currency}, footprint {fp:.6g} t CO2e/t slab, {inst.objective.scope} "
+                  "scope)", markup=False)
+    if inst.has_spreads:
+        risk = plan_risk(ev, samples)
+        for p, prod in enumerate(inst.products):
+            con.print(f"{prod.name}:", markup=False)
+            con.print(chemistry_table(inst, ev, p, risk))
+            con.print(risk_line(risk[p]))
+    return con.file.getvalue()
 
 
 def _shadow_prices(con: Console, result: Result) -> None:

@@ -12,8 +12,11 @@ random plans.
 from __future__ import annotations
 
 from mixopt.model.families import (
+    aim,
+    chance,
     chemistry,
     footprint_caps,
+    margin,
     mass_balance,
     purchase_rules,
     recycled_share,
@@ -24,6 +27,9 @@ from mixopt.model.families.base import Dual, Elastic, Family, Relaxation
 FAMILIES: tuple[Family, ...] = (
     mass_balance.FAMILY,
     chemistry.FAMILY,
+    chance.FAMILY,
+    margin.FAMILY,
+    aim.FAMILY,
     supply.FAMILY,
     footprint_caps.PRODUCT,
     footprint_caps.INSTANCE,

@@ -10,6 +10,7 @@ from mixopt.model.families.shared import kept, product_index, round_out, violati
 from mixopt.model.figures import Figures, Violation
 from mixopt.model.instance import Instance
 from mixopt.model.lp import Block, LinearProgram, LPBuilder
+from mixopt.model.uncertainty import held_by_spread
 
 #: Slack on a window limit of (near) zero is measured against this floor of its size.
 FLOOR_WT_PCT = 0.01
@@ -19,10 +20,10 @@ def define_chemistry(b: LPBuilder, d: InstanceArrays) -> None:
     """(CH) lo_pe <= sum_m y_m c_me x[p,m] / T_p <= hi_pe  for every limited (p, e).
 
     Rows are in wt% (their duals are per wt% of the limit). The no-limit window [0, 100]
-    makes no row.
+    makes no row, and windows held by (CC) or (RM) have their rows there.
     """
     M = d.shape[1]
-    pe = np.argwhere(d.windowed)
+    pe = np.argwhere(d.windowed & ~held_by_spread(d))
     if len(pe) == 0:
         return
     coef = d.yield_t_per_t[:, None] * d.composition_wt_pct  # (M, E)

@@ -1,0 +1,84 @@
+"""(AM) Aim windows: a product's internal windows inside its alloy's, met on the mean."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mixopt.model.arrays import InstanceArrays
+from mixopt.model.families.base import Dual, Elastic, Family, Relaxation
+from mixopt.model.families.chemistry import FLOOR_WT_PCT
+from mixopt.model.families.shared import kept, product_index, round_out, violation
+from mixopt.model.figures import Figures, Violation
+from mixopt.model.instance import Instance
+from mixopt.model.lp import Block, LinearProgram, LPBuilder
+
+
+def _aims(d: InstanceArrays) -> np.ndarray:
+    return np.argwhere(d.aimed & ((d.aim_min_wt_pct > 0) | (d.aim_max_wt_pct < 100)))
+
+
+def define_aim(b: LPBuilder, d: InstanceArrays) -> None:
+    """(AM) aim_lo_pe <= Σ_m y_m c_me x[p,m] / T_p <= aim_hi_pe for every aim (in wt%)."""
+    M = d.shape[1]
+    pe = _aims(d)
+    if len(pe) == 0:
+        return
+    coef = d.yield_t_per_t[:, None] * d.composition_wt_pct
+    rows, cols, vals = [], [], []
+    for r, (p, e) in enumerate(pe):
+        nz = np.flatnonzero(coef[:, e])
+        rows.append(np.full(len(nz), r))
+        cols.append(p * M + nz)
+        vals.append(coef[nz, e] / d.slab_tonnes[p])
+    b.add_rows("aim", [(d.products[p], d.constituents[e]) for p, e in pe],
+               np.concatenate(rows), np.concatenate(cols), np.concatenate(vals),
+               d.aim_min_wt_pct[pe[:, 0], pe[:, 1]], d.aim_max_wt_pct[pe[:, 0], pe[:, 1]])
+
+
+def check(fig: Figures) -> list[Violation]:
+    d, comp = fig.arrays, fig.composition_wt_pct
+    out = []
+    for p, e in np.argwhere(d.aimed):
+        key, el = (d.products[p], d.constituents[e]), d.constituents[e]
+        lo, hi, got = d.aim_min_wt_pct[p, e], d.aim_max_wt_pct[p, e], comp[p, e]
+        out.append(violation("aim", "min", key, lo - got, lo, "wt%",
+                             f"{el} {got:.6g} wt% below its aim minimum {lo:g}"))
+        out.append(violation("aim", "max", key, got - hi, hi, "wt%",
+                             f"{el} {got:.6g} wt% above its aim maximum {hi:g}"))
+    return kept(out)
+
+
+def words(key: tuple, side: str, d: InstanceArrays) -> str:
+    p, e = product_index(d, key[0]), d.constituents.index(key[1])
+    lim = d.aim_min_wt_pct[p, e] if side == "min" else d.aim_max_wt_pct[p, e]
+    return f"{key[0]}: {key[1]} aim {side} {lim:.6g} wt%"
+
+
+def refs(lp: LinearProgram, b: Block, d: InstanceArrays) -> tuple[np.ndarray, np.ndarray]:
+    return (np.maximum(lp.row_lo[b.start:b.stop], FLOOR_WT_PCT),
+            np.maximum(lp.row_hi[b.start:b.stop], FLOOR_WT_PCT))
+
+
+def relax(v: Violation, fig: Figures, instance: Instance) -> Relaxation:
+    d = fig.arrays
+    prod, el = v.key
+    p, e = product_index(d, prod), d.constituents.index(el)
+    lo, hi = instance.products[p].aim[el]
+    got = float(fig.composition_wt_pct[p, e])
+    path = f"products.{prod}.aim.{el}"
+    if v.side == "max":
+        new = round_out(got, up=True)
+        return Relaxation("aim", v.key, v.side, path, [lo, new],
+                          f"{prod}: {el} aim max {hi:g} wt% cannot be met; widen it to {new:g}")
+    new = round_out(got, up=False)
+    return Relaxation("aim", v.key, v.side, path, [new, hi],
+                      f"{prod}: {el} aim min {lo:g} wt% cannot be met; widen it to {new:g}")
+
+
+FAMILY = Family(
+    name="aim", label="AM", title="aim window",
+    math="aim_lo_pe ≤ Σ_m y_m c_me x_pm / T_p ≤ aim_hi_pe",
+    domain="p, e with an aim", fields="`products.aim`, and those of (CH)",
+    keys=("product", "constituent"), define=define_aim, check=check, words=words,
+    dual=Dual("wt%"), elastic=Elastic("limit", refs, relax),
+    reached=lambda key, side, d: f"{key[0]}: {key[1]} at its aim {side}")
