@@ -16,7 +16,6 @@ from mixopt.dev.docs import DOCUMENT, generated
 from mixopt.io.validate import instance_from_dict
 from mixopt.io.variants import apply_overrides
 from mixopt.model.arrays import to_arrays
-from mixopt.model.cones import ConeView
 from mixopt.model.evaluate import evaluate
 from mixopt.model.families import BY_BLOCK, BY_NAME, FAMILIES
 from mixopt.model.formulation import build_lp, columns_from_mix
@@ -75,13 +74,10 @@ def random_plan(rng: np.random.Generator, d, balanced: bool) -> np.ndarray:
 
 def row_verdicts(lp, x_full: np.ndarray) -> dict[str, dict[tuple, bool]]:
     """Per row block: {(key, side): clearly broken?}, leaving out rows too close to call.
-    A row with a cone is judged by its cone (it is the cone the family stands for)."""
+    (``columns_from_mix`` sets each spread column at the plan's spread, so a chance
+    limit's anchor row measures its cone.)"""
     act = lp.A @ x_full
     out: dict[str, dict[tuple, bool]] = defaultdict(dict)
-    coned: dict[int, float] = {}
-    if lp.cones is not None:
-        off, _ = ConeView(lp).off(x_full)
-        coned = dict(zip(lp.cones.rows.tolist(), off, strict=True))
     for b in lp.rows:
         for i, key in enumerate(b.keys):
             r = b.start + i
@@ -89,8 +85,6 @@ def row_verdicts(lp, x_full: np.ndarray) -> dict[str, dict[tuple, bool]]:
             sides = ([("equal", abs(a - lo), lo)] if lo == hi else
                      [(s, v, lim) for s, v, lim in (("min", lo - a, lo), ("max", a - hi, hi))
                       if np.isfinite(lim)])
-            if r in coned:
-                sides = [(side, coned[r], lim) for side, _, lim in sides]
             for side, excess, lim in sides:
                 size = MARGIN * max(1.0, abs(lim))
                 if excess > size:

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from mixopt.analysis.confidence import highest_confidence
 from mixopt.io.variants import apply_overrides
 from mixopt.model.arrays import InstanceArrays, to_arrays
 from mixopt.model.evaluate import evaluate
@@ -156,7 +157,11 @@ def elastic(lp: LinearProgram, d: InstanceArrays, families: tuple[str, ...] = EL
     S = sp.csc_matrix((vals, (rows, np.array(cols, dtype=np.int64) - n)),
                       shape=(lp.A.shape[0], k))
     c = np.concatenate([np.zeros(n), np.ones(k)])
-    return replace(lp, A=sp.hstack([lp.A, S], format="csc"),
+    cones = lp.cones
+    if cones is not None:  # the slack columns carry no spread
+        cones = replace(cones, S=sp.hstack([cones.S, sp.csr_matrix((len(cones), k))],
+                                           format="csr"))
+    return replace(lp, A=sp.hstack([lp.A, S], format="csc"), cones=cones,
                    col_lo=np.concatenate([lp.col_lo, np.zeros(k)]),
                    col_hi=np.concatenate([lp.col_hi, np.full(k, np.inf)]), c=c, offset=0.0,
                    integer=np.zeros(n + k, dtype=bool),
@@ -242,7 +247,7 @@ def diagnose(instance: Instance, options: SolveOptions | None = None) -> Diagnos
     d = to_arrays(instance)
     lp = build_lp(d, instance.objective.minimise)
     checks = domain_checks(instance, d, options)
-    notes: list[str] = []
+    notes: list[str] = _confidence_notes(instance, options) if d.has_chance else []
     if instance.is_milp:
         relaxed_lp = solve_arrays(lp, integer=False, options=options)[0]
         if relaxed_lp.has_solution:
@@ -262,6 +267,18 @@ def diagnose(instance: Instance, options: SolveOptions | None = None) -> Diagnos
     words = conflict_words(lp, d) or []
     return Diagnosis(instance, first.status, tuple(checks), tuple(found), tuple(words),
                      tuple(notes))
+
+
+def _confidence_notes(instance: Instance, options: SolveOptions | None) -> list[str]:
+    """The highest confidence with a plan, and the limits that stop it there."""
+    reach = highest_confidence(instance, options)
+    if reach.confidence is None:
+        return [(f"even with every limit held on the mean (no confidence) there is no plan: "
+                 f"the confidence {reach.asked:g} is not the cause")]
+    stop = "; ".join(reach.stops) or "no single chance limit"
+    return [(f"the highest confidence with a plan is {reach.confidence:.4f} (asked "
+             f"{reach.asked:g}), for every limit of every product; there it is stopped by: "
+             f"{stop}   [--set \"objective.confidence={reach.confidence:.4f}\"]")]
 
 
 def _purchase_rule_notes(instance: Instance, options: SolveOptions | None) -> list[str]:

@@ -8,8 +8,9 @@ solves there. When the curve meets the intersection, that is a breakpoint and th
 curve is linear on both sides; otherwise the new point splits the interval. Every
 solve is a warm re-solve of one persistent LP (``Session``).
 
-For a MILP the curve is neither convex nor continuous: ``milp_frontier`` solves an
-epsilon-constraint grid and keeps the non-dominated points, and says it is sampled.
+For a MILP the curve is neither convex nor continuous, and under chance constraints it is
+convex but curved: ``sampled_frontier`` solves an epsilon-constraint grid and keeps the
+non-dominated points, and says it is sampled.
 
 Cost is the instance's cost objective (carbon price included when the instance sets
 one); footprint is in the instance's scope, casting included.
@@ -25,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from mixopt.io.variants import apply_overrides
+from mixopt.model.arrays import to_arrays
 from mixopt.model.families import BY_NAME
 from mixopt.model.instance import Instance
 from mixopt.model.pipeline import Result, Session
@@ -227,16 +229,18 @@ def lp_frontier(instance: Instance, options: SolveOptions | None = None,
     return Frontier(instance, "exact", tuple(kept), tr.solves)
 
 
-def milp_frontier(instance: Instance, points: int = 11,
-                  options: SolveOptions | None = None) -> Frontier:
+def sampled_frontier(instance: Instance, points: int = 11,
+                     options: SolveOptions | None = None) -> Frontier:
     """A sampled frontier: least cost at ``points`` caps from least footprint to least cost,
-    dominated points removed. Not exact: the MILP curve may jump between samples."""
+    dominated points removed. Not exact: a MILP's curve may jump between samples, and
+    chance constraints curve it (no straight segments to find)."""
     tr = _Tracer(instance, options)
     f_min, f_max = tr.span(need_optimal=False)
     caps = np.linspace(f_min * (1 + 1e-7), max(f_max, f_min * (1 + 1e-7)), max(2, points))
     got = []
-    notes = [(f"sampled: epsilon-constraint on {len(caps)} caps; MILP optima between "
-              "samples are not shown")]
+    why = ("MILP optima between samples are not shown" if instance.is_milp else
+           "chance constraints curve the frontier between samples")
+    notes = [f"sampled: epsilon-constraint on {len(caps)} caps; {why}"]
     for cap in caps:
         r = tr.at(float(cap))
         if r.status.has_solution:
@@ -256,7 +260,8 @@ def milp_frontier(instance: Instance, points: int = 11,
 
 def frontier(instance: Instance, points: int = 11,
              options: SolveOptions | None = None) -> Frontier:
-    """Exact breakpoints for an LP, a sampled frontier for a MILP."""
-    if instance.is_milp:
-        return milp_frontier(instance, points, options)
+    """Exact breakpoints for an LP; a sampled frontier for a MILP or under chance
+    constraints (a cone program's frontier is curved)."""
+    if instance.is_milp or to_arrays(instance).has_chance:
+        return sampled_frontier(instance, points, options)
     return lp_frontier(instance, options)

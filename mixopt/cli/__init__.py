@@ -32,5 +32,6 @@ def main(debug: bool, verbose: bool) -> None:
 
 for _command in (solving.validate, solving.verify, solving.solve_cmd, solving.diagnose_cmd,
                  whatif.compare_cmd, whatif.sweep_cmd, whatif.pareto_cmd, whatif.report_cmd,
-                 files.template_cmd, files.convert_cmd, files.generate_cmd, bench.bench):
+                 files.template_cmd, files.convert_cmd, files.generate_cmd, files.spreads_cmd,
+                 bench.bench):
     main.add_command(_command)

@@ -112,3 +112,29 @@ _settings_command("solvers", False, 120.0,
 _settings_command("milp", True, 300.0,
                   "A generated MILP month (half the lots in whole lots, some minimum orders): "
                   "time to a first plan, to 1% and to 0.1% gap (threads 1).")
+
+
+@bench.command("chance")
+@click.option("--size", "sizes", multiple=True, metavar="LOTSxPRODUCTSxELEMENTS",
+              help="Sizes to run (repeatable); default 500x20x12 and 2000x40x12.")
+@click.option("--confidence", type=float, default=0.95, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@guard
+def bench_chance(sizes: tuple[str, ...], confidence: float, seed: int) -> None:
+    """Chance-constrained against deterministic solve time, cut rounds, and the time to
+    simulate 20,000 heats (generated months, a spread on every scrap lot)."""
+    from mixopt.dev.bench_chance import bench as chance_bench
+
+    click.echo(f"{_machine()}, threads 1; confidence {confidence} per limit; mixopt end to "
+               "end (read excluded), each solve cold")
+    for text in sizes or ("500x20x12", "2000x40x12"):
+        f = chance_bench(*_size(text), confidence=confidence, seed=seed)
+        click.echo(f"{text}: on the mean {f.mean_s:.2f} s (HiGHS {f.mean_highs_s:.2f}), "
+                   f"chance {f.chance_s:.2f} s (HiGHS {f.chance_highs_s:.2f}): "
+                   f"{f.ratio:.2f}x (goal <= 3); {f.rounds} cut rounds, {f.cuts} cuts on "
+                   f"{f.cones} cones")
+        click.echo(f"{'':>{len(text)}}  objective {f.objective_mean:,.2f} -> "
+                   f"{f.objective_chance:,.2f} (+{f.objective_chance / f.objective_mean - 1:.3%}"
+                   f"); off-spec heats {f.off_spec_mean:.1%} -> {f.off_spec_chance:.1%}; "
+                   f"{f.samples:,} heats per product simulated in {f.simulate_s:.3f} s "
+                   f"({f.size[1]} products; goal < 0.5 s at 40)")

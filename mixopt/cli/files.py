@@ -62,6 +62,8 @@ def convert_cmd(source: Path, target: Path, tables: str, force: bool) -> None:
 @click.option("--elements", type=click.IntRange(min=1, max=15), required=True)
 @click.option("--milp", is_flag=True, help="Buy half the lots in whole lots, some with "
                                             "minimum orders.")
+@click.option("--spreads", is_flag=True, help="Give every scrap lot a composition_sd "
+                                               "(5-20% of its mean; placeholders).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--tables", type=click.Choice(["csv", "inline"]), default="csv",
               show_default=True, help="Materials and composition in CSV files or inline.")
@@ -69,12 +71,48 @@ def convert_cmd(source: Path, target: Path, tables: str, force: bool) -> None:
               required=True, help="The .toml to write (CSV tables go beside it).")
 @click.option("--force", is_flag=True, help="Replace existing files.")
 @guard
-def generate_cmd(lots: int, products: int, elements: int, milp: bool, seed: int, tables: str,
-                 output: Path, force: bool) -> None:
+def generate_cmd(lots: int, products: int, elements: int, milp: bool, spreads: bool,
+                 seed: int, tables: str, output: Path, force: bool) -> None:
     """Write a synthetic month (placeholder chemistry; deterministic for a seed)."""
     from mixopt.dev.generate import generate
     from mixopt.io.write import write_instance
 
-    inst = generate(lots, products, elements, seed, milp)
+    inst = generate(lots, products, elements, seed, milp, spreads)
     for f in write_instance(inst, output, csv_tables=tables == "csv", force=force):
         click.echo(f"wrote {f}")
+
+
+@click.command("spreads")
+@click.argument("analyses", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--into", "into", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the means and spreads into this instance (.toml, its CSV tables, "
+                   "or .xlsx), in place; needs --force, as it replaces the file.")
+@click.option("--min-samples", type=click.IntRange(min=2), default=5, show_default=True,
+              help="Flag materials with fewer samples (their spreads are uncertain).")
+@click.option("--force", is_flag=True, help="Allow --into to replace the instance's files.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+              show_default=True)
+@guard
+def spreads_cmd(analyses: Path, into: Path | None, min_samples: int, force: bool,
+                fmt: str) -> None:
+    """Estimate each material's mean chemistry and its spread from lab analyses.
+
+    ANALYSES.csv: one row per sample, a 'material' column, then one column per constituent
+    in wt% (blank: not analysed). The spread is the sample standard deviation."""
+    from mixopt.cli.common import emit_frame
+    from mixopt.io.atomic import check_new
+    from mixopt.io.spreads import read_analyses, write_into
+
+    if into is not None:
+        check_new(into, force)  # before any work: nothing is written without --force
+    spreads = read_analyses(analyses, min_samples)
+    table = spreads.table.assign(few_samples=spreads.table.material.isin(spreads.few))
+    emit_frame(table, fmt, f"{analyses}: mean and spread per material and constituent",
+               None, False)
+    for m in spreads.few:
+        click.echo(f"mixopt: {m}: fewer than {min_samples} samples, its spread is uncertain"
+                   + ("" if (spreads.table[spreads.table.material == m].samples >= 2).any()
+                      else " (none estimated from one sample)"), err=True)
+    if into is not None:
+        for f in write_into(spreads, into, force):
+            click.echo(f"wrote {f}", err=True)

@@ -144,13 +144,16 @@ def pareto_cmd(path: Path, points: int, plot_path: Path | None, variant: dict, f
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               required=True, help="The .html file to write.")
 @click.option("--pareto", is_flag=True, help="Also trace and show the cost-carbon curve.")
+@click.option("--no-confidence-curve", is_flag=True,
+              help="With spreads: skip the curve of the objective and off-spec heats "
+                   "against the confidence (7 more solves).")
 @variant_options
 @samples_option
 @solver_options
 @click.option("--force", is_flag=True, help="Replace an existing file.")
 @guard
-def report_cmd(path: Path, output: Path, pareto: bool, variant: dict, samples: int,
-               force: bool) -> None:
+def report_cmd(path: Path, output: Path, pareto: bool, no_confidence_curve: bool,
+               variant: dict, samples: int, force: bool) -> None:
     """Solve and write a self-contained HTML report (no network; prints on A4)."""
     from mixopt.analysis.frontier import frontier
     from mixopt.io.atomic import write_atomic
@@ -162,6 +165,11 @@ def report_cmd(path: Path, output: Path, pareto: bool, variant: dict, samples: i
     opts = options()
     result = solve(inst, opts, risk_samples=samples)
     fr = frontier(inst, options=opts) if pareto and result.status.has_solution else None
-    write_atomic(output, render(result, fr), force=force)
+    curve = None
+    if inst.has_spreads and not no_confidence_curve:
+        from mixopt.analysis.confidence import confidence_curve
+
+        curve = confidence_curve(inst, options=opts, samples=samples)
+    write_atomic(output, render(result, fr, curve), force=force)
     click.echo(f"wrote {output}")
     sys.exit(int(STATUS_EXIT[result.status]))

@@ -41,14 +41,15 @@ PRIMARY_WT_PCT = {"Si": 0.06, "Fe": 0.15, "Zn": 0.01, "Ga": 0.01, "V": 0.01}
 
 
 def generate(lots: int, products: int, elements: int, seed: int = 0,
-             milp: bool = False) -> Instance:
-    """An instance of ``lots`` scrap lots, ``products`` products, ``elements`` constituents."""
-    return instance_from_dict(generate_dict(lots, products, elements, seed, milp),
+             milp: bool = False, spreads: bool = False) -> Instance:
+    """An instance of ``lots`` scrap lots, ``products`` products, ``elements`` constituents
+    (``spreads``: every scrap lot's chemistry varies, 5-20% of its mean)."""
+    return instance_from_dict(generate_dict(lots, products, elements, seed, milp, spreads),
                               f"generated(seed={seed})")
 
 
 def generate_dict(lots: int, products: int, elements: int, seed: int = 0,
-                  milp: bool = False) -> dict[str, Any]:
+                  milp: bool = False, spreads: bool = False) -> dict[str, Any]:
     if not 1 <= elements <= len(ELEMENTS):
         raise ValueError(f"elements must be 1..{len(ELEMENTS)}")
     rng = np.random.default_rng(seed)
@@ -82,8 +83,11 @@ def generate_dict(lots: int, products: int, elements: int, seed: int = 0,
             "footprint": {"full": 0.5, "scope12": 0.3},
             "yield": float(np.clip(yld + rng.normal(0, 0.01), 0.5, 1.0)),
             "available": {"max": round(avail, 3)}, "composition": comp,
-            "source": "synthetic (mixopt.generate)",
+            "source": "synthetic (mixopt.dev.generate)",
         }
+        if spreads:
+            lot["composition_sd"] = {e: float(v * rng.uniform(0.05, 0.2))
+                                     for e, v in comp.items()}
         if milp and i % 2 == 0:
             size = float(rng.choice([10.0, 20.0, 25.0]))
             lot["lot"] = size
@@ -111,7 +115,8 @@ def generate_dict(lots: int, products: int, elements: int, seed: int = 0,
                      "footprint": {"full": 8.0, "scope12": 5.0}, "yield": 0.98,
                      "composition": {e: 50.0 if e != "Mg" else 99.8},
                      "source": "assumption (see instances/can-body.toml)"})
-    return {"name": f"generated-{lots}x{products}x{elements}-s{seed}{'-milp' if milp else ''}",
+    tag = ("-milp" if milp else "") + ("-spreads" if spreads else "")
+    return {"name": f"generated-{lots}x{products}x{elements}-s{seed}{tag}",
             "description": "synthetic instance from mixopt.dev.generate (placeholder chemistry)",
             "objective": {"minimise": "cost"}, "alloys": alloys_used, "products": prods,
             "materials": mats}

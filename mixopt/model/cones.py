@@ -1,100 +1,167 @@
-"""Outer approximation of the chance cones: how far a plan is off each cone, and the
-tangent cut that separates it.
+"""Outer approximation of the chance cones on HiGHS: separation and tangent cuts.
 
-For a cone ``a'x + z‖S∘x‖ <= hi`` (a lower limit mirrors it) and a plan x* with
-``‖S∘x*‖ > 0``, the cut ``a'x + z (S²∘x*)'x / ‖S∘x*‖ <= hi`` holds for every x inside
-the cone (the norm is at least its linearisation, by Cauchy-Schwarz) and is tight at
-x*: adding it removes x* when x* is outside. Solving the LP, cutting off every cone the
-plan breaks and re-solving warm converges to the cone program's optimum.
+A cone ``‖s ∘ x‖₂ <= r`` is held in extended form (Vielma, Dunning, Huchette & Lubin,
+*Extended formulations in mixed-integer conic quadratic programming*, 2017):
+``Σ_m w_m <= r`` and, per material, the rotated cone ``w_m >= (s_m x_m)² / r``. The
+function ``(s x)² / r`` is jointly convex for r > 0, so its tangent plane at any point
+(x*, r*) is a valid cut, ``w_m - 2 s² q x_m + s² q² r >= 0`` with q = x*/r*, tight where
+x/r = q. Summed over m these imply the aggregated tangent ``r >= (s² ∘ x*)'x / ‖s ∘ x*‖``,
+but each material's 2-D cone is approximated on its own, so a plan that spreads its
+tonnage over many lots needs a few cuts per lot, not one cut per vertex of the LP: the
+loop converges in a few rounds whatever the number of lots. A w column exists only for
+a material some plan has used (w = 0 is exact for x_m = 0).
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import scipy.sparse as sp
 
 from mixopt.model.lp import Block, LinearProgram
 
-#: A plan meets a cone when it is off by at most this, relative to max(1, |limit|) ...
+#: A limit holds when, at the plan's true spread, it is broken by at most this share of
+#: that spread (its probability is then short of its confidence by at most about 4e-8).
 CONE_REL_TOL = 1e-7
-#: ... and (where the chemistry varies) by at most this many of its standard deviations,
-#: so that the limit's probability is short of its confidence by at most about 4e-7.
-CONE_Z_TOL = 1e-6
-#: A plan the cuts cannot move any more still counts as meeting its cones when each is off
-#: by at most this many standard deviations: the probability is then short by at most
+#: Spreads below this (wt%) count as none.
+CONE_ABS_TOL = 1e-12
+#: A plan the cuts cannot move any more still counts as meeting its cones when no limit is
+#: broken by more than this share of its spread: the probability is then short by at most
 #: 0.4 x 2.5e-6 = 1e-6, the tolerance of the recheck.
-STALL_Z_TOL = 2.5e-6
-#: The row block that holds the cuts.
+STALL_REL_TOL = 2.5e-6
+#: Materials whose shares of a cone's variance add up to less than this are not cut (the
+#: spread is then off by at most half of it, relatively).
+NEGLIGIBLE_SHARE = 1e-9
 CUT_BLOCK = "chance_cut"
+W_BLOCK = "spread_w"
+
+
+@dataclass
+class Extension:
+    """What the cut loop added to an LP: w columns (each in one link row) and cut rows."""
+
+    w_keys: list[tuple] = field(default_factory=list)
+    w_link: list[int] = field(default_factory=list)
+    rows: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)  # (cols, vals)
+    lo: list[float] = field(default_factory=list)
+    hi: list[float] = field(default_factory=list)
+    keys: list[tuple] = field(default_factory=list)
+
+
+def extended(base: LinearProgram, ext: Extension) -> LinearProgram:
+    """``base`` with the columns and rows of ``ext``."""
+    if not ext.w_keys and not ext.keys:
+        return base
+    m0, n0 = base.A.shape
+    k = len(ext.w_keys)
+    W = sp.csc_matrix((np.ones(k), (np.array(ext.w_link, dtype=np.int64), np.arange(k))),
+                      shape=(m0, k))
+    A = sp.hstack([base.A, W], format="csr")
+    if ext.rows:
+        cols = np.concatenate([c for c, _ in ext.rows])
+        vals = np.concatenate([v for _, v in ext.rows])
+        rows = np.repeat(np.arange(len(ext.rows)), [len(c) for c, _ in ext.rows])
+        C = sp.csr_matrix((vals, (rows, cols)), shape=(len(ext.rows), n0 + k))
+        A = sp.vstack([A, C], format="csr")
+    blocks = base.rows + ((Block(CUT_BLOCK, m0, tuple(ext.keys)),) if ext.keys else ())
+    return replace(base, A=A.tocsc(), row_lo=np.concatenate([base.row_lo, ext.lo]),
+                   row_hi=np.concatenate([base.row_hi, ext.hi]),
+                   col_lo=np.concatenate([base.col_lo, np.zeros(k)]),
+                   col_hi=np.concatenate([base.col_hi, np.full(k, np.inf)]),
+                   c=np.concatenate([base.c, np.zeros(k)]),
+                   integer=np.concatenate([base.integer, np.zeros(k, dtype=bool)]),
+                   rows=blocks, cols=base.cols + ((Block(W_BLOCK, n0, tuple(ext.w_keys)),)
+                                                  if k else ()))
 
 
 class ConeView:
-    """The cones of one LP with the matrices the loop needs, built once."""
+    """The cones of one LP, with the matrices separation needs, built once.
+
+    A cone needs cuts only where a limit it serves is broken: each spread column r_k
+    enters its limits' rows (the anchors, with coefficient ±z) and its link row; a limit
+    holds when its row holds with r_k replaced by the plan's true spread. Where the limit
+    has room, r_k may sit below the spread at no cost, and that is no reason to cut.
+    """
 
     def __init__(self, lp: LinearProgram) -> None:
-        cones = lp.cones
-        assert cones is not None
-        self.cones = cones
-        self.anchor = lp.A.tocsr()[cones.rows]
-        self.bound = np.where(cones.sign > 0, lp.row_hi[cones.rows], lp.row_lo[cones.rows])
-        self.S2 = cones.S.multiply(cones.S).tocsr()
+        c = lp.cones
+        assert c is not None
+        self.cones, self.n = c, lp.A.shape[1]
+        self.S2 = c.S.multiply(c.S).tocsr()
+        link = lp.block_of_row(int(c.link_row[0]))
+        self.keys = [link.keys[r - link.start] for r in c.link_row]
+        self.materials = lp.col_block("charge").keys
+        # the limits each spread column serves: (cone, anchor row, coefficient of r)
+        A = lp.A.tocsc()
+        cone, rows, coef = [], [], []
+        for k, (j, link_row) in enumerate(zip(c.r_col, c.link_row, strict=True)):
+            lo, hi = A.indptr[j], A.indptr[j + 1]
+            for r, v in zip(A.indices[lo:hi], A.data[lo:hi], strict=True):
+                if r != link_row:
+                    cone.append(k), rows.append(r), coef.append(v)
+        self.limit_cone = np.array(cone, dtype=np.int64)
+        self.limit_coef = np.array(coef)
+        self.limits = sp.csr_matrix(A[np.array(rows, dtype=np.int64)]) if rows else None
+        self.limit_lo = lp.row_lo[np.array(rows, dtype=np.int64)]
+        self.limit_hi = lp.row_hi[np.array(rows, dtype=np.int64)]
 
-    def off(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(how far x is outside each cone, in the row's unit; ‖S∘x‖ of each)."""
-        c = self.cones
-        norm = np.sqrt(np.maximum(self.S2 @ (x * x), 0.0))
-        return c.sign * (self.anchor @ x - self.bound) + c.z * norm, norm
+    def spread(self, x: np.ndarray) -> np.ndarray:
+        """‖S[k] ∘ x‖ of every cone."""
+        xs = x[: self.n]
+        return np.sqrt(np.maximum(self.S2 @ (xs * xs), 0.0))
+
+    def short(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(how far each cone's worst limit is broken at the plan's true spread, per unit of
+        that spread; the spread ‖S[k] ∘ x‖): 0 where every limit holds."""
+        norm = self.spread(x)
+        worst = np.zeros(len(norm))
+        if self.limits is not None:
+            k = self.limit_cone
+            act = self.limits @ x[: self.n] + self.limit_coef * (norm[k] - x[self.cones.r_col[k]])
+            over = np.maximum(act - self.limit_hi, self.limit_lo - act)
+            np.maximum.at(worst, k, over / np.maximum(norm[k], CONE_ABS_TOL))
+        return worst, norm
 
     def broken(self, x: np.ndarray) -> np.ndarray:
-        """Indices of the cones x breaks beyond the tolerance."""
-        off, norm = self.off(x)
-        tol = np.maximum(np.minimum(CONE_REL_TOL * np.maximum(1.0, np.abs(self.bound)),
-                                    CONE_Z_TOL * norm), 1e-12)
-        return np.flatnonzero(off > tol)
+        """Cones with a limit broken by more than ``CONE_REL_TOL`` of the spread."""
+        worst, _ = self.short(x)
+        return np.flatnonzero(worst > CONE_REL_TOL)
 
     def nearly(self, x: np.ndarray) -> bool:
-        """x is off no cone by more than ``STALL_Z_TOL`` of its standard deviation (or, for
-        a cone without spread at x, by more than ``CONE_REL_TOL``)."""
-        off, norm = self.off(x)
-        tol = np.where(norm > 0, STALL_Z_TOL * norm,
-                       CONE_REL_TOL * np.maximum(1.0, np.abs(self.bound)))
-        return bool((off <= tol).all())
+        worst, _ = self.short(x)
+        return bool((worst <= STALL_REL_TOL).all())
 
-    def cuts(self, x: np.ndarray, ks: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray,
-                                                           np.ndarray]:
-        """Tangent cuts of cones ``ks`` at x: (rows, lower bounds, upper bounds)."""
-        c = self.cones
-        _, norm = self.off(x)
-        scale = np.where(norm[ks] > 0, c.sign[ks] * c.z[ks] / np.where(norm[ks] > 0,
-                                                                       norm[ks], 1.0), 0.0)
-        grad = sp.diags(scale) @ self.S2[ks].multiply(x[None, :]).tocsr()
-        rows = (self.anchor[ks] + grad).tocsr()
-        lo = np.where(c.sign[ks] > 0, -np.inf, self.bound[ks])
-        hi = np.where(c.sign[ks] > 0, self.bound[ks], np.inf)
-        return rows, lo, hi
-
-
-def with_cuts(lp: LinearProgram, rows: sp.csr_matrix, lo: np.ndarray, hi: np.ndarray,
-              keys: list[tuple]) -> LinearProgram:
-    """``lp`` with ``rows`` appended to its cut block (created after the last block)."""
-    if rows.shape[0] == 0:
-        return lp
-    last = lp.rows[-1]
-    if last.name == CUT_BLOCK:
-        blocks = (*lp.rows[:-1], Block(CUT_BLOCK, last.start, last.keys + tuple(keys)))
-    else:
-        blocks = (*lp.rows, Block(CUT_BLOCK, lp.A.shape[0], tuple(keys)))
-    return replace(lp, A=sp.vstack([lp.A, rows], format="csc"),
-                   row_lo=np.concatenate([lp.row_lo, lo]),
-                   row_hi=np.concatenate([lp.row_hi, hi]), rows=blocks)
-
-
-def without_cuts(lp: LinearProgram) -> LinearProgram:
-    """``lp`` as built, its cut block dropped."""
-    if lp.rows[-1].name != CUT_BLOCK:
-        return lp
-    n = lp.rows[-1].start
-    return replace(lp, A=lp.A[:n], row_lo=lp.row_lo[:n], row_hi=lp.row_hi[:n],
-                   rows=lp.rows[:-1])
+    def cuts(self, x: np.ndarray, ks: np.ndarray, w_col: dict[tuple[int, int], int],
+             new_col: int) -> tuple[list[tuple[int, int]], Extension]:
+        """Tangent cuts for cones ``ks`` at x: the (cone, material column) pairs that need a
+        new w column (numbered from ``new_col``, in the order returned) and the cut rows,
+        over LP columns (existing w columns by ``w_col``). Materials whose shares of a
+        cone's variance add up to less than ``NEGLIGIBLE_SHARE`` are left uncut."""
+        norm = self.spread(x)
+        new: list[tuple[int, int]] = []
+        ext = Extension()
+        for k in ks:
+            row = self.S2[k]
+            u2 = row.data * x[row.indices] ** 2  # each material's part of the variance
+            order = np.argsort(u2)
+            small = order[np.cumsum(u2[order]) <= NEGLIGIBLE_SHARE * norm[k] ** 2]
+            skip = np.zeros(len(u2), dtype=bool)
+            skip[small] = True
+            for i, (m, s2) in enumerate(zip(row.indices, row.data, strict=True)):
+                xm = x[m]
+                if xm <= 0 or skip[i]:
+                    continue  # w = 0 is exact at x_m = 0, and near enough when negligible
+                j = w_col.get((k, m))
+                if j is None:
+                    j = new_col + len(new)
+                    new.append((k, m))
+                elif x[j] >= u2[i] / norm[k] * (1 - CONE_REL_TOL):
+                    continue  # this material's own cone holds already
+                q = xm / norm[k]
+                ext.rows.append((np.array([j, m, self.cones.r_col[k]]),
+                                 np.array([1.0, -2 * s2 * q, s2 * q * q])))
+                ext.lo.append(0.0)
+                ext.hi.append(np.inf)
+                ext.keys.append((*self.keys[k], self.materials[m][1], float(q)))
+        return new, ext

@@ -74,4 +74,7 @@ def columns_from_mix(lp: LinearProgram, d: InstanceArrays, mix_t: np.ndarray) ->
     if ordered is not None:
         ms = np.flatnonzero(np.isfinite(d.min_order_t))
         x[ordered.start:ordered.stop] = (use[ms] > 0).astype(float)
+    if lp.cones is not None:  # each spread column at the plan's spread
+        S2 = lp.cones.S.multiply(lp.cones.S)
+        x[lp.cones.r_col] = np.sqrt(S2 @ (x * x))
     return x

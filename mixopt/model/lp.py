@@ -32,22 +32,20 @@ class Block:
 
 @dataclass(frozen=True)
 class Cones:
-    """Second-order cones on one-sided anchor rows: for cone k on row r = ``rows[k]``,
+    """Second-order cones ``‖S[k] ∘ x‖₂ <= x[r_col[k]]`` in extended form.
 
-        sign = +1:  A[r] x + z_k ‖S[k] ∘ x‖₂ <= row_hi[r]
-        sign = -1:  A[r] x - z_k ‖S[k] ∘ x‖₂ >= row_lo[r]
-
-    ``S[k]`` holds the spread coefficients per column (in the row's unit per column unit).
-    The LP itself carries only the anchor rows; ``mixopt.model.cones`` adds tangent cuts.
+    Each cone k has a spread column r_k (``r_col[k]``) and a link row
+    ``Σ_m w_km - r_k <= 0`` (``link_row[k]``); the solver adds the columns w_km as a plan
+    uses material column m, with tangent cuts of ``w_km >= (S[k, m] x_m)² / r_k``
+    (``mixopt.model.cones``). ``S[k]`` holds the spread coefficients per column.
     """
 
-    rows: np.ndarray  # (K,) anchor row of each cone
-    sign: np.ndarray  # (K,) +1 (an upper limit) or -1 (a lower limit)
-    z: np.ndarray  # (K,) the normal quantile of the limit's confidence
     S: sp.csr_matrix  # (K, ncols)
+    r_col: np.ndarray  # (K,)
+    link_row: np.ndarray  # (K,)
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return len(self.r_col)
 
 
 @dataclass(frozen=True)
@@ -102,8 +100,7 @@ class LPBuilder:
     _col_lo: list[np.ndarray] = field(default_factory=list)
     _col_hi: list[np.ndarray] = field(default_factory=list)
     _integer: list[np.ndarray] = field(default_factory=list)
-    _cones: list[tuple[np.ndarray, np.ndarray, np.ndarray, sp.csr_matrix]] = field(
-        default_factory=list)
+    _cones: list[tuple[sp.csr_matrix, np.ndarray, np.ndarray]] = field(default_factory=list)
     nrows: int = 0
     ncols: int = 0
 
@@ -136,15 +133,11 @@ class LPBuilder:
         self._rows.append(Block(name, self.nrows, tuple(keys)))
         self.nrows += len(keys)
 
-    def add_cones(self, block: str, sign: np.ndarray, z: np.ndarray,
-                  S: sp.csr_matrix) -> None:
-        """Put one cone on each row of the row block just added as ``block``; ``S`` has a
-        row per cone over the columns added so far."""
-        b = self._rows[-1]
-        if b.name != block or S.shape[0] != len(b.keys):
-            raise ValueError(f"cones must follow their anchor block {block!r}")
-        self._cones.append((b.start + np.arange(len(b.keys)), np.asarray(sign, dtype=float),
-                            np.asarray(z, dtype=float), sp.csr_matrix(S)))
+    def add_cones(self, S: sp.csr_matrix, r_col: np.ndarray, link_row: np.ndarray) -> None:
+        """Cones ``‖S[k] ∘ x‖ <= x[r_col[k]]`` with their link rows (LP row numbers); ``S``
+        has a row per cone over the columns added so far."""
+        self._cones.append((sp.csr_matrix(S), np.asarray(r_col, dtype=np.int64),
+                            np.asarray(link_row, dtype=np.int64)))
 
     def build(self, c: np.ndarray, offset: float, unit: str) -> LinearProgram:
         def cat(parts: list[np.ndarray], dtype: type = float) -> np.ndarray:
@@ -155,11 +148,11 @@ class LPBuilder:
         A.sum_duplicates()
         cones = None
         if self._cones:
-            rows, sign, z, S = zip(*self._cones, strict=True)
+            S, r_col, link = zip(*self._cones, strict=True)
             S = [sp.csr_matrix((m.data, m.indices, m.indptr), shape=(m.shape[0], self.ncols))
                  for m in S]
-            cones = Cones(np.concatenate(rows), np.concatenate(sign), np.concatenate(z),
-                          sp.vstack(S, format="csr"))
+            cones = Cones(sp.vstack(S, format="csr"), np.concatenate(r_col),
+                          np.concatenate(link))
         return LinearProgram(A=A, row_lo=cat(self._lo), row_hi=cat(self._hi),
                              col_lo=cat(self._col_lo), col_hi=cat(self._col_hi),
                              c=np.asarray(c, dtype=float), offset=float(offset),

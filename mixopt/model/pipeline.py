@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
@@ -86,23 +85,17 @@ def shadow_prices(lp: LinearProgram, ev: Evaluation, raw: RawSolution) -> pd.Dat
 
     The LP objective is a total (t CO2e or currency), so a supply shadow price is "per t
     more available"; chemistry, caps and shares are per wt%, t CO2e/t and share (1.0) of
-    the limit. Each family's ``Dual`` scales its row dual from row units to limit units;
-    a limit held by cuts (chance constraints) sums the duals of its anchor row and cuts;
-    families without a dual (purchase rules) are left out.
+    the limit. Each family's ``Dual`` scales its row dual from row units to limit units
+    (a chance limit's row is its anchor, linear in its spread column); families without a
+    dual (purchase rules) are left out.
     """
     if raw.row_dual is None or raw.x is None:
         return None
     act = lp.A @ raw.x
-    cut_y: dict[tuple, float] = defaultdict(float)
-    cut_side: dict[tuple, str] = {}
-    for b in lp.rows:
-        if BY_BLOCK[b.name].cuts == b.name:
-            for i, key in enumerate(b.keys):
-                r = b.start + i
-                cut_y[key[:-1]] += raw.row_dual[r]
-                side = _binding_side(lp.row_lo[r], lp.row_hi[r], act[r])
-                if side is not None:
-                    cut_side[key[:-1]] = side
+    # a floor of 0 on a row of non-negative terms is implied by x >= 0: not a limit anyone
+    # set (supply rows kept for re-solves, windows whose minimum is 0), never "binding"
+    signed = np.asarray((lp.A < 0).sum(axis=1)).ravel() > 0
+    floor = (lp.row_lo == 0) & (lp.row_hi > 0) & ~signed
     recs = []
     for b in lp.rows:
         family = BY_BLOCK[b.name]
@@ -111,8 +104,10 @@ def shadow_prices(lp: LinearProgram, ev: Evaluation, raw: RawSolution) -> pd.Dat
         for i, key in enumerate(b.keys):
             r = b.start + i
             lo, hi = lp.row_lo[r], lp.row_hi[r]
-            side = _binding_side(lo, hi, act[r]) or cut_side.get(key)
-            y = (raw.row_dual[r] + cut_y.get(key, 0.0)) * family.dual.scale(ev, key)
+            side = _binding_side(lo, hi, act[r])
+            if side == "min" and floor[r]:
+                side = None
+            y = raw.row_dual[r] * family.dual.scale(ev, key)
             words = family.words(key, side or ("max" if np.isfinite(hi) else "min"), ev.arrays)
             recs.append({"family": family.name, **dict(zip(family.keys, key, strict=True)),
                          "limit": words, "binding": side,

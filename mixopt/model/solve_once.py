@@ -7,11 +7,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
 import highspy
 import numpy as np
 
-from mixopt.model.cones import CUT_BLOCK, ConeView, with_cuts
+from mixopt.model.cones import ConeView, Extension, extended
 from mixopt.model.lp import LinearProgram
 from mixopt.model.status import HMS, SolveOptions, Status, map_status
 
@@ -27,13 +28,22 @@ CUT_FEASIBILITY_TOL = 1e-9
 
 @dataclass
 class Cuts:
-    """What a cut loop did: the LP with its cuts, where they are in HiGHS, and whether every
-    cone holds at the plan HiGHS holds now."""
+    """What the cut loop has added to an LP held in HiGHS, and where: LP columns and rows to
+    HiGHS's (``col_of``, ``row_of``), the w column of each (cone, material) pair, rounds
+    made, and whether every cone holds at the plan HiGHS holds now."""
 
-    lp: LinearProgram
-    row_of: np.ndarray  # LP row -> HiGHS row
+    base: LinearProgram
+    col_of: np.ndarray
+    row_of: np.ndarray
+    ext: Extension = dataclass_field(default_factory=Extension)
+    w_col: dict[tuple[int, int], int] = dataclass_field(default_factory=dict)
     rounds: int = 0
     converged: bool = True
+
+    @property
+    def lp(self) -> LinearProgram:
+        """The LP with every column and cut added so far."""
+        return extended(self.base, self.ext)
 
 
 class ConeLoop:
@@ -41,16 +51,14 @@ class ConeLoop:
 
     def __init__(self, base: LinearProgram) -> None:
         self.view = ConeView(base)
-        block = base.block_of_row(int(base.cones.rows[0]))
-        self.keys = [block.keys[r - block.start] for r in base.cones.rows]
 
-    def run(self, h: highspy.Highs, cuts: Cuts, col_of: np.ndarray,
-            solve: Callable[[], object], done: Callable[[object], bool]) -> object:
+    def run(self, h: highspy.Highs, cuts: Cuts, solve: Callable[[], object],
+            done: Callable[[object], bool]) -> object:
         """Solve, then cut off every broken cone and re-solve warm, until the plan meets
         every cone or ``done(status)`` is false (no optimum: nothing to cut). Returns the
-        last HiGHS model status; ``cuts`` records the rows added. A round that cannot move
-        the plan any more (the cuts are tight to HiGHS's tolerances) ends the loop; the
-        plan then counts as converged when no limit's probability is short by over 1e-6.
+        last HiGHS model status; ``cuts`` records what was added. A round that cannot move
+        the plan any more ends the loop; the plan then counts as converged when no cone is
+        short by more than ``STALL_REL_TOL`` of its spread.
         """
         h.setOptionValue("primal_feasibility_tolerance", CUT_FEASIBILITY_TOL)
         ms = solve()
@@ -59,7 +67,7 @@ class ConeLoop:
             if h.getInfo().primal_solution_status != 2:  # no plan to look at
                 cuts.converged = False
                 return ms
-            x = np.asarray(h.getSolution().col_value)[col_of]
+            x = np.asarray(h.getSolution().col_value)[cuts.col_of]
             ks = self.view.broken(x)
             cuts.converged = len(ks) == 0
             if not cuts.converged and last is not None and np.array_equal(x, last):
@@ -70,17 +78,41 @@ class ConeLoop:
             if cuts.converged or not done(ms) or cuts.rounds >= MAX_CUT_ROUNDS:
                 return ms
             last = x
-            rows, lo, hi = self.view.cuts(x, ks)
-            first = h.getNumRow()
-            h.addRows(len(ks), lo, hi, rows.nnz, rows.indptr[:-1].astype(np.int32),
-                      col_of[rows.indices].astype(np.int32), rows.data)
-            last = cuts.lp.rows[-1]
-            n = len(last.keys) if last.name == CUT_BLOCK else 0
-            cuts.lp = with_cuts(cuts.lp, rows, lo, hi,
-                                [self.keys[k] + (n + i,) for i, k in enumerate(ks)])
-            cuts.row_of = np.concatenate([cuts.row_of, first + np.arange(len(ks))])
+            worst, _ = self.view.short(x)
+            log.debug("cut round %d: %d cones with a limit broken by up to %.3g of their "
+                      "spread; %d columns, %d cuts so far", cuts.rounds, len(ks),
+                      float(worst.max()), len(cuts.ext.w_keys), len(cuts.ext.keys))
+            self._add(h, cuts, x, ks)
             cuts.rounds += 1
             ms = solve()
+
+    def _add(self, h: highspy.Highs, cuts: Cuts, x: np.ndarray, ks: np.ndarray) -> None:
+        n = len(cuts.col_of)
+        new, ext = self.view.cuts(x, ks, cuts.w_col, n)
+        if new:
+            link = self.view.cones.link_row[[k for k, _ in new]]
+            first = h.getNumCol()
+            h.addCols(len(new), np.zeros(len(new)), np.zeros(len(new)),
+                      np.full(len(new), np.inf), len(new), np.arange(len(new), dtype=np.int32),
+                      cuts.row_of[link].astype(np.int32), np.ones(len(new)))
+            cuts.col_of = np.concatenate([cuts.col_of, first + np.arange(len(new))])
+            for i, (k, m) in enumerate(new):
+                cuts.w_col[(k, m)] = n + i
+                cuts.ext.w_keys.append((*self.view.keys[k], self.view.materials[m][1]))
+            cuts.ext.w_link += link.tolist()
+        if ext.rows:
+            lengths = [len(c) for c, _ in ext.rows]
+            starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int32)
+            cols = cuts.col_of[np.concatenate([c for c, _ in ext.rows])].astype(np.int32)
+            vals = np.concatenate([v for _, v in ext.rows])
+            first = h.getNumRow()
+            h.addRows(len(ext.rows), np.array(ext.lo), np.array(ext.hi), len(vals), starts,
+                      cols, vals)
+            cuts.row_of = np.concatenate([cuts.row_of, first + np.arange(len(ext.rows))])
+            cuts.ext.rows += ext.rows
+            cuts.ext.lo += ext.lo
+            cuts.ext.hi += ext.hi
+            cuts.ext.keys += ext.keys
 
 
 def load_arrays(lp: LinearProgram, integer: bool = True) -> highspy.Highs:
@@ -117,20 +149,19 @@ def solve_arrays(lp: LinearProgram, integer: bool = True,
     h.setOptionValue("random_seed", int(o.random_seed))
     if o.time_limit_s:
         h.setOptionValue("time_limit", float(o.time_limit_s))
-    converged = True
+    converged, col_of = True, np.arange(lp.A.shape[1], dtype=np.int64)
     if lp.cones is not None and len(lp.cones):
-        ids = np.arange(lp.A.shape[1], dtype=np.int64)
-        cuts = Cuts(lp, np.arange(lp.A.shape[0], dtype=np.int64))
-        ConeLoop(lp).run(h, cuts, ids, lambda: (h.run(), h.getModelStatus())[1],
+        cuts = Cuts(lp, col_of, np.arange(lp.A.shape[0], dtype=np.int64))
+        ConeLoop(lp).run(h, cuts, lambda: (h.run(), h.getModelStatus())[1],
                          lambda ms: ms == HMS.kOptimal)
-        converged = cuts.converged
+        converged, col_of = cuts.converged, cuts.col_of
     else:
         h.run()
     info = h.getInfo()
     has = info.primal_solution_status == 2 and converged
     status, _ = map_status(h.getModelStatus(), has, integer and lp.is_mip,
                            float(info.mip_gap) if integer and lp.is_mip and has else None)
-    x = np.asarray(h.getSolution().col_value) if status.has_solution else None
+    x = np.asarray(h.getSolution().col_value)[col_of] if status.has_solution else None
     return status, x
 
 

@@ -16,7 +16,6 @@ import time
 import highspy
 import numpy as np
 
-from mixopt.model.cones import with_cuts
 from mixopt.model.lp import LinearProgram
 from mixopt.model.solve_once import ConeLoop, Cuts, load_arrays
 from mixopt.model.status import (
@@ -63,9 +62,9 @@ class HighsSession:
 
     def __init__(self, lp: LinearProgram, options: SolveOptions | None = None) -> None:
         self.base = lp  # as built
-        self.lp = lp  # with the cone cuts added so far
+        self.lp = lp  # with the cone columns and cuts added so far
         self._cones = ConeLoop(lp) if lp.cones is not None and len(lp.cones) else None
-        self.cut_rounds = 0
+        self._cuts: Cuts | None = None
         self.options = options or SolveOptions()
         if self.options.backend not in BACKENDS:
             raise ValueError(f"backend must be one of {BACKENDS}")
@@ -81,11 +80,13 @@ class HighsSession:
             self._row_of = np.arange(lp.A.shape[0], dtype=np.int64)
             self.build_s, self.load_s = 0.0, time.perf_counter() - t0
             self.interface = "highspy passModel (arrays)"
-            return
-        (self.model, self.highs, self._col_of, self._row_of, self.build_s, self.load_s,
-         self.interface) = _through_pyomo(lp)
-        log.debug("built model in %.3fs, loaded into HiGHS in %.3fs", self.build_s,
-                  self.load_s)
+        else:
+            (self.model, self.highs, self._col_of, self._row_of, self.build_s, self.load_s,
+             self.interface) = _through_pyomo(lp)
+            log.debug("built model in %.3fs, loaded into HiGHS in %.3fs", self.build_s,
+                      self.load_s)
+        if self._cones is not None:
+            self._cuts = Cuts(lp, self._col_of, self._row_of)
 
     def update(self, lp: LinearProgram) -> bool:
         """Move the held LP to ``lp`` in place if only bounds and costs differ; then the next
@@ -117,11 +118,10 @@ class HighsSession:
             h.changeColsCost(len(k), self._col_of[k], lp.c[k])
         if old.offset != lp.offset:
             h.changeObjectiveOffset(float(lp.offset))
-        n = old.A.shape[0]
-        cut_rows = self.lp.A[n:]
-        self.base = lp
-        self.lp = with_cuts(lp, cut_rows.tocsr(), self.lp.row_lo[n:], self.lp.row_hi[n:],
-                            list(self.lp.rows[-1].keys) if cut_rows.shape[0] else [])
+        self.base = self.lp = lp
+        if self._cuts is not None:  # the cuts hold whatever the bounds and costs
+            self._cuts.base = lp
+            self.lp = self._cuts.lp
         log.debug("updated in place: %d row bounds, %d column bounds, %d costs", len(r),
                   len(c), len(k))
         return True
@@ -162,7 +162,7 @@ class HighsSession:
         if start is not None:
             sol = highspy.HighsSolution()
             full = np.zeros(h.getNumCol())
-            full[self._col_of] = start
+            full[self._col_of[: len(start)]] = start
             sol.col_value = full.tolist()
             if h.setSolution(sol) != highspy.HighsStatus.kOk:
                 log.warning("HiGHS did not take the starting plan")
@@ -176,7 +176,8 @@ class HighsSession:
         status, message = map_status(ms, has_solution, lp.is_mip, gap)
         if not converged and ms == HMS.kOptimal:
             status = Status.NUMERICAL_FAILURE
-            message = f"the chance constraints did not converge in {self.cut_rounds} cut rounds"
+            message = ("the chance constraints did not converge in "
+                       f"{self._cuts.rounds if self._cuts else 0} cut rounds")
         elif not converged and status.name.endswith("NO_SOLUTION"):
             message += " (no plan meets the chance constraints yet)"
         x = obj = bound = None
@@ -211,20 +212,18 @@ class HighsSession:
     def _run_all(self) -> tuple[object, bool]:
         """Solve; with cones, cut until every cone holds (for a MILP, on its LP relaxation
         first, which is cheap and makes most cuts, then between MILP re-solves)."""
-        if self._cones is None:
+        cuts = self._cuts
+        if self._cones is None or cuts is None:
             return self._run(), True
-        cuts = Cuts(self.lp, self._row_of)
-        if self.lp.is_mip:
+        optimal = lambda ms: ms == HMS.kOptimal
+        if self.base.is_mip:
             self._integrality(False)
             try:
-                self._cones.run(self.highs, cuts, self._col_of, self._run,
-                                lambda ms: ms == HMS.kOptimal)
+                self._cones.run(self.highs, cuts, self._run, optimal)
             finally:
                 self._integrality(True)
-        ms = self._cones.run(self.highs, cuts, self._col_of, self._run,
-                             lambda ms: ms == HMS.kOptimal)
-        self.lp, self._row_of = cuts.lp, cuts.row_of
-        self.cut_rounds += cuts.rounds
+        ms = self._cones.run(self.highs, cuts, self._run, optimal)
+        self.lp, self._col_of, self._row_of = cuts.lp, cuts.col_of, cuts.row_of
         return ms, cuts.converged
 
     def _integrality(self, on: bool) -> None:
@@ -287,22 +286,18 @@ class HighsSession:
             "mip_rel_gap": o.mip_rel_gap if self.lp.is_mip else None,
             "simplex_iterations": int(info.simplex_iteration_count),
             "mip_nodes": int(info.mip_node_count) if self.lp.is_mip else None,
-            "cone_cuts": (len(self.lp.rows[-1].keys) if self.lp.rows[-1].name == "chance_cut"
-                          else 0) if self._cones is not None else None,
-            "cone_cut_rounds": self.cut_rounds if self._cones is not None else None,
+            "cone_cuts": len(self._cuts.ext.keys) if self._cuts is not None else None,
+            "cone_cut_rounds": self._cuts.rounds if self._cuts is not None else None,
         }
 
 
 def _same_cones(a: LinearProgram, b: LinearProgram) -> bool:
-    """Both LPs have the same cones on the same anchor rows with the same bounds, so the
-    cuts made for one hold for the other."""
+    """Both LPs have the same cones (the tangent cuts of one then hold for the other: they
+    involve no bound)."""
     if (a.cones is None) != (b.cones is None):
         return False
     if a.cones is None:
         return True
     ca, cb = a.cones, b.cones
-    r = ca.rows
-    return (np.array_equal(r, cb.rows) and np.array_equal(ca.sign, cb.sign)
-            and np.array_equal(ca.z, cb.z) and ca.S.shape == cb.S.shape
-            and (ca.S != cb.S).nnz == 0 and np.array_equal(a.row_lo[r], b.row_lo[r])
-            and np.array_equal(a.row_hi[r], b.row_hi[r]))
+    return (np.array_equal(ca.r_col, cb.r_col) and np.array_equal(ca.link_row, cb.link_row)
+            and ca.S.shape == cb.S.shape and (ca.S != cb.S).nnz == 0)

@@ -78,18 +78,25 @@ def chemistry_figure(result: Result, p: int) -> Any:
     ev = result.evaluation
     d = ev.arrays
     es = [e for e in range(len(d.constituents)) if d.limited[p, e]]
+    sd = {(lim.constituent): lim.sd_wt_pct for lim in result.risk[p].limits} \
+        if result.risk else {}
     fig, ax = plt.subplots(figsize=(7, 0.42 * len(es) + 0.9))
     for i, e in enumerate(es):
         lo, hi = d.limit_min_wt_pct[p, e], d.limit_max_wt_pct[p, e]
         got = ev.composition_wt_pct[p, e]
         ax.barh(i, hi - lo, left=lo, height=0.5, color="#cfe0ee", edgecolor=BLUE)
+        s = sd.get(d.constituents[e], 0.0)
+        if s > 0:  # where 95% of heats land
+            ax.errorbar([got], [i], xerr=[[min(1.96 * s, got)], [1.96 * s]], color=INK,
+                        capsize=3, linewidth=1)
         ax.plot([got], [i], marker="D", markersize=6,
                 color=RED if got < lo - 1e-9 or got > hi + 1e-9 else INK)
         ax.annotate(f"{got:.3g}", (got, i), xytext=(6, 4), textcoords="offset points",
                     fontsize=8)
     ax.set_yticks(range(len(es)), [d.constituents[e] for e in es])
     ax.set_xscale("symlog", linthresh=0.01)
-    ax.set_xlabel("wt% (band: allowed window; diamond: achieved)")
+    ax.set_xlabel("wt% (band: allowed window; diamond: achieved" +
+                  ("; bar: 95% of heats)" if sd else ")"))
     ax.invert_yaxis()
     ax.grid(axis="x", alpha=0.3)
     return fig
@@ -123,4 +130,25 @@ def footprint_figure(result: Result, p: int) -> Any:
     ax.set_xlabel("t CO2e per t of slab")
     ax.invert_yaxis()
     ax.legend(fontsize=7, ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.3))
+    return fig
+
+
+def confidence_figure(curve: Any, instance: Any) -> Any:
+    """The price of confidence: the objective (left) and the share of off-spec heats
+    (right) of the plan at each confidence."""
+    plt = pyplot()
+    ok = curve[curve.objective.notna()]
+    fig, ax = plt.subplots(figsize=(7, 3.4))
+    unit = ("t CO2e per t slab" if instance.objective.minimise == "footprint"
+            else f"cost, {instance.currency}")
+    ax.plot(ok.confidence, ok.objective, "-o", color=BLUE, label="objective")
+    ax.set_xlabel("confidence: probability with which each limit holds")
+    ax.set_ylabel(unit, color=BLUE)
+    ax.grid(alpha=0.3)
+    right = ax.twinx()
+    right.plot(ok.confidence, 100 * ok.off_spec_heat_probability, "-s", color=RED,
+               label="off-spec heats")
+    right.set_ylabel("off-spec heats, %", color=RED)
+    right.set_ylim(bottom=0)
+    fig.tight_layout()
     return fig

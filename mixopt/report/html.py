@@ -15,7 +15,13 @@ import numpy as np
 import pandas as pd
 
 from mixopt.model.pipeline import Result
-from mixopt.report.charts import chemistry_figure, footprint_figure, frontier_figure, to_svg
+from mixopt.report.charts import (
+    chemistry_figure,
+    confidence_figure,
+    footprint_figure,
+    frontier_figure,
+    to_svg,
+)
 from mixopt.report.declaration import declarations
 from mixopt.report.frames import footprint_by_kind, mix_table
 
@@ -53,8 +59,9 @@ def _card(key: str, value: str, field: str, cls: str = "") -> str:
             f'<div class="v {cls}" data-field="{field}">{_e(value)}</div></div>')
 
 
-def render(result: Result, frontier: Any = None) -> str:
-    """The whole report as one HTML document."""
+def render(result: Result, frontier: Any = None, curve: Any = None) -> str:
+    """The whole report as one HTML document (``frontier``: a cost-carbon frontier to
+    show; ``curve``: a confidence curve, ``analysis.confidence.confidence_curve``)."""
     inst, ev = result.instance, result.evaluation
     parts = [f"<h1>{_e(inst.name)}</h1>",
              (f'<p class="sub">{_e(inst.description)} — status: '
@@ -70,6 +77,8 @@ def render(result: Result, frontier: Any = None) -> str:
         parts.append(_product(result, p, decl, mix, kinds))
     if frontier is not None:
         parts.append(_frontier(frontier))
+    if curve is not None:
+        parts.append(_curve(curve, inst))
     parts.append(f'<p class="note">mixopt; instance SHA-256 {_e(decl["instance_sha256"])}. '
                  "Figures are rechecked without the solver.</p>")
     return _page(inst.name, parts)
@@ -94,12 +103,21 @@ def _glance(result: Result, decl: dict[str, Any]) -> str:
         _card("recycled, pre-consumer", f"{ev.recycled_pre_t.sum() / charged:.1%}",
               "recycled_pre"),
         _card("inert-anode metal", f"{inert:.1%}", "inert_anode_share"),
+        *([_card("off-spec heats (simulated)", f"{_off_spec(result):.1%}", "off_spec",
+                 "bad" if _off_spec(result) > 0.1 else "ok")] if result.risk else []),
         "</div>"])
+
+
+def _off_spec(result: Result) -> float:
+    """Share of the month's slab cast in off-spec heats (products weighted by tonnes)."""
+    ev = result.evaluation
+    return float(np.array([r.off_spec_heat_probability for r in result.risk]) @ ev.slab_t
+                 / ev.slab_t.sum())
 
 
 def _product(result: Result, p: int, decl: dict[str, Any], mix: pd.DataFrame,
              kinds: pd.DataFrame) -> str:
-    inst, ev, d = result.instance, result.evaluation, result.arrays
+    inst, ev = result.instance, result.evaluation
     prod = inst.products[p]
     parts = [(f'<section class="product"><h2>{_e(prod.name)} — {_e(prod.alloy)}, '
               f'{prod.tonnes:,.0f} t</h2>'),
@@ -119,22 +137,73 @@ def _product(result: Result, p: int, decl: dict[str, Any], mix: pd.DataFrame,
                  f'{_e(prod.name)}">{ev.footprint_t[p] / ev.slab_t[p]:.3f}</th></tr>'
                  "</table></div></div><h3>Chemistry against the alloy window</h3>"
                  f'<figure class="chart chemistry">{to_svg(chemistry_figure(result, p))}'
-                 '</figure><table><tr><th>constituent</th><th class="n">min</th>'
-                 '<th class="n">achieved</th><th class="n">max</th><th></th></tr>')
-    bind = ev.binding(p)
-    for e in np.flatnonzero(d.limited[p]):
-        el = d.constituents[e]
-        cls = ' class="binding"' if el in bind else ""
-        parts.append(f'<tr{cls}><td>{_e(el)}</td><td class="n">'
-                     f'{d.limit_min_wt_pct[p, e]:g}</td><td class="n" data-field="chem:'
-                     f'{_e(prod.name)}:{_e(el)}">{ev.composition_wt_pct[p, e]:.4f}</td>'
-                     f'<td class="n">{d.limit_max_wt_pct[p, e]:g}</td>'
-                     f'<td>{"binding (" + bind[el] + ")" if el in bind else ""}</td></tr>')
-    parts.append("</table><h3>Footprint breakdown, full scope and scope 1+2</h3>"
+                 "</figure>")
+    parts.append(_chemistry(result, p))
+    parts.append("<h3>Footprint breakdown, full scope and scope 1+2</h3>"
                  f'<figure class="chart footprint">{to_svg(footprint_figure(result, p))}'
                  "</figure>")
     parts.append(_declaration(decl, decl["products"][p]))
     parts.append("</section>")
+    return "".join(parts)
+
+
+def _chemistry(result: Result, p: int) -> str:
+    """Chemistry against the window and aims; with spreads, each limit's risk."""
+    inst, ev, d = result.instance, result.evaluation, result.arrays
+    prod = inst.products[p]
+    risk = {(lim.constituent, lim.bound): lim for lim in result.risk[p].limits} \
+        if result.risk else None
+    head = [('<th>constituent</th><th class="n">min</th><th class="n">aim</th>'
+             '<th class="n">achieved</th><th class="n">max</th>')]
+    if risk is not None:
+        head.append('<th class="n">sd</th><th class="n">P(below min)</th>'
+                    '<th class="n">P(above max)</th>')
+    parts = ["<table><tr>", *head, "<th></th></tr>"]
+    bind = ev.binding(p)
+    for e in np.flatnonzero(d.limited[p] | d.aimed[p]):
+        el = d.constituents[e]
+        cls = ' class="binding"' if el in bind else ""
+        aim = (f"{d.aim_min_wt_pct[p, e]:g}–{d.aim_max_wt_pct[p, e]:g}" if d.aimed[p, e]
+               else "")
+        parts.append(f'<tr{cls}><td>{_e(el)}</td><td class="n">{d.limit_min_wt_pct[p, e]:g}'
+                     f'</td><td class="n">{aim}</td><td class="n" data-field="chem:'
+                     f'{_e(prod.name)}:{_e(el)}">{ev.composition_wt_pct[p, e]:.4f}</td>'
+                     f'<td class="n">{d.limit_max_wt_pct[p, e]:g}</td>')
+        if risk is not None:
+            lim = risk.get((el, "min")) or risk.get((el, "max"))
+            parts.append(f'<td class="n">{lim.sd_wt_pct:.4f}</td>' if lim else "<td></td>")
+            for b in ("min", "max"):
+                r = risk.get((el, b))
+                parts.append(f'<td class="n" data-field="risk:{_e(prod.name)}:{_e(el)}:{b}">'
+                             f"{r.probability_outside:.2%}</td>" if r else "<td></td>")
+        parts.append(f'<td>{"binding (" + bind[el] + ")" if el in bind else ""}</td></tr>')
+    parts.append("</table>")
+    if result.risk is not None:
+        r = result.risk[p]
+        parts.append(f'<p>Off-spec heats: <b data-field="off_spec:{_e(prod.name)}">'
+                     f"{r.off_spec_heat_probability:.2%}</b> of {r.samples:,} simulated heats "
+                     f"(exact {r.off_spec_heat_probability_exact:.2%}).</p>")
+    return "".join(parts)
+
+
+def _curve(curve: pd.DataFrame, inst: Any) -> str:
+    """The price of confidence: objective and off-spec heats at each confidence."""
+    parts = ["<h2>The price of confidence</h2>",
+             (f'<figure class="chart confidence">{to_svg(confidence_figure(curve, inst))}'
+              "</figure>"),
+             ('<table><tr><th class="n">confidence</th><th class="n">objective</th>'
+              '<th class="n">cost</th><th class="n">footprint t CO2e/t</th>'
+              '<th class="n">off-spec heats</th></tr>')]
+    for r in curve.itertuples():
+        if r.objective is None or r.objective != r.objective:
+            parts.append(f'<tr><td class="n">{r.confidence:g}</td><td colspan="4">'
+                         f"{_e(r.status)}</td></tr>")
+            continue
+        parts.append(f'<tr><td class="n">{r.confidence:g}</td><td class="n">'
+                     f'{r.objective:,.6g}</td><td class="n">{r.cost:,.0f}</td>'
+                     f'<td class="n">{r.footprint_per_t:.4f}</td><td class="n">'
+                     f"{r.off_spec_heat_probability:.1%}</td></tr>")
+    parts.append("</table>")
     return "".join(parts)
 
 

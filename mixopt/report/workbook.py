@@ -45,6 +45,10 @@ def results_workbook(result: Result) -> Workbook:
             ("objective", doc["objective"]["value"]), ("unit", doc["objective"]["unit"]),
             ("footprint cap (t CO2e/t)", doc["objective"]["footprint_cap"])]
     rows += [(k, v) for k, v in (doc["totals"] or {}).items()]
+    for prod in doc["products"]:
+        if "risk" in prod:
+            rows.append((f"off-spec heats, {prod['name']}",
+                         prod["risk"]["off_spec_heat_probability"]))
     for r, (k, v) in enumerate(rows, start=1):
         ws.cell(row=r, column=1, value=formula_safe(k)).font = Font(bold=True)
         ws.cell(row=r, column=2, value=formula_safe(v))
@@ -58,14 +62,24 @@ def results_workbook(result: Result) -> Workbook:
     chem = []
     for p, prod in enumerate(result.instance.products):
         bind = ev.binding(p)
+        risk = {(lim.constituent, lim.bound): lim for lim in result.risk[p].limits} \
+            if result.risk else None
         for e in range(len(d.constituents)):
             if d.limited[p, e]:
                 el = d.constituents[e]
-                chem.append({"product": prod.name, "constituent": el,
-                             "min_wt_pct": d.limit_min_wt_pct[p, e],
-                             "achieved_wt_pct": ev.composition_wt_pct[p, e],
-                             "max_wt_pct": d.limit_max_wt_pct[p, e],
-                             "binding": bind.get(el, "")})
+                row = {"product": prod.name, "constituent": el,
+                       "min_wt_pct": d.limit_min_wt_pct[p, e],
+                       "achieved_wt_pct": ev.composition_wt_pct[p, e],
+                       "max_wt_pct": d.limit_max_wt_pct[p, e],
+                       "binding": bind.get(el, "")}
+                if risk is not None:
+                    lim = risk.get((el, "min")) or risk.get((el, "max"))
+                    row.update(sd_wt_pct=lim.sd_wt_pct if lim else None,
+                               p_below_min=risk[(el, "min")].probability_outside
+                               if (el, "min") in risk else None,
+                               p_above_max=risk[(el, "max")].probability_outside
+                               if (el, "max") in risk else None)
+                chem.append(row)
     cws = _frame_sheet(wb, "chemistry", pd.DataFrame(chem))
     for r, row in enumerate(chem, start=2):
         if row["binding"]:

@@ -90,7 +90,6 @@ class Family:
     reached: Callable[[tuple, str, InstanceArrays], str] | None = None  # frontier wording
     columns: Callable[[LPBuilder, InstanceArrays], None] | None = None  # its own columns
     blocks: tuple[str, ...] = ()  # row blocks beyond ``name`` that it writes
-    cuts: str | None = None  # the block of cuts the solver adds to its rows (key + (n,))
     implied: str = ""  # rows that others imply: why this family has no recheck of its own
 
     @property

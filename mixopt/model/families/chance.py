@@ -3,12 +3,14 @@
 With the spread of scrap chemistry (``materials.composition_sd``) and a confidence a
 (``objective.confidence`` or ``products.confidence``), a max limit must hold with
 probability at least a: ``Σ_m y_m c_me x_pm / T_p + z_a ‖(y_m σ_me x_pm / T_p)_m‖₂ <= hi_pe``
-(the mirror row for a min limit). The family writes each such limit as a one-sided
-anchor row (the mean) with a second-order cone on it; the solver adds tangent cuts until
-every cone holds (``mixopt.model.cones``). Per heat (``confidence_per = "heat"``), the
-product's L chance limits each take 1 - (1 - a) / L (Bonferroni), so that a heat meets
-them all with at least a. The recheck computes each limit's probability exactly (for
-heats, the joint probability: constituents vary independently) from the plan alone.
+(the mirror row for a min limit). The family gives each uncertain (p, e) a spread column
+r_pe >= ‖(y_m σ_me x_pm / T_p)_m‖₂ (a second-order cone, in extended form with its link
+row), and writes each limit as the linear anchor row ``mean + z_a r_pe <= hi_pe``; the
+solver adds tangent cuts until every cone holds (``mixopt.model.cones``). Per heat
+(``confidence_per = "heat"``), the product's L chance limits each take 1 - (1 - a) / L
+(Bonferroni), so that a heat meets them all with at least a. The recheck computes each
+limit's probability exactly (for heats, the joint probability: constituents vary
+independently) from the plan alone.
 """
 
 from __future__ import annotations
@@ -43,39 +45,59 @@ def _sides(d: InstanceArrays) -> list[tuple[int, int, str]]:
     return sorted(out)
 
 
+def _spread_keys(d: InstanceArrays) -> list[tuple[int, int]]:
+    """(p, e) of every uncertain window with a chance limit on either side."""
+    lo_on, hi_on = chance_sides(d)
+    return [(int(p), int(e)) for p, e in np.argwhere(lo_on | hi_on)]
+
+
+def spread_columns(b: LPBuilder, d: InstanceArrays) -> None:
+    """r_pe >= 0: the spread of p's content of e from heat to heat, in wt%."""
+    b.add_columns("spread", [(d.products[p], d.constituents[e]) for p, e in _spread_keys(d)],
+                  0.0, INF)
+
+
 def define_chance(b: LPBuilder, d: InstanceArrays) -> None:
-    """(CC) anchor rows  Σ_m y_m c_me x[p,m] / T_p  <= hi_pe (or >= lo_pe), each with the cone
-    ±z ‖y σ_e x_p / T_p‖ added on its left side, for every uncertain limit with a
-    confidence. Rows are in wt%, like (CH)."""
+    """(CC) Σ_m y_m c_me x[p,m] / T_p + z r_pe <= hi_pe (and - z r_pe >= lo_pe) for every
+    uncertain limit with a confidence, and the cone ‖(y_m σ_me x[p,m] / T_p)_m‖₂ <= r_pe
+    (its link row Σ_m w_pem - r_pe <= 0). Rows are in wt%, like (CH)."""
     sides = _sides(d)
     if not sides:
         return
     M = d.shape[1]
     a_lo, a_hi = limit_confidence(d)
+    r_block = b.col_block("spread")
+    r_of = {k: r_block.start + i for i, k in enumerate(_spread_keys(d))}
     coef = d.yield_t_per_t[:, None] * d.composition_wt_pct
-    spread = d.yield_t_per_t[:, None] * d.composition_sd_wt_pct
-    rows, cols, vals, s_rows, s_cols, s_vals, lo, hi, sign, z = ([] for _ in range(10))
-    for r, (p, e, side) in enumerate(sides):
+    rows, cols, vals, lo, hi = [], [], [], [], []
+    for i, (p, e, side) in enumerate(sides):
         nz = np.flatnonzero(coef[:, e])
-        rows.append(np.full(len(nz), r))
-        cols.append(p * M + nz)
-        vals.append(coef[nz, e] / d.slab_tonnes[p])
-        sz = np.flatnonzero(spread[:, e])
-        s_rows.append(np.full(len(sz), r))
-        s_cols.append(p * M + sz)
-        s_vals.append(spread[sz, e] / d.slab_tonnes[p])
         mx = side == "max"
+        z = float(quantile((a_hi if mx else a_lo)[p, e]))
+        rows.append(np.full(len(nz) + 1, i))
+        cols.append(np.append(p * M + nz, r_of[(p, e)]))
+        vals.append(np.append(coef[nz, e] / d.slab_tonnes[p], z if mx else -z))
         lo.append(-INF if mx else d.limit_min_wt_pct[p, e])
         hi.append(d.limit_max_wt_pct[p, e] if mx else INF)
-        sign.append(1.0 if mx else -1.0)
-        z.append(float(quantile((a_hi if mx else a_lo)[p, e])))
-    keys = [(d.products[p], d.constituents[e], side) for p, e, side in sides]
-    b.add_rows("chance", keys, np.concatenate(rows), np.concatenate(cols), np.concatenate(vals),
+    b.add_rows("chance", [(d.products[p], d.constituents[e], side) for p, e, side in sides],
+               np.concatenate(rows), np.concatenate(cols), np.concatenate(vals),
                np.array(lo), np.array(hi))
+    keys = _spread_keys(d)
+    first = b.nrows
+    b.add_rows("spread_link", [(d.products[p], d.constituents[e]) for p, e in keys],
+               np.arange(len(keys)), np.array([r_of[k] for k in keys]), -np.ones(len(keys)),
+               -INF, 0.0)
+    spread = d.yield_t_per_t[:, None] * d.composition_sd_wt_pct
+    s_rows, s_cols, s_vals = [], [], []
+    for k, (p, e) in enumerate(keys):
+        sz = np.flatnonzero(spread[:, e])
+        s_rows.append(np.full(len(sz), k))
+        s_cols.append(p * M + sz)
+        s_vals.append(spread[sz, e] / d.slab_tonnes[p])
     S = sp.csr_matrix((np.concatenate(s_vals), (np.concatenate(s_rows),
                                                 np.concatenate(s_cols))),
-                      shape=(len(sides), b.ncols))
-    b.add_cones("chance", np.array(sign), np.array(z), S)
+                      shape=(len(keys), b.ncols))
+    b.add_cones(S, np.array([r_of[k] for k in keys]), first + np.arange(len(keys)))
 
 
 def probabilities(fig: Figures) -> tuple[np.ndarray, np.ndarray]:
@@ -174,11 +196,13 @@ def relax(v: Violation, fig: Figures, instance: Instance) -> Relaxation | None:
 
 FAMILY = Family(
     name="chance", label="CC", title="chance-constrained chemistry",
-    math="Σ_m y_m c_me x_pm / T_p + z_a ‖(y_m σ_me x_pm / T_p)_m‖₂ ≤ hi_pe (mirror for lo_pe)",
+    math="Σ_m y_m c_me x_pm / T_p + z_a r_pe ≤ hi_pe (mirror for lo_pe), "
+         "r_pe ≥ ‖(y_m σ_me x_pm / T_p)_m‖₂",
     domain="p, e with a real window, a spread (σ_me > 0 for some m) and a confidence a",
     fields="`materials.composition_sd`, `objective.confidence`, `objective.confidence_per`, "
            "`products.confidence`, and those of (CH)",
     keys=("product", "constituent", "side"), define=define_chance, check=check, words=words,
-    dual=Dual("wt%", formula="y of the anchor row plus the y of each of its cuts"),
-    elastic=Elastic("limit", refs, relax), reached=reached, blocks=("chance_cut",),
-    cuts="chance_cut")
+    dual=Dual("wt%"), elastic=Elastic("limit", refs, relax), reached=reached,
+    columns=spread_columns, blocks=("spread_link", "chance_cut"),
+    implied="the spread_link rows and the solver's cuts hold r_pe above the spread; the "
+            "recheck takes the spread from the plan")
