@@ -125,8 +125,13 @@ def write_into(spreads: Spreads, path: Path, force: bool = False) -> list[Path]:
     return list(new)
 
 
+def _sig(v: float) -> float:
+    """An estimate as written: six significant digits (lab analyses have fewer)."""
+    return float(f"{v:.6g}")
+
+
 def _merge(table: dict[str, Any], values: dict[str, float]) -> dict[str, Any]:
-    return {**table, **{e: round(v, 6) for e, v in values.items()}}
+    return {**table, **{e: _sig(v) for e, v in values.items()}}
 
 
 def _toml_files(path: Path, means: dict, sds: dict) -> dict[Path, bytes]:
@@ -170,7 +175,7 @@ def _csv_table(path: Path, values: dict[str, dict[str, float]]) -> bytes:
             row = {"material": material}
             rows.append(row)
             by_name[material] = row
-        row.update({e: f"{v:.6g}" for e, v in vals.items()})
+        row.update({e: repr(_sig(v)) for e, v in vals.items()})
     cols = ["material", *dict.fromkeys(c for r in rows for c in r if c != "material")]
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n", restval="")
@@ -204,7 +209,7 @@ def _workbook_files(path: Path, means: dict, sds: dict) -> dict[Path, bytes]:
                 if e not in head:
                     head.append(e)
                     put(ws, 1, len(head), e)
-                ws.cell(row=r, column=head.index(e) + 1, value=round(v, 6))
+                ws.cell(row=r, column=head.index(e) + 1, value=_sig(v))
     buf = io.BytesIO()
     wb.save(buf)
     return {path: buf.getvalue()}

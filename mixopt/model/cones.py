@@ -112,15 +112,17 @@ class ConeView:
         return np.sqrt(np.maximum(self.S2 @ (xs * xs), 0.0))
 
     def short(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(how far each cone's worst limit is broken at the plan's true spread, per unit of
-        that spread; the spread ‖S[k] ∘ x‖): 0 where every limit holds."""
+        """(how far each cone's worst limit is broken at the plan's true spread, in standard
+        deviations of the limit's chemistry; the spread ‖S[k] ∘ x‖): 0 where every limit
+        holds."""
         norm = self.spread(x)
         worst = np.zeros(len(norm))
         if self.limits is not None:
             k = self.limit_cone
             act = self.limits @ x[: self.n] + self.limit_coef * (norm[k] - x[self.cones.r_col[k]])
             over = np.maximum(act - self.limit_hi, self.limit_lo - act)
-            np.maximum.at(worst, k, over / np.maximum(norm[k], CONE_ABS_TOL))
+            sd = np.maximum(norm[k] * self.cones.unit[k], CONE_ABS_TOL)  # in the row's unit
+            np.maximum.at(worst, k, over / sd)
         return worst, norm
 
     def broken(self, x: np.ndarray) -> np.ndarray:

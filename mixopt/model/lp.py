@@ -43,6 +43,7 @@ class Cones:
     S: sp.csr_matrix  # (K, ncols)
     r_col: np.ndarray  # (K,)
     link_row: np.ndarray  # (K,)
+    unit: np.ndarray  # (K,) the spread in the unit of the rows its limits are written in
 
     def __len__(self) -> int:
         return len(self.r_col)
@@ -100,7 +101,8 @@ class LPBuilder:
     _col_lo: list[np.ndarray] = field(default_factory=list)
     _col_hi: list[np.ndarray] = field(default_factory=list)
     _integer: list[np.ndarray] = field(default_factory=list)
-    _cones: list[tuple[sp.csr_matrix, np.ndarray, np.ndarray]] = field(default_factory=list)
+    _cones: list[tuple[sp.csr_matrix, np.ndarray, np.ndarray, np.ndarray]] = field(
+        default_factory=list)
     nrows: int = 0
     ncols: int = 0
 
@@ -133,11 +135,14 @@ class LPBuilder:
         self._rows.append(Block(name, self.nrows, tuple(keys)))
         self.nrows += len(keys)
 
-    def add_cones(self, S: sp.csr_matrix, r_col: np.ndarray, link_row: np.ndarray) -> None:
-        """Cones ``‖S[k] ∘ x‖ <= x[r_col[k]]`` with their link rows (LP row numbers); ``S``
-        has a row per cone over the columns added so far."""
+    def add_cones(self, S: sp.csr_matrix, r_col: np.ndarray, link_row: np.ndarray,
+                  unit: np.ndarray) -> None:
+        """Cones ``‖S[k] ∘ x‖ <= x[r_col[k]]`` with their link rows (LP row numbers) and the
+        factor ``unit`` that puts a spread in its limits' unit; ``S`` has a row per cone
+        over the columns added so far."""
         self._cones.append((sp.csr_matrix(S), np.asarray(r_col, dtype=np.int64),
-                            np.asarray(link_row, dtype=np.int64)))
+                            np.asarray(link_row, dtype=np.int64),
+                            np.asarray(unit, dtype=float)))
 
     def build(self, c: np.ndarray, offset: float, unit: str) -> LinearProgram:
         def cat(parts: list[np.ndarray], dtype: type = float) -> np.ndarray:
@@ -148,11 +153,11 @@ class LPBuilder:
         A.sum_duplicates()
         cones = None
         if self._cones:
-            S, r_col, link = zip(*self._cones, strict=True)
+            S, r_col, link, unit = zip(*self._cones, strict=True)
             S = [sp.csr_matrix((m.data, m.indices, m.indptr), shape=(m.shape[0], self.ncols))
                  for m in S]
             cones = Cones(sp.vstack(S, format="csr"), np.concatenate(r_col),
-                          np.concatenate(link))
+                          np.concatenate(link), np.concatenate(unit))
         return LinearProgram(A=A, row_lo=cat(self._lo), row_hi=cat(self._hi),
                              col_lo=cat(self._col_lo), col_hi=cat(self._col_hi),
                              c=np.asarray(c, dtype=float), offset=float(offset),

@@ -52,15 +52,17 @@ def _spread_keys(d: InstanceArrays) -> list[tuple[int, int]]:
 
 
 def spread_columns(b: LPBuilder, d: InstanceArrays) -> None:
-    """r_pe >= 0: the spread of p's content of e from heat to heat, in wt%."""
+    """r_pe >= 0: the spread of p's content of e from heat to heat, in t x wt% (times T_p:
+    the cone's cuts then have coefficients of order 1, where per t of order they would
+    span 1e-9..1 and cost HiGHS its numerical stability on large months)."""
     b.add_columns("spread", [(d.products[p], d.constituents[e]) for p, e in _spread_keys(d)],
                   0.0, INF)
 
 
 def define_chance(b: LPBuilder, d: InstanceArrays) -> None:
-    """(CC) Σ_m y_m c_me x[p,m] / T_p + z r_pe <= hi_pe (and - z r_pe >= lo_pe) for every
-    uncertain limit with a confidence, and the cone ‖(y_m σ_me x[p,m] / T_p)_m‖₂ <= r_pe
-    (its link row Σ_m w_pem - r_pe <= 0). Rows are in wt%, like (CH)."""
+    """(CC) Σ_m y_m c_me x[p,m] / T_p + z r_pe / T_p <= hi_pe (and - z r_pe / T_p >= lo_pe)
+    for every uncertain limit with a confidence, and the cone ‖(y_m σ_me x[p,m])_m‖₂ <=
+    r_pe (its link row Σ_m w_pem - r_pe <= 0). Limit rows are in wt%, like (CH)."""
     sides = _sides(d)
     if not sides:
         return
@@ -76,7 +78,8 @@ def define_chance(b: LPBuilder, d: InstanceArrays) -> None:
         z = float(quantile((a_hi if mx else a_lo)[p, e]))
         rows.append(np.full(len(nz) + 1, i))
         cols.append(np.append(p * M + nz, r_of[(p, e)]))
-        vals.append(np.append(coef[nz, e] / d.slab_tonnes[p], z if mx else -z))
+        zt = z / d.slab_tonnes[p]  # r is in t x wt%: per t of order here
+        vals.append(np.append(coef[nz, e] / d.slab_tonnes[p], zt if mx else -zt))
         lo.append(-INF if mx else d.limit_min_wt_pct[p, e])
         hi.append(d.limit_max_wt_pct[p, e] if mx else INF)
     b.add_rows("chance", [(d.products[p], d.constituents[e], side) for p, e, side in sides],
@@ -93,11 +96,12 @@ def define_chance(b: LPBuilder, d: InstanceArrays) -> None:
         sz = np.flatnonzero(spread[:, e])
         s_rows.append(np.full(len(sz), k))
         s_cols.append(p * M + sz)
-        s_vals.append(spread[sz, e] / d.slab_tonnes[p])
+        s_vals.append(spread[sz, e])  # in t x wt%: cuts in well-scaled units
     S = sp.csr_matrix((np.concatenate(s_vals), (np.concatenate(s_rows),
                                                 np.concatenate(s_cols))),
                       shape=(len(keys), b.ncols))
-    b.add_cones(S, np.array([r_of[k] for k in keys]), first + np.arange(len(keys)))
+    b.add_cones(S, np.array([r_of[k] for k in keys]), first + np.arange(len(keys)),
+                1.0 / d.slab_tonnes[[p for p, _ in keys]])
 
 
 def probabilities(fig: Figures) -> tuple[np.ndarray, np.ndarray]:
