@@ -54,7 +54,8 @@ def lots_milp(n_lots: int = 40, n_products: int = 3, seed: int = 1) -> dict[str,
          "available": {"max": float(rng.integers(3, 12)) * 7.3}, "lot": 7.3, "min_order": 14.6,
          "composition": {e: float(rng.uniform(0, 1.5)) for e in els}}
         for i in range(n_lots)]
-    mats.append({"name": "primary", "cost": 2600, "footprint": {"full": 5.9, "scope12": 4.0}})
+    mats.append({"name": "primary", "cost": 2600, "footprint": {"full": 5.9, "scope12": 4.0},
+                 "composition": {}})
     alloys = {f"A{p}": {e: [float(rng.uniform(0.2, 0.4)), float(rng.uniform(0.6, 0.9))]
                         for e in els} for p in range(n_products)}
     prods = [{"name": f"p{p}", "alloy": f"A{p}", "tonnes": float(rng.uniform(300, 500))}

@@ -79,13 +79,13 @@ def test_exit_codes(name: str, code: Exit) -> None:
     got, _, err = run("solve", str(INSTANCES / name), "--format", "json")
     assert got == code
     if code == Exit.INVALID_INPUT:
-        assert "Traceback" not in err and "9 problems" in err
+        assert "Traceback" not in err and "10 problems" in err
 
 
 def test_validate_lists_every_problem() -> None:
     code, out, err = run("validate", str(INSTANCES / "invalid.toml"))
     assert code == Exit.INVALID_INPUT
-    assert err.count("\n  - ") == 9
+    assert err.count("\n  - ") == 10
     code, out, _ = run("validate", CAN)
     assert code == 0 and "valid (LP; 1 products, 9 materials" in out
 

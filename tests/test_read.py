@@ -28,18 +28,26 @@ def problems_of(raw: dict) -> list[str]:
      "row 1 ('A'), field 'cost': Input should be greater than or equal to 0"),
     ({"materials__0__cost": float("nan")}, "field 'cost': Input should be a finite number"),
     ({"products__0__tonnes": float("inf")}, "field 'tonnes': Input should be a finite number"),
-    ({"materials__1__footprint": {"full": 1}}, "field 'footprint.scope12': Field required"),
+    ({"materials__1__footprint": {"full": 1}},
+     "field 'footprint.scope12': required, but not given"),
     ({"alloys": {"X": {"Cu": [2.0, 1.0]}}},
      "table 'alloys.X', field 'Cu': min (2) is above max (1)"),
     ({"materials__1__composition": {"Cu": 70, "Fe": 40}}, "composition adds up to 110 wt%"),
     ({"materials__1__composition": {"Cu": 101}}, "less than or equal to 100"),
     ({"products__0__alloy": "AA0000"}, "unknown alloy 'AA0000'"),
-    ({"materials__1__yield": 0}, "field 'yield': Input should be greater than 0"),
+    ({"materials__1__yield": 0}, "field 'yield': Input should be greater than or equal to 0.01"),
     ({"materials__1__yield": 1.01}, "field 'yield': Input should be less than or equal to 1"),
     ({"materials__1__available": {"min": 5, "max": 1}}, "min (5) is above max (1)"),
     ({"materials__1__lot": 0}, "field 'lot'"),
-    ({"materials__1__min_order": 50, "materials__1__available": {"max": 10}},
-     "min_order (50 t) is above available.max (10 t)"),
+    ({"products__0__tonnes": True}, "field 'tonnes': a true/false value is not a number"),
+    ({"products__0__tonnes": 1e-300},
+     "field 'tonnes': Input should be greater than or equal to 0.001"),
+    ({"products__0__tonnes": 1e9},
+     "field 'tonnes': Input should be less than or equal to 10000000"),
+    ({"materials__0__cost": 1e308},
+     "field 'cost': Input should be less than or equal to 10000000"),
+    ({"materials__1__composition": {"Cu": 4.0, "Fe": 1e-12}}, "Fe below 1e-06 wt%"),
+    ({"materials__1__composition": {}, "materials__1__lot": 1e-12}, "field 'lot'"),
     ({"materials__1__colour": "red"}, "field 'colour': Extra inputs are not permitted"),
     ({"products__0__min_recycled": 1.5}, "field 'min_recycled'"),
     ({"objective__minimise": "carbon"}, "table 'objective', field 'minimise'"),
@@ -70,8 +78,30 @@ def test_library_alloy_resolves_and_instance_definition_wins() -> None:
     raw.pop("alloys")
     inst = instance_from_dict(raw)
     assert inst.alloys["AA3104"]["Mn"] == library()["AA3104"].limits_wt_pct["Mn"] == (0.8, 1.4)
-    raw["alloys"] = {"AA3104": {"Mn": [0.0, 2.0]}}
-    assert instance_from_dict(raw).alloys["AA3104"] == {"Mn": (0.0, 2.0)}
+    # an instance may redefine a library alloy, window by window, but not drop one: the
+    # planner who deletes the Mn row of AA3104 must not get a plan with Mn unlimited
+    own = {e: list(w) for e, w in library()["AA3104"].limits_wt_pct.items()}
+    raw["alloys"] = {"AA3104": {**own, "Mn": [0.0, 2.0]}}
+    assert instance_from_dict(raw).alloys["AA3104"]["Mn"] == (0.0, 2.0)
+    del raw["alloys"]["AA3104"]["Mn"]
+    with pytest.raises(InputError, match=r"table 'alloys.AA3104': omits Mn, which the shipped "
+                                         r"AA3104 limits \(Mn \[0.8, 1.4\]\)"):
+        instance_from_dict(raw)
+    raw["alloys"]["AA3104"]["Mn"] = [0, 100]  # "no limit", written explicitly
+    assert instance_from_dict(raw).alloys["AA3104"]["Mn"] == (0.0, 100.0)
+
+
+def test_lots_above_supply_warn_and_solve(caplog: pytest.LogCaptureFixture) -> None:
+    raw = two_material(materials__1__min_order=50, materials__1__available={"max": 10})
+    raw["materials"].append({"name": "C", "cost": 30, "footprint": {"full": 1, "scope12": 1},
+                             "composition": {"Cu": 2.0}})
+    with caplog.at_level("WARNING"):
+        inst = instance_from_dict(raw, "t.toml")
+    assert ("t.toml, table 'materials', row 2 ('B'), field 'available': its min_order of 50 t "
+            "is above the 10 t available: it cannot be bought this month") in caplog.text
+    r = solve(inst)
+    assert r.status == "optimal" and r.evaluation.use_t[1] == 0.0  # B is not bought
+    assert_objective(r.objective_value, 50 * 10 + 50 * 30)  # A and C at Cu 1 wt%
 
 
 def test_library_is_read_from_models() -> None:

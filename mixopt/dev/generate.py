@@ -59,10 +59,13 @@ def generate_dict(lots: int, products: int, elements: int, seed: int = 0,
     prods = []
     alloys_used = {}
     for p in range(products):
-        alloy = ALLOYS[p % len(ALLOYS)]
-        limits = {e: list(w) for e, w in lib[alloy].limits_wt_pct.items() if e in els}
-        alloys_used[alloy] = limits
-        prods.append({"name": f"product {p:03d} ({alloy})", "alloy": alloy,
+        base = ALLOYS[p % len(ALLOYS)]
+        # the library's windows on this month's constituents only: its own alloy name
+        # (a library name would have to keep every window of the library)
+        alloy = f"{base} ({elements} constituents)"
+        alloys_used[alloy] = {e: list(w) for e, w in lib[base].limits_wt_pct.items()
+                              if e in els}
+        prods.append({"name": f"product {p:03d} ({base})", "alloy": alloy,
                       "tonnes": round(float(rng.uniform(500, 3000)), 1)})
     total = sum(p["tonnes"] for p in prods)
     mats: list[dict[str, Any]] = []

@@ -75,6 +75,15 @@ def _resolve_alloys(raw: dict[str, Any], origin: Origin, problems: list[Problem]
     if not isinstance(alloys, dict):
         return
     lib = library()
+    for a, lim in alloys.items():  # an alloy of the library, redefined: all its limits
+        if a in lib and isinstance(lim, dict):
+            missing = [e for e in lib[a].limits_wt_pct if e not in lim]
+            if missing:
+                given = ", ".join(f"{e} {list(lib[a].limits_wt_pct[e])}" for e in missing)
+                problems.append(origin.locate(
+                    ("alloys", a), raw,
+                    f"omits {', '.join(missing)}, which the shipped {a} limits ({given}): "
+                    "give each a window, [0, 100] to lift a limit"))
     for i, p in enumerate(raw.get("products") or []):
         if not isinstance(p, dict) or not isinstance(p.get("alloy"), str):
             continue
@@ -102,6 +111,10 @@ def _from_validation_error(err: ValidationError, raw: Mapping[str, Any],
         msg = e["msg"].removeprefix("Value error, ")
         if e["type"] in ("float_parsing", "float_type", "int_parsing"):
             msg = f"{e['input']!r} is not a number"
+            if isinstance(e["input"], str) and "," in e["input"]:
+                msg += " (a decimal comma? write it with a point)"
+        elif e["type"] == "missing":
+            msg = "required, but not given"
         out.append(origin.locate(loc, raw, msg))
     return out
 
@@ -148,6 +161,9 @@ def _warnings(instance: Instance, raw: Mapping[str, Any], origin: Origin) -> lis
     """What is legal but probably not meant: said, then solved as written."""
     out = []
     for i, m in enumerate(instance.materials):
+        blocked = m.purchase_blocked()
+        if blocked:
+            out.append(origin.locate(("materials", i, "available"), raw, blocked))
         for e, sd in m.composition_sd.items():
             if sd > 0 and e not in m.composition:
                 out.append(origin.locate(("materials", i, "composition_sd", e), raw,

@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -31,6 +32,8 @@ from mixopt.model.paths import flatten
 CONSTITUENT_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 #: Composition of one material may exceed 100 wt% by rounding only this much.
 COMPOSITION_SUM_SLACK_WT_PCT = 1e-6
+#: Contents below this (0.01 ppm) are refused: write 0 for an absent constituent.
+MIN_CONTENT_WT_PCT = 1e-6
 #: The one marker of "no limit" on a chemistry window: [0, 100] wt% makes no row. Absent
 #: upper bounds elsewhere (supply, caps) are None in the instance and +inf in the arrays.
 NO_LIMIT_WT_PCT = (0.0, 100.0)
@@ -49,9 +52,31 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
-NonNeg = Annotated[float, Field(ge=0)]
-WtPct = Annotated[float, Field(ge=0, le=100)]
+def _number(value: Any) -> Any:
+    """true/false is not a number (pydantic would take it as 1 or 0)."""
+    if isinstance(value, bool):
+        raise ValueError("a true/false value is not a number")  # noqa: TRY004 - shown to users
+    return value
+
+
+#: Every number of an instance: never a boolean, never NaN or infinite (``_Frozen``).
+Real = Annotated[float, BeforeValidator(_number)]
+NonNeg = Annotated[Real, Field(ge=0)]
+WtPct = Annotated[Real, Field(ge=0, le=100)]
 Constituent = Annotated[str, StringConstraints(pattern=CONSTITUENT_RE.pattern)]
+
+# Magnitudes beyond these are typing slips (and would ruin HiGHS's scaling): they are
+# refused up front, naming the field, instead of coming back "infeasible".
+#: Tonnes of an order or a supply: from 1 kg to 10 Mt.
+Tonnes = Annotated[Real, Field(ge=1e-3, le=1e7)]
+#: Supplies (a month's offer of one material) may be 0.
+SupplyTonnes = Annotated[Real, Field(ge=0, le=1e7)]
+#: Lots and minimum orders: from 1 kg to 10 Mt.
+LotTonnes = Annotated[Real, Field(ge=1e-3, le=1e7)]
+#: A price per t (or per t CO2e): at most 10 million.
+Price = Annotated[Real, Field(ge=0, le=1e7)]
+#: A footprint per t: at most 10,000 t CO2e.
+FootprintPerT = Annotated[Real, Field(ge=0, le=1e4)]
 
 
 def _window(value: tuple[float, float]) -> tuple[float, float]:
@@ -65,14 +90,14 @@ def _window(value: tuple[float, float]) -> tuple[float, float]:
 Window = Annotated[tuple[WtPct, WtPct], AfterValidator(_window)]
 AlloyLimits = dict[Constituent, Window]
 #: A probability with which limits must hold: at least one half, below one.
-Confidence = Annotated[float, Field(ge=0.5, lt=1)]
+Confidence = Annotated[Real, Field(ge=0.5, lt=1)]
 
 
 class Footprint(_Frozen):
     """A footprint in both scopes."""
 
-    full: NonNeg = _field("cradle-to-gate Full Scope footprint", "t CO2e/t")
-    scope12: NonNeg = _field("Scope 1+2 footprint", "t CO2e/t")
+    full: FootprintPerT = _field("cradle-to-gate Full Scope footprint", "t CO2e/t")
+    scope12: FootprintPerT = _field("Scope 1+2 footprint", "t CO2e/t")
 
     def in_scope(self, scope: Scope) -> float:
         return self.full if scope == "full" else self.scope12
@@ -81,9 +106,9 @@ class Footprint(_Frozen):
 class Available(_Frozen):
     """Charged tonnes of one material allowed over all products."""
 
-    min: NonNeg = _field("least charged tonnes that must be used", "t", default=0.0)
-    max: NonNeg | None = _field("most charged tonnes available (absent: unbounded)", "t",
-                                default=None)
+    min: SupplyTonnes = _field("least charged tonnes that must be used", "t", default=0.0)
+    max: SupplyTonnes | None = _field("most charged tonnes available (absent: unbounded)", "t",
+                                      default=None)
 
     @model_validator(mode="after")
     def _min_le_max(self) -> Available:
@@ -96,11 +121,11 @@ class Objective(_Frozen):
     minimise: Sense = _field("what to minimise: 'footprint' or 'cost'", default="footprint")
     scope: Scope = _field("footprint scope used for the objective and the caps: "
                           "'full' or 'scope12'", default="full")
-    footprint_cap: Annotated[float, Field(gt=0)] | None = _field(
+    footprint_cap: Annotated[FootprintPerT, Field(gt=0)] | None = _field(
         "cap on the footprint over all products together, casting included",
         "t CO2e/t slab", default=None)
-    carbon_price: NonNeg = _field("carbon price added to the cost objective",
-                                  "currency/t CO2e", default=0.0)
+    carbon_price: Price = _field("carbon price added to the cost objective",
+                                 "currency/t CO2e", default=0.0)
     confidence: Confidence | None = _field(
         "chance constraints: every alloy limit of every product holds with at least this "
         "probability, given the materials' composition_sd (absent: limits hold on the mean)",
@@ -109,7 +134,7 @@ class Objective(_Frozen):
         "'limit': each limit holds with the confidence on its own; 'heat': a product's heat "
         "meets all its limits at once with it (split over the limits, Bonferroni)",
         default="limit")
-    margin_sd: NonNeg = _field(
+    margin_sd: Annotated[Real, Field(ge=0, le=10)] = _field(
         "robust margin: every limit holds with every material at its mean plus or minus this "
         "many standard deviations (a pure LP); 0: no margin", "sd", default=0.0)
 
@@ -124,10 +149,10 @@ class Product(_Frozen):
     name: str = _field("unique product name", min_length=1)
     alloy: str = _field("alloy of the slab: an entry of [alloys] or of the shipped library",
                         min_length=1)
-    tonnes: Annotated[float, Field(gt=0)] = _field("slab (liquid metal) to produce", "t")
-    footprint_cap: Annotated[float, Field(gt=0)] | None = _field(
+    tonnes: Tonnes = _field("slab (liquid metal) to produce", "t")
+    footprint_cap: Annotated[FootprintPerT, Field(gt=0)] | None = _field(
         "cap on this product's footprint, casting included", "t CO2e/t slab", default=None)
-    min_recycled: Annotated[float, Field(ge=0, le=1)] = _field(
+    min_recycled: Annotated[Real, Field(ge=0, le=1)] = _field(
         "least share of this product's charged mass from recycled materials", "share 0..1",
         default=0.0)
     confidence: Confidence | None = _field(
@@ -144,21 +169,21 @@ class Material(_Frozen):
                        default="")
     recycled: RecycledClass | None = _field(
         "'post-consumer' or 'pre-consumer'; absent means not recycled", default=None)
-    cost: NonNeg = _field("price per charged t", "currency/t")
+    cost: Price = _field("price per charged t", "currency/t")
     footprint: Footprint = _field("footprint per charged t", "t CO2e/t")
     available: Available = _field("charged tonnes allowed over all products", "t",
                                   default=Available())
-    yield_: Annotated[float, Field(gt=0, le=1)] = _field(
-        "t of metal recovered per t charged, in (0, 1]", "t/t", default=1.0, alias="yield")
+    yield_: Annotated[Real, Field(ge=0.01, le=1)] = _field(
+        "t of metal recovered per t charged, in [0.01, 1]", "t/t", default=1.0, alias="yield")
     composition: dict[Constituent, WtPct] = _field(
-        "wt% of each constituent in the recovered metal", "wt%", default_factory=dict)
+        "wt% of each constituent in the recovered metal (required; {} for pure metal)", "wt%")
     composition_sd: dict[Constituent, NonNeg] = _field(
         "standard deviation of each constituent of the recovered metal from one heat's charge "
         "to the next (normal, independent between materials and constituents); absent: known "
         "exactly", "wt%", default_factory=dict)
-    lot: Annotated[float, Field(gt=0)] | None = _field(
+    lot: LotTonnes | None = _field(
         "MILP rule: total use is a whole number of lots of this size", "t", default=None)
-    min_order: Annotated[float, Field(gt=0)] | None = _field(
+    min_order: LotTonnes | None = _field(
         "MILP rule: total use is 0 or at least this much", "t", default=None)
     source: str = _field("where the footprint factor comes from", default="")
 
@@ -173,13 +198,28 @@ class Material(_Frozen):
             raise ValueError(f"composition adds up to {total:g} wt%, over 100")
         return value
 
-    @model_validator(mode="after")
-    def _purchase_rules(self) -> Material:
+    @field_validator("composition")
+    @classmethod
+    def _no_traces(cls, value: dict[str, float]) -> dict[str, float]:
+        """A content below 0.01 ppm is a slip (or should be 0): it would only add a
+        coefficient HiGHS drops."""
+        tiny = [e for e, v in value.items() if 0 < v < MIN_CONTENT_WT_PCT]
+        if tiny:
+            raise ValueError(f"{', '.join(tiny)} below {MIN_CONTENT_WT_PCT:g} wt% (0.01 ppm): "
+                             "write 0 if it is absent")
+        return value
+
+    def purchase_blocked(self) -> str | None:
+        """Why not a tonne of this material can be bought this month (a lot or minimum order
+        above all that is on offer: legal, and the plan simply does without), or None."""
         mx = self.available.max
-        if mx is not None and self.min_order is not None and self.min_order > mx:
-            raise ValueError(f"min_order ({self.min_order:g} t) is above available.max "
-                             f"({mx:g} t)")
-        return self
+        if mx is None or mx == 0:
+            return None
+        for name, v in (("min_order", self.min_order), ("lot", self.lot)):
+            if v is not None and v > mx * (1 + 1e-9):
+                return (f"its {name} of {v:g} t is above the {mx:g} t available: it cannot "
+                        "be bought this month")
+        return None
 
     def is_milp(self) -> bool:
         return self.lot is not None or self.min_order is not None

@@ -202,6 +202,13 @@ class HighsSession:
         h = self.highs
         h.run()
         ms = h.getModelStatus()
+        if ms in (HMS.kNotset, HMS.kSolveError) and self._solved:
+            # a warm re-solve lost its numerical footing (long cut loops on large months):
+            # drop the factorisation and basis, and solve the same LP cold, once
+            log.warning("HiGHS failed a warm re-solve (%s): solving cold", ms)
+            h.clearSolver()
+            h.run()
+            ms = h.getModelStatus()
         if ms == HMS.kUnboundedOrInfeasible:
             h.setOptionValue("presolve", "off")
             h.run()
