@@ -13,18 +13,24 @@ class Problem:
     file: str
     message: str
     table: str | None = None
-    row: int | None = None  # 1-based row of a table (TOML array entry or CSV data line)
+    row: int | None = None  # 1-based row of a table (TOML array entry or CSV data line);
+    #                         in a workbook, the Excel row number
     row_name: str | None = None
-    field: str | None = None
-    sheet: str | None = None  # workbook inputs: the sheet and cell instead of table and row
+    field: str | None = None  # in a workbook, the column's header
+    sheet: str | None = None  # workbook inputs: the sheet and A1 cell instead of the table
     cell: str | None = None
 
     def __str__(self) -> str:
         where = [self.file]
-        if self.sheet is not None:
-            where.append(f"sheet '{self.sheet}'" + (f", cell {self.cell}" if self.cell else ""))
+        if self.sheet is not None:  # in the workbook's own words
+            where.append(f"sheet '{self.sheet}'")
+            if self.row is not None:
+                where.append(f"row {self.row}" + (f" ({self.row_name!r})" if self.row_name
+                                                   else ""))
             if self.field is not None:
-                where.append(f"field '{self.field}'")
+                where.append(f"column '{self.field}'")
+            if self.cell is not None:
+                where[-1] += f" (cell {self.cell})"
             return ", ".join(where) + f": {self.message}"
         if self.table is not None:
             where.append(f"table '{self.table}'")

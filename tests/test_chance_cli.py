@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from mixopt import read_instance, solve
 from mixopt.cli import Exit, main
 from mixopt.io.spreadsheet import save_workbook
-from mixopt.io.workbook import instance_workbook
+from mixopt.io.template import instance_workbook
 from mixopt.testing import assert_objective
 from tests.conftest import INSTANCES
 

@@ -12,7 +12,8 @@ from mixopt import InputError, read_instance, solve
 from mixopt.cli import Exit, main
 from mixopt.io.schema import field_registry
 from mixopt.io.spreadsheet import save_workbook as save
-from mixopt.io.workbook import instance_workbook, read_workbook
+from mixopt.io.template import instance_workbook
+from mixopt.io.workbook import read_workbook
 from mixopt.testing import assert_objective
 from tests.conftest import INSTANCES
 
@@ -26,13 +27,18 @@ def test_template_has_every_sheet_and_the_registry(tmp_path: Path) -> None:
     wb = load_workbook(out)
     assert wb.sheetnames == ["README", "settings", "products", "alloys", "aims", "materials",
                              "composition", "composition_sd", "scenarios"]
+    lists = {dv.formula1 for dv in wb["materials"].data_validations.dataValidation}
+    assert '"post-consumer,pre-consumer"' in lists  # dropdowns where a cell takes a word
     readme = [tuple(c.value or "" for c in row) for row in wb["README"].iter_rows(min_row=5)]
     assert readme == [tuple(r) for r in field_registry()]  # empty cells read back as None
     fields = {(s, c) for s, c, *_ in field_registry()}
     assert ("materials", "available_max") in fields and ("products", "min_recycled") in fields
     units = {c: u for s, c, u, *_ in field_registry() if s == "materials"}
     assert units["cost"] == "currency/t" and units["yield"] == "t/t"
-    assert [c.value for c in wb["materials"][1]][:4] == ["name", "kind", "recycled", "cost"]
+    heads = [c.value for c in wb["materials"][1]]
+    assert heads[:4] == ["name", "kind", "recycled", "cost [USD/t]"]  # units in headers
+    assert wb["materials"]["A2"].value.startswith("(example)")  # a row to type over
+    assert wb["materials"]["D1"].comment.text == "price per charged t"  # notes from the registry
 
 
 @pytest.mark.parametrize("name", ["can-body.toml", "can-body-and-end.toml",
@@ -68,7 +74,7 @@ def test_errors_point_at_sheet_and_cell(tmp_path: Path) -> None:
     wb = instance_workbook(read_instance(CAN))
     comp = wb["composition"]
     header = [c.value for c in comp[1]]
-    col = "ABCDEFGHIJ"[header.index("Fe")]
+    col = "ABCDEFGHIJ"[header.index("Fe [wt%]")]
     comp[f"{col}3"] = "n/a"
     wb["materials"]["D4"] = -5  # cost of the third material
     wb["products"]["C2"] = "lots"  # tonnes
@@ -77,19 +83,21 @@ def test_errors_point_at_sheet_and_cell(tmp_path: Path) -> None:
     with pytest.raises(InputError) as info:
         read_workbook(xlsx)
     msgs = [str(p) for p in info.value.problems]
-    assert any(f"sheet 'composition', cell {col}3, field 'Fe': 'n/a' is not a number" in m
-               for m in msgs), msgs
-    assert any("sheet 'materials', cell D4, field 'cost': Input should be greater than or "
-               "equal to 0" in m for m in msgs), msgs
-    assert any("sheet 'products', cell C2, field 'tonnes': 'lots' is not a number" in m
-               for m in msgs), msgs
+    # in the workbook's words: sheet, Excel row (and its name), column header, A1 cell
+    assert any(f"sheet 'composition', row 3 ('Process scrap 3xxx'), column 'Fe' (cell "
+               f"{col}3): 'n/a' is not a number" in m for m in msgs), msgs
+    assert any("sheet 'materials', row 4 ('INERTA'), column 'cost' (cell D4): Input should "
+               "be greater than or equal to 0" in m for m in msgs), msgs
+    assert any("sheet 'products', row 2 ('AA3104 slab'), column 'tonnes' (cell C2): 'lots' "
+               "is not a number" in m for m in msgs), msgs
     r = CliRunner().invoke(main, ["validate", str(xlsx)])
     assert r.exit_code == Exit.INVALID_INPUT and "Traceback" not in r.stderr
 
 
 def test_unknown_setting_and_missing_sheet(tmp_path: Path) -> None:
     xlsx = _broken(tmp_path, "settings", "A20", "objective.colour")
-    with pytest.raises(InputError, match="sheet 'settings', cell A20: unknown setting"):
+    with pytest.raises(InputError, match=r"sheet 'settings', row 20 \('objective.colour'\), "
+                                         r"column 'key' \(cell A20\): unknown setting"):
         read_workbook(xlsx)
     wb = instance_workbook(read_instance(CAN))
     del wb["materials"]
@@ -166,6 +174,8 @@ def test_planner_workflow_without_toml(tmp_path: Path) -> None:
     settings = {row[0].value: row[0].row for row in wb["settings"].iter_rows(min_row=2)}
     wb["settings"][f"B{settings['name']}"] = "june"
     wb["settings"][f"B{settings['objective.minimise']}"] = "cost"
+    wb["settings"][f"B{settings['casting.footprint.full']}"] = 0.25  # required: no silent 0
+    wb["settings"][f"B{settings['casting.footprint.scope12']}"] = 0.2
     wb["products"].append(["slab", "AA3104", 1000])  # alloy from the shipped library
     wb["materials"].append(["UBC", "post-consumer scrap", "post-consumer", 1850, 0.5, 0.3,
                             None, 800, 0.88])

@@ -14,7 +14,7 @@ from mixopt.analysis.frontier import frontier
 from mixopt.cli import main
 from mixopt.testing import assert_objective, assert_rechecked
 from tests.conftest import INSTANCES
-from tests.helpers import inst, lots_milp
+from tests.helpers import inst, lots_milp, two_material
 
 
 @pytest.fixture(scope="module", params=["can-body.toml", "can-body-and-end.toml"])
@@ -59,8 +59,11 @@ def test_can_body_breakpoints_in_words() -> None:
     t = fr.table()
     assert t.mac_per_t_co2e.iloc[1] == pytest.approx(300 / 3.9, rel=1e-6)  # INERTA vs hydro
     assert t.mac_per_t_co2e.iloc[-1] == pytest.approx(200 / 14.1, rel=1e-6)  # hydro vs coal
-    assert "INERTA exhausted" in t.changes.iloc[0]
-    assert "Coal P1020 leaves" in t.changes.iloc[-2]
+    # each row's changes are those of the segment its MAC prices
+    assert t.changes.iloc[0] == "least footprint reachable"
+    assert "INERTA exhausted" in t.changes.iloc[1] and "INERTA" not in t.changes.iloc[2]
+    assert t.changes.iloc[-1].startswith("least cost, no cap binding; below it:")
+    assert "Coal P1020 leaves" in t.changes.iloc[-1]
 
 
 def test_milp_frontier_is_sampled_and_non_dominated() -> None:
@@ -86,3 +89,17 @@ def test_cli_pareto_json_and_plot(tmp_path: Path) -> None:
     r = CliRunner().invoke(main, ["pareto", str(INSTANCES / "can-body.toml"), "--plot",
                                   str(png)])
     assert r.exit_code == 2 and "--force" in r.stderr
+
+
+def test_no_trade_off_is_one_point_said_so(tmp_path: Path) -> None:
+    import tomli_w
+
+    raw = two_material(materials__1__cost=5)  # B is cheaper and cleaner: 50 t B either way
+    fr = frontier(inst(raw))
+    assert len(fr.points) == 1 and "no trade-off" in fr.notes[0]
+    assert_objective(fr.points[0].cost, 50 * 5 + 50 * 10)
+    path = tmp_path / "t.toml"
+    path.write_text(tomli_w.dumps(raw))
+    r = CliRunner().invoke(main, ["pareto", str(path)])
+    assert r.exit_code == 0, r.stderr
+    assert "no trade-off" in r.stderr and "least footprint reachable" in r.stdout

@@ -16,7 +16,7 @@ from mixopt import read_instance, solve
 from mixopt.analysis.frontier import frontier
 from mixopt.cli import main
 from mixopt.io.spreadsheet import save_workbook as save
-from mixopt.io.workbook import instance_workbook
+from mixopt.io.template import instance_workbook
 from mixopt.report.declaration import content_hash, declarations
 from mixopt.report.html import render
 from tests.conftest import INSTANCES

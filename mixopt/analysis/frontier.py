@@ -90,11 +90,17 @@ class Frontier:
         return out
 
     def changes(self) -> list[str]:
-        """What changes at each point as the cap tightens past it (against the next point)."""
+        """What changes in the plan on the segment below each point (from it to the tighter
+        point before it): the segment its ``mac`` prices. The first point is the least
+        footprint reachable; the last, the least cost, where no cap binds."""
         out = []
         for k, p in enumerate(self.points):
-            out.append(_changes(p.result, self.points[k + 1].result)
-                       if k + 1 < len(self.points) else "least cost, no cap binding")
+            words = [] if k == 0 else [_changes(self.points[k - 1].result, p.result)]
+            if k == 0:
+                words.insert(0, "least footprint reachable")
+            if k == len(self.points) - 1 and k > 0:
+                words.insert(0, "least cost, no cap binding; below it:")
+            out.append(" ".join(w for w in words if w))
         return out
 
     def table(self) -> pd.DataFrame:
@@ -192,7 +198,7 @@ def lp_frontier(instance: Instance, options: SolveOptions | None = None,
         raise FrontierError(f"no plan at the least footprint {f_min:.9g}")
     if f_max <= lo.cap * (1 + CAP_RTOL):
         return Frontier(instance, "exact", (lo,), tr.solves,
-                        ("least cost and least footprint coincide",))
+                        ("no trade-off: the least-cost plan is also the least-footprint plan",))
     hi = tr.point(f_max)
     assert hi is not None  # the free optimum meets this cap
     breakpoints = {lo.cap: lo, hi.cap: hi}

@@ -7,7 +7,7 @@ import platform
 
 import click
 
-from mixopt.cli.common import guard
+from mixopt.cli.common import Finite, guard
 
 
 def _size(text: str) -> tuple[int, int, int]:
@@ -94,7 +94,7 @@ def _settings_command(name: str, milp: bool, limit: float, doc: str) -> None:
     @bench.command(name, help=doc)
     @click.option("--size", default="2000x40x12", show_default=True,
                   metavar="LOTSxPRODUCTSxELEMENTS")
-    @click.option("--time-limit", type=float, default=limit, show_default=True)
+    @click.option("--time-limit", type=Finite(0, open_low=True), default=limit, show_default=True)
     @guard
     def run(size: str, time_limit: float) -> None:
         from mixopt.dev.bench_scale import time_settings
@@ -117,7 +117,7 @@ _settings_command("milp", True, 300.0,
 @bench.command("chance")
 @click.option("--size", "sizes", multiple=True, metavar="LOTSxPRODUCTSxELEMENTS",
               help="Sizes to run (repeatable); default 500x20x12 and 2000x40x12.")
-@click.option("--confidence", type=float, default=0.95, show_default=True)
+@click.option("--confidence", type=Finite(), default=0.95, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @guard
 def bench_chance(sizes: tuple[str, ...], confidence: float, seed: int) -> None:

@@ -11,6 +11,7 @@ import contextlib
 import functools
 import json
 import logging
+import math
 import sys
 from collections.abc import Callable, Iterator
 from enum import IntEnum
@@ -80,8 +81,11 @@ def guard(fn: Callable) -> Callable:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from mixopt.io.atomic import reading_guarded
+
         try:
-            return fn(*args, **kwargs)
+            with reading_guarded():
+                return fn(*args, **kwargs)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except FileExistsError as exc:
@@ -119,6 +123,29 @@ def _remember(ctx: click.Context, param: click.Parameter, value: object) -> obje
     return value
 
 
+class Finite(click.ParamType):
+    """A finite number, at least ``low`` (above it when ``open_low``); nan and inf are
+    refused by name (click's FloatRange lets nan through)."""
+
+    name = "number"
+
+    def __init__(self, low: float = -math.inf, open_low: bool = False) -> None:
+        self.low, self.open_low = low, open_low
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> float:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        if number < self.low or (self.open_low and number == self.low):
+            word = "above" if self.open_low else "at least"
+            self.fail(f"{value!r} must be {word} {self.low:g}", param, ctx)
+        return number
+
+
 def solver_options(fn: Callable) -> Callable:
     """--time-limit, --mip-gap, --threads, --backend, --lp-solver (read by ``options``)."""
     for decl, kw in (
@@ -131,9 +158,9 @@ def solver_options(fn: Callable) -> Callable:
                        "help": "Into HiGHS straight from the arrays, or through Pyomo."}),
         ("--threads", {"type": click.IntRange(min=1), "default": 1, "show_default": True,
                        "help": "HiGHS threads (1 keeps MILP runs reproducible)."}),
-        ("--mip-gap", {"type": click.FloatRange(min=0), "default": 1e-6, "show_default": True,
+        ("--mip-gap", {"type": Finite(0), "default": 1e-6, "show_default": True,
                        "help": "Relative MIP gap at which a MILP counts as solved."}),
-        ("--time-limit", {"type": click.FloatRange(min=0, min_open=True),
+        ("--time-limit", {"type": Finite(0, open_low=True),
                           "help": "Seconds per solve; a plan found by then is reported "
                                   "as such."}),
     ):
@@ -156,13 +183,13 @@ def output_options(fn: Callable | None = None,
 
 def uncertainty_options(fn: Callable) -> Callable:
     """--confidence, --confidence-per, --margin-sd: plans that hold in the furnace."""
-    fn = click.option("--margin-sd", type=click.FloatRange(min=0),
+    fn = click.option("--margin-sd", type=Finite(0),
                       help="Hold every uncertain limit with each material at mean +/- K "
                            "standard deviations (objective.margin_sd).")(fn)
     fn = click.option("--confidence-per", type=click.Choice(["limit", "heat"]),
                       help="The confidence holds for each limit alone, or for a heat's "
                            "limits all at once (objective.confidence_per).")(fn)
-    return click.option("--confidence", type=float, metavar="A",
+    return click.option("--confidence", type=Finite(), metavar="A",
                         help="Every alloy limit holds with probability A in [0.5, 1) given "
                              "the materials' composition_sd (objective.confidence).")(fn)
 
@@ -188,7 +215,7 @@ def variant_options(fn: Callable | None = None, cap: bool = True) -> Callable:
         fn = click.option("--scope", type=click.Choice(["full", "scope12"]),
                           help="Footprint scope.")(fn)
         if cap:
-            fn = click.option("--cap", type=float,
+            fn = click.option("--cap", type=Finite(),
                               help="Footprint cap over all products, t CO2e/t slab.")(fn)
         fn = click.option("--minimise", type=click.Choice(["footprint", "cost"]),
                           help="Override the instance's objective.")(fn)
@@ -255,7 +282,8 @@ def apply_variant(inst: Instance, variant: dict[str, Any]) -> Instance:
 
 
 def check_output(output: Path | None, force: bool, fmt: str = "") -> None:
-    """Fail before any work when the output cannot be written."""
+    """Fail before any work when the output cannot be written (an output over an input
+    is refused once the input is read: ``io.atomic.reading_guarded``)."""
     from mixopt.io.atomic import check_new
 
     if fmt == "xlsx" and output is None:
@@ -272,6 +300,12 @@ def emit(text: str, output: Path | None, force: bool) -> None:
         click.echo(text, nl=False)
     else:
         write_atomic(output, text, force=force)
+        wrote(output)
+
+
+def wrote(path: Path) -> None:
+    """Say on stderr which file was written (stdout stays the data's)."""
+    click.echo(f"wrote {path}", err=True)
 
 
 def emit_frame(df: pd.DataFrame, fmt: str, title: str, output: Path | None,
@@ -282,6 +316,7 @@ def emit_frame(df: pd.DataFrame, fmt: str, title: str, output: Path | None,
         from mixopt.report.workbook import frame_workbook
 
         save_workbook(frame_workbook({title[:31].replace(":", " "): df}), output, force)
+        wrote(output)
         return
     if fmt == "json":
         from mixopt.report.frames import records

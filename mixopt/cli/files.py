@@ -20,7 +20,7 @@ def template_cmd(output: Path, source: Path | None, force: bool) -> None:
     every field with its unit, default and meaning."""
     from mixopt.io.read import read_instance
     from mixopt.io.spreadsheet import save_workbook
-    from mixopt.io.workbook import instance_workbook
+    from mixopt.io.template import instance_workbook
 
     if output.suffix.lower() != ".xlsx":
         raise click.BadParameter("must end in .xlsx", param_hint="OUTPUT")
@@ -42,7 +42,7 @@ def convert_cmd(source: Path, target: Path, tables: str, force: bool) -> None:
     inst = read_instance(source)
     if target.suffix.lower() == ".xlsx":
         from mixopt.io.spreadsheet import save_workbook
-        from mixopt.io.workbook import instance_workbook
+        from mixopt.io.template import instance_workbook
 
         save_workbook(instance_workbook(inst), target, force)
         written = [target]
@@ -104,7 +104,7 @@ def spreads_cmd(analyses: Path, into: Path | None, min_samples: int, force: bool
     from mixopt.io.spreads import read_analyses, write_into
 
     if into is not None:
-        check_new(into, force)  # before any work: nothing is written without --force
+        check_new(into, force, in_place=True)  # before any work: nothing is written without --force
     spreads = read_analyses(analyses, min_samples)
     table = spreads.table.assign(few_samples=spreads.table.material.isin(spreads.few))
     emit_frame(table, fmt, f"{analyses}: mean and spread per material and constituent",

@@ -107,7 +107,8 @@ def pareto_cmd(path: Path, points: int, plot_path: Path | None, variant: dict, f
 
     Each point gives the cap (t CO2e/t slab), the least cost under it, the marginal
     abatement cost of the segment below it (currency per t CO2e avoided), and what changes
-    in the mix as the cap tightens past it.
+    in the plan on that segment. When the least-cost plan is also the least-footprint one
+    there is no trade-off: one point, said so, exit 0.
     """
     from mixopt.analysis.frontier import FrontierError, frontier
 
@@ -131,6 +132,8 @@ def pareto_cmd(path: Path, points: int, plot_path: Path | None, variant: dict, f
                 else "SAMPLED (MILP: not exact between points)")
         emit_frame(fr.table(), fmt, f"{inst.name}: cost ({inst.currency}) against "
                                     f"footprint cap, {kind}; {fr.solves} solves", output, force)
+        for note in fr.notes:
+            click.echo(f"{inst.name}: {note}", err=True)
     if plot_path is not None:
         from mixopt.report.charts import frontier_figure, save
 

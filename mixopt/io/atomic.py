@@ -3,18 +3,47 @@
 Every file mixopt writes (results, reports, charts, workbooks, instances) goes through
 ``write_atomic``: the content is written to a temporary file beside the target, flushed
 to disk, then renamed over the target in one step, so a reader never sees half a file.
+
+Within ``reading_guarded()`` (every CLI command runs in one), the files read as inputs are
+remembered and no output may replace one of them, ``--force`` or not.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
+_INPUTS: ContextVar[set[Path] | None] = ContextVar("mixopt_inputs", default=None)
 
-def check_new(path: Path, force: bool) -> None:
-    """Refuse to replace an existing file unless ``force``; the folder must exist."""
+
+@contextmanager
+def reading_guarded() -> Iterator[None]:
+    """Remember the inputs read inside the block; outputs may not replace them."""
+    token = _INPUTS.set(set())
+    try:
+        yield
+    finally:
+        _INPUTS.reset(token)
+
+
+def note_input(path: Path) -> None:
+    """Remember ``path`` as an input of this run (inside ``reading_guarded`` only)."""
+    inputs = _INPUTS.get()
+    if inputs is not None:
+        inputs.add(Path(os.path.realpath(path)))
+
+
+def check_new(path: Path, force: bool, in_place: bool = False) -> None:
+    """Refuse to replace an input of this run (unless ``in_place``: a command whose job is
+    to update that file), or an existing file unless ``force``; the folder must exist."""
+    inputs = _INPUTS.get() or set()
+    if not in_place and Path(os.path.realpath(path)) in inputs:
+        raise FileExistsError(f"{path} is an input of this run; mixopt never writes over "
+                              "its inputs: choose another output file")
     if path.exists() and not force:
         raise FileExistsError(f"{path} exists; pass --force to replace it")
     if not path.parent.is_dir():
@@ -22,11 +51,12 @@ def check_new(path: Path, force: bool) -> None:
 
 
 def write_atomic(path: Path, content: str | bytes | Callable[[Path], None],
-                 force: bool = False) -> None:
+                 force: bool = False, in_place: bool = False) -> None:
     """Write ``content`` (text, bytes, or a function that writes a given path) to ``path``
-    atomically; never over an existing file unless ``force``."""
+    atomically; never over an existing file unless ``force``, never over an input of this
+    run unless ``in_place``."""
     path = Path(path)
-    check_new(path, force)
+    check_new(path, force, in_place)
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix,
                                 dir=path.parent)
     tmp = Path(name)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from mixopt.errors import InputError, Problem
-from mixopt.io.validate import check_size
+from mixopt.io.validate import check_size, read_text
 from mixopt.model.instance import Instance
 
 
@@ -19,10 +19,15 @@ def read_mix(path: str | Path, instance: Instance) -> np.ndarray:
     problems: list[Problem] = []
     if not check_size(path, problems):
         raise InputError(problems)
+    text = read_text(path, problems, "JSON")
+    if text is None:
+        raise InputError(problems)
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
         raise InputError([Problem(str(path), f"is not valid JSON: {exc}")]) from None
+    except RecursionError:
+        raise InputError([Problem(str(path), "is nested too deeply to be a plan")]) from None
     rows = doc.get("mix") if isinstance(doc, dict) else None
     if not isinstance(rows, list):
         raise InputError([Problem(str(path), "has no 'mix' list of {product, material, "
@@ -30,6 +35,7 @@ def read_mix(path: str | Path, instance: Instance) -> np.ndarray:
     p_index = {p.name: i for i, p in enumerate(instance.products)}
     m_index = {m.name: i for i, m in enumerate(instance.materials)}
     mix = np.zeros((len(p_index), len(m_index)))
+    seen: dict[tuple[str, str], int] = {}
     for i, row in enumerate(rows, start=1):
         if not isinstance(row, dict):
             problems.append(Problem(str(path), "is not an object", "mix", i))
@@ -42,11 +48,31 @@ def read_mix(path: str | Path, instance: Instance) -> np.ndarray:
         if m not in m_index:
             problems.append(Problem(str(path), f"unknown material {m!r}", "mix", i, name,
                                     "material"))
-        if isinstance(t, bool) or not isinstance(t, int | float) or not np.isfinite(t):
-            problems.append(Problem(str(path), f"{t!r} is not a finite number", "mix", i, name,
-                                    "tonnes"))
+        tonnes = _tonnes(t)
+        if tonnes is None:
+            shown = f"{t!r}"[:40]
+            problems.append(Problem(str(path), f"{shown} is not a finite number of tonnes "
+                                               "(0 or more)", "mix", i, name, "tonnes"))
         elif p in p_index and m in m_index:
-            mix[p_index[p], m_index[m]] += float(t)
+            if (p, m) in seen:
+                problems.append(Problem(str(path), f"repeats row {seen[p, m]} for the same "
+                                                   "product and material; give each pair "
+                                                   "once", "mix", i, name))
+                continue
+            seen[p, m] = i
+            mix[p_index[p], m_index[m]] = tonnes
     if problems:
         raise InputError(problems)
     return mix
+
+
+def _tonnes(value: object) -> float | None:
+    """A finite, non-negative number of tonnes, or None. Booleans are not numbers here and
+    an integer too large for a float is refused, not overflowed."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        t = float(value)
+    except OverflowError:
+        return None
+    return t if np.isfinite(t) and t >= 0 else None

@@ -84,6 +84,16 @@ def column_of(path: list[Any], columns: dict[str, tuple[str, ...]]) -> str:
     return ".".join(str(p) for p in path)
 
 
+def units(model: type[BaseModel], columns: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """column -> the unit of its field ("" for text)."""
+    return {col: unit for col, unit, _, _ in _describe(model, columns)}
+
+
+def required(model: type[BaseModel], columns: dict[str, tuple[str, ...]]) -> set[str]:
+    """The columns whose field has no default."""
+    return {col for col, _, default, _ in _describe(model, columns) if default == "required"}
+
+
 def _describe(model: type[BaseModel], columns: dict[str, tuple[str, ...]]) -> list[tuple]:
     rows = []
     for col, path in columns.items():
@@ -93,8 +103,12 @@ def _describe(model: type[BaseModel], columns: dict[str, tuple[str, ...]]) -> li
             info = next(i for n, i in cls.model_fields.items() if (i.alias or n) == step)
             cls = _submodel(info) or cls
         extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
-        default = "required" if info.is_required() else (
-            "" if info.default is None else str(info.default))
+        if info.is_required():
+            default = "required"
+        elif info.default_factory is not None:
+            default = ""
+        else:
+            default = "" if info.default is None else str(info.default)
         rows.append((col, str(extra.get("unit", "")), default, info.description or ""))
     return rows
 

@@ -111,7 +111,7 @@ def write_into(spreads: Spreads, path: Path, force: bool = False) -> list[Path]:
     means, sds = spreads.of("mean_wt_pct"), spreads.of("sd_wt_pct")
     new = (_workbook_files if path.suffix.lower() == ".xlsx" else _toml_files)(path, means, sds)
     for p in new:
-        check_new(p, force)
+        check_new(p, force, in_place=True)
     with tempfile.TemporaryDirectory() as tmp:  # validate the result before replacing
         scratch = Path(tmp)
         for p in path.parent.iterdir():
@@ -121,7 +121,7 @@ def write_into(spreads: Spreads, path: Path, force: bool = False) -> list[Path]:
             (scratch / p.name).write_bytes(content)
         read_instance(scratch / path.name)
     for p, content in new.items():
-        write_atomic(p, content, force=True)
+        write_atomic(p, content, force=True, in_place=True)
     return list(new)
 
 

@@ -9,12 +9,25 @@ from typing import Any
 
 from mixopt.errors import InputError, Problem
 from mixopt.io.atomic import write_atomic
-from mixopt.io.validate import MAX_FILE_BYTES
+from mixopt.io.validate import check_size
 
 #: Workbooks above this uncompressed size are refused (a zip bomb guard).
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 #: Text starting with one of these would be read by a spreadsheet as a formula.
 FORMULA_START = ("=", "+", "-", "@")
+
+
+#: Number formats by unit: tonnes to 0.1 t, contents to 1e-4 wt%, money with thousands
+#: separators, shares as percentages (the reader takes a share's percent as its fraction).
+NUMBER_FORMATS = {"t": "#,##0.0", "wt%": "0.0000", "currency/t": "#,##0.00",
+                  "currency/t CO2e": "#,##0.00", "currency": "#,##0",
+                  "t CO2e/t": "0.000", "t CO2e/t slab": "0.000", "t CO2e": "#,##0.0",
+                  "t/t": "0.000", "share 0..1": "0.0%", "probability 0.5..1": "0.0%"}
+
+
+def number_format(unit: str) -> str:
+    """The cell format for a value in ``unit`` (General when none is set)."""
+    return NUMBER_FORMATS.get(unit, "General")
 
 
 def formula_safe(value: Any) -> Any:
@@ -47,15 +60,11 @@ def save_workbook(wb: Any, path: Path, force: bool = False) -> None:
 
 
 def check_workbook_file(path: Path) -> None:
-    """The file is a zip of bounded packed and unpacked size, or ``InputError``."""
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise InputError([Problem(str(path), f"cannot be read: {exc.strerror or exc}")]) \
-            from None
-    if size > MAX_FILE_BYTES:
-        raise InputError([Problem(str(path), f"is {size:,} bytes, over the limit of "
-                                             f"{MAX_FILE_BYTES:,}")])
+    """The file is a regular file and a zip of bounded packed and unpacked size, or
+    ``InputError``."""
+    problems: list[Problem] = []
+    if not check_size(path, problems):
+        raise InputError(problems)
     try:
         with zipfile.ZipFile(path) as z:
             total = sum(i.file_size for i in z.infolist())

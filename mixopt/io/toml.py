@@ -20,14 +20,15 @@ from typing import Any
 from mixopt.errors import InputError, Problem
 from mixopt.io.csvfile import read_rows
 from mixopt.io.schema import CONSTITUENT_TABLES, MATERIAL_COLUMNS, nest
-from mixopt.io.validate import TableOrigin, check_size, validate
+from mixopt.io.validate import TableOrigin, check_size, read_text, validate
 from mixopt.model.instance import Instance
 
 FILES_KEYS = ("materials", *CONSTITUENT_TABLES)
 
 
-def _materials_from_csv(path: Path, problems: list[Problem]) -> list[dict[str, Any]]:
-    rows = read_rows(path, "materials", problems)
+def _materials_from_csv(path: Path, problems: list[Problem],
+                        inside: Path) -> list[dict[str, Any]]:
+    rows = read_rows(path, "materials", problems, inside)
     if rows is None:
         return []
     if rows:
@@ -39,9 +40,9 @@ def _materials_from_csv(path: Path, problems: list[Problem]) -> list[dict[str, A
 
 
 def _attach_constituents(path: Path, table: str, materials: list[dict[str, Any]],
-                         origin: TableOrigin, problems: list[Problem]) -> None:
+                         origin: TableOrigin, problems: list[Problem], inside: Path) -> None:
     """A wide constituent table (``composition`` or ``composition_sd``) into the records."""
-    rows = read_rows(path, table, problems)
+    rows = read_rows(path, table, problems, inside)
     if rows is None:
         return
     index = {m.get("name"): m for m in materials if isinstance(m, dict)}
@@ -75,12 +76,16 @@ def read_toml(path: Path) -> Instance:
     problems: list[Problem] = []
     if not check_size(path, problems):
         raise InputError(problems)
+    text = read_text(path, problems, "text")
+    if text is None:
+        raise InputError(problems)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        raise InputError([Problem(str(path), f"is not UTF-8 text: {exc}")]) from None
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError([Problem(str(path), f"is not valid TOML: {exc}")]) from None
+    except RecursionError:
+        raise InputError([Problem(str(path), "is nested too deeply to be an instance")]) \
+            from None
     origin = TableOrigin(path)
     files = raw.pop("files", {})
     if not isinstance(files, dict):
@@ -96,10 +101,10 @@ def read_toml(path: Path) -> Instance:
                                                f"{files['materials']!r}", "files",
                                     field="materials"))
         origin.materials_csv = path.parent / str(files["materials"])
-        raw["materials"] = _materials_from_csv(origin.materials_csv, problems)
+        raw["materials"] = _materials_from_csv(origin.materials_csv, problems, path.parent)
     mats = raw.get("materials")
     for table in CONSTITUENT_TABLES:
         if table in files and isinstance(mats, list):
             _attach_constituents(path.parent / str(files[table]), table, mats, origin,
-                                 problems)
+                                 problems, path.parent)
     return validate(raw, origin, problems)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
@@ -17,6 +18,7 @@ from typing import Any, Protocol
 from pydantic import ValidationError
 
 from mixopt.errors import InputError, Problem
+from mixopt.io.atomic import note_input
 from mixopt.io.schema import CONSTITUENT_TABLES, MATERIAL_COLUMNS, column_of
 from mixopt.model.alloys import library
 from mixopt.model.instance import Instance
@@ -37,18 +39,49 @@ class Origin(Protocol):
     def locate(self, loc: tuple[Any, ...], raw: Mapping[str, Any], msg: str) -> Problem: ...
 
 
-def check_size(path: Path, problems: list[Problem]) -> bool:
-    """The file exists and is not over ``MAX_FILE_BYTES``; else a problem is added."""
+def check_size(path: Path, problems: list[Problem], inside: Path | None = None) -> bool:
+    """The file is a regular file (not a device, a FIFO or a folder), not over
+    ``MAX_FILE_BYTES``, and, given ``inside``, in that folder or below it; else a problem
+    is added. Checked before the file is opened, so a FIFO cannot block the reader."""
+    note_input(path)
+    if inside is not None:
+        try:
+            path.resolve().relative_to(inside.resolve())
+        except ValueError:
+            problems.append(Problem(str(path), f"is outside the instance's folder "
+                                               f"({inside}): tables must sit beside it or "
+                                               "below it"))
+            return False
     try:
-        size = path.stat().st_size
+        st = path.stat()
     except OSError as exc:
         problems.append(Problem(str(path), f"cannot be read: {exc.strerror or exc}"))
         return False
-    if size > MAX_FILE_BYTES:
-        problems.append(Problem(str(path), f"is {size:,} bytes, over the limit of "
+    if not stat.S_ISREG(st.st_mode):
+        problems.append(Problem(str(path), "is not a regular file"))
+        return False
+    if st.st_size > MAX_FILE_BYTES:
+        problems.append(Problem(str(path), f"is {st.st_size:,} bytes, over the limit of "
                                            f"{MAX_FILE_BYTES:,}"))
         return False
     return True
+
+
+def read_text(path: Path, problems: list[Problem], what: str = "text") -> str | None:
+    """The whole file as UTF-8 text (a byte-order mark is dropped), at most
+    ``MAX_FILE_BYTES``; None, with a problem, when it is not UTF-8."""
+    with path.open("rb") as fh:
+        data = fh.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        problems.append(Problem(str(path), f"is over the limit of {MAX_FILE_BYTES:,} bytes"))
+        return None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(str(path), f"is not UTF-8 {what} ({exc.reason} at byte "
+                                           f"{exc.start}): save it as UTF-8 (in Excel: "
+                                           "'CSV UTF-8')"))
+        return None
 
 
 def _duplicates(raw: Mapping[str, Any], origin: Origin, problems: list[Problem]) -> None:

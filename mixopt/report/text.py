@@ -31,10 +31,24 @@ def render_frame(df: pd.DataFrame, title: str, width: int = 160) -> str:
                      justify="right" if pd.api.types.is_numeric_dtype(df[col])
                      else "left")
     for row in df.itertuples(index=False):
-        t.add_row(*("-" if v is None or (isinstance(v, float) and math.isnan(v))
-                    else f"{v:,.6g}" if isinstance(v, float) else str(v) for v in row))
+        t.add_row(*(number(v) if isinstance(v, float) else "-" if v is None else str(v)
+                    for v in row))
     con.print(t)
     return con.file.getvalue()
+
+
+def number(x: float, digits: int = 6) -> str:
+    """A figure for a person: ``digits`` significant digits, thousands separated, never in
+    exponent form for the sizes of a plan (22,688,752 not 2.26888e+07)."""
+    if math.isnan(x):
+        return "-"
+    if math.isinf(x):
+        return "unbounded" if x > 0 else "-unbounded"
+    if abs(x) >= 10 ** (digits - 1):
+        return f"{x:,.0f}"
+    if x != 0 and abs(x) < 1e-4:
+        return f"{x:.{max(digits - 3, 1)}e}"
+    return f"{x:,.{digits}g}"
 
 
 def _fmt(x: float | None, spec: str = ",.2f") -> str:
@@ -48,7 +62,8 @@ def render_table(result: Result, width: int = 110) -> str:
     inst, ev = result.instance, result.evaluation
     con = Console(file=io.StringIO(), width=width, force_terminal=False, color_system=None)
     obj = inst.objective
-    con.print(f"[bold]{inst.name}[/bold]: {result.status} - {result.message}")
+    said = "" if result.message in ("", str(result.status)) else f" - {result.message}"
+    con.print(f"[bold]{inst.name}[/bold]: {result.status}{said}")
     cap = f", cap {obj.footprint_cap:g} t CO2e/t" if obj.footprint_cap else ""
     con.print(f"minimise {obj.minimise} (scope {obj.scope}{cap})"
               + (f": {result.objective_value:,.6g} {result.objective_unit}"
@@ -180,11 +195,26 @@ def _shadow_prices(con: Console, result: Result) -> None:
     unit = "t CO2e" if inst.objective.minimise == "footprint" else inst.currency
     s = Table(title=f"shadow prices (change of the objective, {unit}, per unit more of the "
                     "limit)", title_justify="left")
-    for col in ("limit", "binding", "shadow price", "per"):
+    for col in ("limit", "binding", "shadow price", "per", "in words"):
         s.add_column(col, justify="right" if col == "shadow price" else "left")
     for r in dl.itertuples():
-        s.add_row(r.limit, r.binding, f"{r.shadow_price:,.6g}", r.per)
+        s.add_row(r.limit, r.binding, number(r.shadow_price), r.per,
+                  worth_words(r.shadow_price, r.per, unit))
     con.print(s)
+
+
+#: The step a planner thinks in, per unit of a limit: (step, how it is said)
+STEPS = {"t": (1.0, "1 t more"), "wt%": (0.01, "0.01 wt% higher"),
+         "share": (0.01, "1 percentage point higher"),
+         "t CO2e/t slab": (0.01, "0.01 t CO2e/t higher")}
+
+
+def worth_words(shadow_price: float, per: str, unit: str) -> str:
+    """A shadow price as a planner says it: 'each 1 t more saves 4.705 t CO2e'."""
+    step, said = STEPS.get(per, (1.0, f"1 {per} more"))
+    change = shadow_price * step
+    verb = "saves" if change < 0 else "adds"
+    return f"{said} {verb} {number(abs(change), 4)} {unit}"
 
 
 def _columns_table(result: Result) -> Table:

@@ -1,0 +1,190 @@
+"""Writing instance workbooks: the template a planner fills in, and any instance as a
+workbook (``mixopt template``, ``mixopt convert``). Headers carry their units and notes
+(from the field registry), cells that take one of a few words have dropdowns, every
+setting is written (defaults included), and an empty template shows example rows to type
+over. ``mixopt.io.workbook`` reads it back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from openpyxl import Workbook
+
+from mixopt.io.schema import (
+    CONSTITUENT_TABLES,
+    MATERIAL_COLUMNS,
+    PRODUCT_COLUMNS,
+    SETTINGS_KEYS,
+    field_registry,
+    flatten_record,
+    units,
+)
+from mixopt.io.spreadsheet import header, put
+from mixopt.io.variants import toml_literal
+from mixopt.io.workbook import (
+    AIM_COLUMNS,
+    ALLOY_COLUMNS,
+    SCENARIO_COLUMNS,
+    SETTINGS_UNITS,
+    WINDOW_UNITS,
+)
+from mixopt.io.write import constituent_columns, instance_dict
+from mixopt.model.instance import Instance, Material, Product
+from mixopt.model.paths import flatten, get_path
+
+#: Rows an empty template shows, to be typed over (the reader skips them, with a warning).
+EXAMPLES = {
+    "products": {"name": "(example) AA3104 slab", "alloy": "AA3104", "tonnes": 10000,
+                 "min_recycled": 0.5},
+    "materials": {"name": "(example) UBC bales", "kind": "post-consumer scrap",
+                  "recycled": "post-consumer", "cost": 1850, "footprint_full": 0.5,
+                  "footprint_scope12": 0.3, "available_max": 7000, "yield": 0.88,
+                  "source": "where the footprint factor comes from"},
+    "composition": {"material": "(example) UBC bales", "Fe": 0.5, "Mn": 0.9, "Mg": 1.6},
+    "composition_sd": {"material": "(example) UBC bales", "Fe": 0.06, "Mn": 0.08},
+    "alloys": {"alloy": "(example) AA3104", "constituent": "Mn", "min_wt_pct": 0.8,
+               "max_wt_pct": 1.4},
+    "aims": {"product": "(example) AA3104 slab", "constituent": "Mn", "min_wt_pct": 0.85,
+             "max_wt_pct": 1.3},
+}
+#: Dropdowns (data validation): (sheet, column or settings key, choices, strict).
+CHOICES = (("materials", "recycled", ("post-consumer", "pre-consumer"), True),
+           ("settings", "objective.minimise", ("footprint", "cost"), True),
+           ("settings", "objective.scope", ("full", "scope12"), True),
+           ("settings", "objective.confidence_per", ("limit", "heat"), True))
+
+
+def _readme(wb: Workbook) -> None:
+    from openpyxl.styles import Font
+
+    ws = wb.create_sheet("README", 0)
+    ws["A1"] = "mixopt instance workbook: one sheet per table; this sheet lists every field."
+    ws["A2"] = ("Units are in the headers. Cells marked required must be filled; empty cells "
+                "of other fields take the default. A wt% cell formatted as a percentage is "
+                "read as the percentage typed (0.85 % = 0.85 wt%). Rows starting with "
+                "'(example)' are not read. Formulas need a saved result.")
+    for c, n in enumerate(("sheet", "column", "unit", "default", "meaning"), start=1):
+        ws.cell(row=4, column=c, value=n).font = Font(bold=True)
+    for r, row in enumerate(field_registry(), start=5):
+        for c, v in enumerate(row, start=1):
+            put(ws, r, c, v)
+    for col, width in zip("ABCDE", (14, 26, 16, 12, 90), strict=True):
+        ws.column_dimensions[col].width = width
+
+
+def _headed(name: str, unit: str, currency: str) -> str:
+    unit = unit.replace("currency", currency)
+    return f"{name} [{unit}]" if unit and unit not in ("share 0..1",) else name
+
+
+def _rows_sheet(wb: Workbook, title: str, columns: list[str], rows: list[list[Any]],
+                col_units: dict[str, str], notes: dict[str, str], currency: str) -> Any:
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font
+
+    from mixopt.io.spreadsheet import number_format
+
+    ws = wb.create_sheet(title)
+    header(ws, [_headed(c, col_units.get(c, ""), currency) for c in columns])
+    for c, col in enumerate(columns, start=1):
+        if notes.get(col):
+            ws.cell(row=1, column=c).comment = Comment(notes[col], "mixopt")
+        ws.column_dimensions[ws.cell(row=1, column=c).column_letter].width = max(
+            12, min(40, len(str(ws.cell(row=1, column=c).value)) + 4))
+    for r, values in enumerate(rows, start=2):
+        for c, v in enumerate(values, start=1):
+            if v is not None and v != "":
+                cell = put(ws, r, c, v)
+                if isinstance(v, int | float):
+                    cell.number_format = number_format(col_units.get(columns[c - 1], ""))
+                if isinstance(values[0], str) and values[0].startswith("(example)"):
+                    cell.font = Font(italic=True, color="888888")
+    return ws
+
+
+def _choices(wb: Workbook, alloys: list[str]) -> None:
+    """Dropdowns where a cell takes one of a few words (and alloy names, as a hint)."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    def add(ws: Any, ref: str, words: tuple[str, ...] | list[str], strict: bool) -> None:
+        dv = DataValidation(type="list", formula1='"' + ",".join(words) + '"',
+                            allow_blank=True, showErrorMessage=True,
+                            errorStyle="stop" if strict else "warning")
+        ws.add_data_validation(dv)
+        dv.add(ref)
+
+    for sheet, column, words, strict in CHOICES:
+        ws = wb[sheet]
+        if sheet == "settings":
+            for r in range(2, ws.max_row + 1):
+                if ws.cell(row=r, column=1).value == column:
+                    add(ws, f"B{r}", words, strict)
+        else:
+            heads = [str(c.value).split(" [")[0] for c in ws[1]]
+            letter = ws.cell(row=1, column=heads.index(column) + 1).column_letter
+            add(ws, f"{letter}2:{letter}5000", words, strict)
+    if alloys and len(",".join(alloys)) < 250:  # Excel caps a list's text at 255 characters
+        heads = [str(c.value).split(" [")[0] for c in wb["products"][1]]
+        letter = wb["products"].cell(row=1, column=heads.index("alloy") + 1).column_letter
+        add(wb["products"], f"{letter}2:{letter}5000", alloys, False)
+
+
+def instance_workbook(instance: Instance | None = None) -> Workbook:
+    """A workbook of ``instance`` (or an empty template with every sheet, its headers with
+    units and notes, dropdowns, and example rows). Every setting is written, defaults
+    included, so the planner sees what the month optimises."""
+    from mixopt.model.alloys import library
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    _readme(wb)
+    raw = instance_dict(instance) if instance is not None else {}
+    full = instance.model_dump(by_alias=True) if instance is not None else {
+        "objective": Instance.model_fields["objective"].default.model_dump(),
+        "currency": "USD", "scrap_method": Instance.model_fields["scrap_method"].default}
+    currency = full.get("currency", "USD")
+    notes = {row[1]: row[4] for row in field_registry()}
+    ex = {} if instance is not None else EXAMPLES
+
+    def sheet(title: str, columns: list[str], rows: list[list[Any]],
+              col_units: dict[str, str]) -> Any:
+        if title in ex:
+            rows = [[ex[title].get(c) for c in columns], *rows]
+        return _rows_sheet(wb, title, columns, rows, col_units, notes, currency)
+
+    ws = sheet("settings", ["key", "value", "unit"],
+               [[k, get_path(full, p), SETTINGS_UNITS.get(k, "").replace("currency", currency)]
+                for k, p in SETTINGS_KEYS.items()], {})
+    ws.column_dimensions["A"].width = 28
+    ws.column_dimensions["B"].width = 44
+    sheet("products", list(PRODUCT_COLUMNS),
+          [[p.get(c) for c in PRODUCT_COLUMNS] for p in raw.get("products", [])],
+          units(Product, PRODUCT_COLUMNS))
+    sheet("alloys", list(ALLOY_COLUMNS), [[a, e, lo, hi] for a, lim in raw.get(
+        "alloys", {}).items() for e, (lo, hi) in lim.items()], WINDOW_UNITS)
+    sheet("aims", list(AIM_COLUMNS), [[p["name"], e, lo, hi] for p in raw.get("products", [])
+                                      for e, (lo, hi) in p.get("aim", {}).items()],
+          WINDOW_UNITS)
+    mats = raw.get("materials", [])
+    sheet("materials", list(MATERIAL_COLUMNS),
+          [list(flatten_record(m, MATERIAL_COLUMNS).values()) for m in mats],
+          units(Material, MATERIAL_COLUMNS))
+    for table in CONSTITUENT_TABLES:
+        els = constituent_columns(mats, table) or ([e for e in ex[table] if e != "material"]
+                                                   if table in ex else [])
+        sheet(table, ["material", *els],
+              [[m["name"], *(m.get(table, {}).get(e) for e in els)] for m in mats],
+              dict.fromkeys(els, "wt%"))
+    scenarios = instance.scenarios if instance is not None else {}
+    sheet("scenarios", list(SCENARIO_COLUMNS),
+          [[name, p, _scenario_cell(v)] for name, table in scenarios.items()
+           for p, v in flatten(table).items()], {})
+    _choices(wb, sorted(set(library()) | set(raw.get("alloys", {}))))
+    return wb
+
+
+def _scenario_cell(v: Any) -> Any:
+    if isinstance(v, int | float) and not isinstance(v, bool):
+        return v
+    return toml_literal(v)  # read back by parse_value
