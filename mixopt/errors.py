@@ -20,6 +20,11 @@ class Problem:
     sheet: str | None = None  # workbook inputs: the sheet and A1 cell instead of the table
     cell: str | None = None
 
+    @property
+    def place(self) -> tuple:
+        """Where it is (its row name aside): one problem per place is enough."""
+        return (self.file, self.sheet, self.table, self.row, self.field, self.cell)
+
     def __str__(self) -> str:
         where = [self.file]
         if self.sheet is not None:  # in the workbook's own words

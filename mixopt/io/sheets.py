@@ -22,7 +22,7 @@ import datetime
 import logging
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -91,11 +91,15 @@ class SheetReader:
                         self.path, self.name, ", ".join(map(str, sorted(hidden))))
         count = 0
         for r in range(2, self.ws.max_row + 1):
+            before = len(self.problems)
             values = {h: self._value(r, c, h) for c, h in self.header.items()}
             if all(v is None for v in values.values()):
-                continue
+                continue  # a blank row (a refused cell in it is already a problem)
             first = values.get(name_column) if name_column else next(
                 (v for v in values.values() if v is not None), None)
+            if isinstance(first, str):  # name the row in the problems of its cells
+                self.problems[before:] = [replace(p, row_name=first)
+                                          for p in self.problems[before:]]
             if isinstance(first, str) and first.startswith(EXAMPLE):
                 log.warning("%s, sheet '%s', row %d: the template's example row, not read",
                             self.path, self.name, r)

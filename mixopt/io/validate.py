@@ -166,7 +166,10 @@ def validate(raw: dict[str, Any], origin: Origin, problems: list[Problem]) -> In
     try:
         instance = Instance.model_validate(raw)
     except ValidationError as err:
-        problems.extend(_from_validation_error(err, raw, origin))
+        # a cell the reader already refused (a date, a formula) is absent, not twice wrong
+        seen = {p.place for p in problems}
+        problems.extend(p for p in _from_validation_error(err, raw, origin)
+                        if p.place not in seen)
     else:
         problems.extend(_aims_inside_windows(instance, raw, origin))
     if problems:

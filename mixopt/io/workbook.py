@@ -234,6 +234,7 @@ class _Book:
                         sheet="materials", row=row.number if row else None,
                         row_name=m["name"], field="name",
                         cell=f"A{row.number}" if row else None))
+                    m["composition"] = {}  # refused above; not a second problem below
 
     def scenarios(self) -> dict[str, dict[str, Any]]:
         out: dict[str, dict[str, Any]] = {}
