@@ -132,9 +132,9 @@ def test_text_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:
     r = CliRunner().invoke(main, ["solve", str(toml), "--format", "xlsx", "-o", str(out)])
     assert r.exit_code == 0, r.stderr
     mix = load_workbook(out)["mix"]
-    names = [row[1].value for row in mix.iter_rows(min_row=2)]
-    assert "'=HYPERLINK(1)" in names  # neutralised in results
-    assert not any(isinstance(n, str) and n.startswith("=") for n in names)
+    cells = {row[1].value: row[1] for row in mix.iter_rows(min_row=2)}
+    assert cells["=HYPERLINK(1)"].data_type == "s"  # the name exactly, stored as text
+    assert all(c.data_type == "s" for c in cells.values())
 
 
 def test_results_workbook(tmp_path: Path) -> None:
@@ -145,8 +145,28 @@ def test_results_workbook(tmp_path: Path) -> None:
     assert {"summary", "mix", "chemistry", "footprint by kind", "shadow prices",
             "material sensitivity"} <= set(wb.sheetnames)
     result = solve(read_instance(CAN))
-    summary = {row[0].value: row[1].value for row in wb["summary"].iter_rows()}
-    assert_objective(summary["objective"], result.objective_value)
+    assert wb.sheetnames[0] == "summary"
+    summary = {row[0].value: (row[1].value, row[2].value, row[1].number_format)
+               for row in wb["summary"].iter_rows(min_row=2)}
+    assert_objective(summary["Objective"][0], result.objective_value)
+    assert summary["Objective"][1] == "t CO2e/t slab"
+    assert summary["Cost"][1:] == ("USD", "#,##0")  # money with thousands separators
+    assert summary["Metal charged"][1:] == ("t", "#,##0.0")
+    assert summary["Recycled"][1:] == ("%", "0.0%")
+    mix = wb["mix"]
+    assert [c.value for c in mix[1]] == ["Product", "Material", "Kind", "Charged [t]",
+                                         "Share of the product's charge [%]"]
+    assert mix["D2"].number_format == "#,##0.0" and mix["E2"].number_format == "0.0%"
+    for ws in wb:  # headers frozen and printed on every page, one page wide
+        assert ws.freeze_panes == "A2" and ws.print_title_rows in ("1:1", "$1:$1")
+        assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
+        assert all(ws.column_dimensions[c].width >= 8 for c in "AB")
+    assert [c.value for c in wb["chemistry"][1]][2:5] == ["Min [wt%]", "Achieved [wt%]",
+                                                         "Max [wt%]"]
+    assert wb["chemistry"]["D2"].number_format == "0.0000"
+    words = {r[5].value: r[-1].value for r in wb["shadow prices"].iter_rows(min_row=2)}
+    assert "AA3104 slab: Mn min 0.8 wt%" in words
+    assert words["INERTA: at most 1,050 t available"] == "1 t more saves 3.9 t CO2e"
     chem = wb["chemistry"]
     rows = {row[1].value: row for row in chem.iter_rows(min_row=2)}
     assert rows["Mn"][5].value == "min"
@@ -163,6 +183,10 @@ def test_compare_and_pareto_workbooks(tmp_path: Path) -> None:
         assert r.exit_code == 0, r.stderr
         ws = load_workbook(out).worksheets[0]
         assert ws.max_row >= 4
+        heads = [c.value for c in ws[1]]
+        assert "Cost [USD]" in heads and "Footprint [t CO2e/t slab]" in heads
+        cost = heads.index("Cost [USD]") + 1
+        assert ws.cell(row=2, column=cost).number_format == "#,##0"
 
 
 def test_planner_workflow_without_toml(tmp_path: Path) -> None:
@@ -195,6 +219,6 @@ def test_planner_workflow_without_toml(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.stderr
     summary = {row[0].value: row[1].value for row in load_workbook(results)["summary"]
                .iter_rows()}
-    assert summary["status"] == "optimal" and summary["slab_t"] == pytest.approx(1000)
+    assert summary["Status"] == "optimal" and summary["Slab produced"] == pytest.approx(1000)
     assert runner.invoke(main, ["report", str(book), "-o", str(report)]).exit_code == 0
     assert "june" in report.read_text()

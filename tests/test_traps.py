@@ -172,3 +172,34 @@ def test_written_files_are_announced_on_stderr(tmp_path: Path) -> None:
 def test_non_finite_numbers_on_the_command_line_are_refused(flag: str, value: str) -> None:
     code, _, err = run("solve", str(INSTANCES / "can-body.toml"), flag, value)
     assert code == 2 and f"'{value}' is not a finite number" in err
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@"])
+def test_csv_output_never_starts_a_formula(tmp_path: Path, start: str) -> None:
+    src = (INSTANCES / "can-body.toml").read_text()
+    name = f"{start}cmd|' /C calc'!A0"
+    toml = tmp_path / "f.toml"
+    toml.write_text(src.replace('name = "INERTA"', f'name = {json.dumps(name)}')
+                    .replace('"materials.INERTA.', f'"materials.{json.dumps(name)[1:-1]}.'))
+    code, out, err = run("solve", str(toml), "--format", "csv")
+    assert code == Exit.OK, err
+    cells = [row[1] for row in csv.reader(io.StringIO(out, newline=""))]
+    assert "'" + name in cells
+    assert not any(c.startswith(("=", "+", "-", "@", "\t", "\r")) for c in cells)
+
+
+@pytest.mark.parametrize("char", ["\t", "\r", "\n"])
+def test_names_with_control_characters_are_refused(tmp_path: Path, char: str) -> None:
+    src = (INSTANCES / "can-body.toml").read_text()
+    toml = tmp_path / "f.toml"
+    toml.write_text(src.replace('name = "INERTA"', f'name = {json.dumps(char + "INERTA")}'))
+    code, _, err = run("validate", str(toml))
+    assert code == Exit.INVALID_INPUT
+    assert "field 'name': contains a control character" in err
+
+
+def test_tab_and_carriage_return_are_neutralised_in_csv_text() -> None:
+    from mixopt.io.spreadsheet import formula_safe
+
+    assert formula_safe("\t=1+1") == "'\t=1+1" and formula_safe("\r@x") == "'\r@x"
+    assert formula_safe("UBC bales") == "UBC bales" and formula_safe(-1.5) == -1.5

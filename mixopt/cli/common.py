@@ -309,13 +309,14 @@ def wrote(path: Path) -> None:
 
 
 def emit_frame(df: pd.DataFrame, fmt: str, title: str, output: Path | None,
-               force: bool) -> None:
+               force: bool, currency: str = "") -> None:
     """A table as a terminal table, JSON records, CSV or a workbook."""
     if fmt == "xlsx":
         from mixopt.io.spreadsheet import save_workbook
         from mixopt.report.workbook import frame_workbook
 
-        save_workbook(frame_workbook({title[:31].replace(":", " "): df}), output, force)
+        save_workbook(frame_workbook({title[:31].replace(":", " "): df}, currency), output,
+                      force)
         wrote(output)
         return
     if fmt == "json":

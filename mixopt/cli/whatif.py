@@ -63,7 +63,8 @@ def compare_cmd(path: Path, names: tuple[str, ...], all_: bool, confidence: floa
     runs = [(name, apply_variant(v, flags)) for name, v in variants(inst, chosen)]
     with dask_client(workers, scheduler) as client:
         df = compare(runs, options(), client, samples)
-    emit_frame(df, fmt, f"{inst.name}: scenarios against the base", output, force)
+    emit_frame(df, fmt, f"{inst.name}: scenarios against the base", output, force,
+               inst.currency)
 
 
 @click.command("sweep", epilog=EXIT_HELP)
@@ -88,7 +89,8 @@ def sweep_cmd(path: Path, grids: tuple[str, ...], variant: dict, samples: int,
     axes = [parse_grid(g) for g in grids]
     with progress(len(grid_points(axes))) as tick, dask_client(workers, scheduler) as client:
         df = run_grid(inst, axes, options(), client=client, progress=tick, samples=samples)
-    emit_frame(df, fmt, f"{inst.name}: grid of {len(df)} points", output, force)
+    emit_frame(df, fmt, f"{inst.name}: grid of {len(df)} points", output, force,
+               inst.currency)
 
 
 @click.command("pareto", epilog=EXIT_HELP)
@@ -131,7 +133,8 @@ def pareto_cmd(path: Path, points: int, plot_path: Path | None, variant: dict, f
         kind = ("exact breakpoints" if fr.method == "exact"
                 else "SAMPLED (MILP: not exact between points)")
         emit_frame(fr.table(), fmt, f"{inst.name}: cost ({inst.currency}) against "
-                                    f"footprint cap, {kind}; {fr.solves} solves", output, force)
+                                    f"footprint cap, {kind}; {fr.solves} solves", output, force,
+                   inst.currency)
         for note in fr.notes:
             click.echo(f"{inst.name}: {note}", err=True)
     if plot_path is not None:

@@ -13,8 +13,9 @@ from mixopt.io.validate import check_size
 
 #: Workbooks above this uncompressed size are refused (a zip bomb guard).
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
-#: Text starting with one of these would be read by a spreadsheet as a formula.
-FORMULA_START = ("=", "+", "-", "@")
+#: Text starting with one of these would be read by a spreadsheet as a formula (OWASP's
+#: CSV injection list: tab and carriage return as well).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 #: Number formats by unit: tonnes to 0.1 t, contents to 1e-4 wt%, money with thousands
@@ -31,7 +32,8 @@ def number_format(unit: str) -> str:
 
 
 def formula_safe(value: Any) -> Any:
-    """Text that a spreadsheet would take for a formula, prefixed with ``'``."""
+    """Text that a spreadsheet would take for a formula, prefixed with ``'`` (for CSV; a
+    workbook stores text cells as text instead: ``put``)."""
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value

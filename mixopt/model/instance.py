@@ -44,6 +44,19 @@ RecycledClass = Literal["post-consumer", "pre-consumer"]
 ConfidencePer = Literal["limit", "heat"]
 
 
+def _one_line(value: str) -> str:
+    """A name is one line of visible text: no tab, line break or other control character
+    (a spreadsheet or a terminal would show something else)."""
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise ValueError("contains a control character (a tab or a line break): a name is "
+                         "one line of text")
+    return value
+
+
+#: A name of a product, material, alloy or instance: non-empty, one line.
+Name = Annotated[str, Field(min_length=1), AfterValidator(_one_line)]
+
+
 def _field(description: str, unit: str = "", **kwargs):
     return Field(description=description, json_schema_extra={"unit": unit}, **kwargs)
 
@@ -146,9 +159,8 @@ class Casting(_Frozen):
 
 
 class Product(_Frozen):
-    name: str = _field("unique product name", min_length=1)
-    alloy: str = _field("alloy of the slab: an entry of [alloys] or of the shipped library",
-                        min_length=1)
+    name: Name = _field("unique product name")
+    alloy: Name = _field("alloy of the slab: an entry of [alloys] or of the shipped library")
     tonnes: Tonnes = _field("slab (liquid metal) to produce", "t")
     footprint_cap: Annotated[FootprintPerT, Field(gt=0)] | None = _field(
         "cap on this product's footprint, casting included", "t CO2e/t slab", default=None)
@@ -164,7 +176,7 @@ class Product(_Frozen):
 
 
 class Material(_Frozen):
-    name: str = _field("unique material name", min_length=1)
+    name: Name = _field("unique material name")
     kind: str = _field("free text used to group reports (e.g. 'post-consumer scrap')",
                        default="")
     recycled: RecycledClass | None = _field(
@@ -228,7 +240,7 @@ class Material(_Frozen):
 class Instance(_Frozen):
     """One planning problem (typically one month at one casthouse)."""
 
-    name: str = _field("instance name", min_length=1)
+    name: Name = _field("instance name")
     description: str = _field("free text", default="")
     currency: str = _field("currency of all prices", default="USD")
     scrap_method: str = _field(

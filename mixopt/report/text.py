@@ -20,6 +20,7 @@ from mixopt.report.frames import (
     mix_table,
     summary_figures,
 )
+from mixopt.report.labels import number, worth_words
 
 
 def render_frame(df: pd.DataFrame, title: str, width: int = 160) -> str:
@@ -35,20 +36,6 @@ def render_frame(df: pd.DataFrame, title: str, width: int = 160) -> str:
                     for v in row))
     con.print(t)
     return con.file.getvalue()
-
-
-def number(x: float, digits: int = 6) -> str:
-    """A figure for a person: ``digits`` significant digits, thousands separated, never in
-    exponent form for the sizes of a plan (22,688,752 not 2.26888e+07)."""
-    if math.isnan(x):
-        return "-"
-    if math.isinf(x):
-        return "unbounded" if x > 0 else "-unbounded"
-    if abs(x) >= 10 ** (digits - 1):
-        return f"{x:,.0f}"
-    if x != 0 and abs(x) < 1e-4:
-        return f"{x:.{max(digits - 3, 1)}e}"
-    return f"{x:,.{digits}g}"
 
 
 def _fmt(x: float | None, spec: str = ",.2f") -> str:
@@ -201,20 +188,6 @@ def _shadow_prices(con: Console, result: Result) -> None:
         s.add_row(r.limit, r.binding, number(r.shadow_price), r.per,
                   worth_words(r.shadow_price, r.per, unit))
     con.print(s)
-
-
-#: The step a planner thinks in, per unit of a limit: (step, how it is said)
-STEPS = {"t": (1.0, "1 t more"), "wt%": (0.01, "0.01 wt% higher"),
-         "share": (0.01, "1 percentage point higher"),
-         "t CO2e/t slab": (0.01, "0.01 t CO2e/t higher")}
-
-
-def worth_words(shadow_price: float, per: str, unit: str) -> str:
-    """A shadow price as a planner says it: 'each 1 t more saves 4.705 t CO2e'."""
-    step, said = STEPS.get(per, (1.0, f"1 {per} more"))
-    change = shadow_price * step
-    verb = "saves" if change < 0 else "adds"
-    return f"{said} {verb} {number(abs(change), 4)} {unit}"
 
 
 def _columns_table(result: Result) -> Table:

@@ -1,5 +1,7 @@
-"""Results workbooks (.xlsx): what a planner opens in Excel after a solve, and plain table
-workbooks for pareto, compare and sweep. Text cells never start a formula."""
+"""Results workbooks (.xlsx): what a planner opens in Excel after a solve (a summary sheet
+first), and table workbooks for pareto, compare and sweep. Headers in words with units,
+number formats by unit (``mixopt.report.labels``), widths, frozen headers, printed to the
+width of a page. Text cells are stored as text: never read as a formula."""
 
 from __future__ import annotations
 
@@ -8,56 +10,70 @@ from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from mixopt.io.spreadsheet import formula_safe, header
+from mixopt.io.spreadsheet import header, put
 from mixopt.model.pipeline import Result
 from mixopt.report.document import to_json_dict
 from mixopt.report.frames import footprint_by_kind, materials_sensitivity, mix_table
+from mixopt.report.labels import column, worth_words
 
 _BINDING = PatternFill("solid", fgColor="FFE08A")
+#: Column widths in characters: at least the header's words, at most this.
+MAX_WIDTH = 60
 
 
-def _frame_sheet(wb: Workbook, title: str, df: Any) -> Any:
+def _frame_sheet(wb: Workbook, title: str, df: Any, currency: str = "",
+                 objective_unit: str = "") -> Any:
+    """A table sheet for people: headers with units, a number format per unit, widths
+    that fit, the header row frozen and repeated on every printed page, printed to the
+    width of one page (landscape)."""
     ws = wb.create_sheet(title)
-    header(ws, [str(c) for c in df.columns])
+    cols = [column(str(c)) for c in df.columns]
+    header(ws, [c.header(currency, objective_unit) for c in cols])
+    widths = [len(c.header(currency, objective_unit)) for c in cols]
     for r, row in enumerate(df.itertuples(index=False), start=2):
         for c, v in enumerate(row, start=1):
             if v is None or (isinstance(v, float) and math.isnan(v)):
                 continue
-            ws.cell(row=r, column=c, value=formula_safe(v.item() if hasattr(v, "item") else v))
-    for c in range(1, len(df.columns) + 1):
-        ws.column_dimensions[get_column_letter(c)].width = 18
+            v = v.item() if hasattr(v, "item") else v
+            cell = put(ws, r, c, v)
+            if isinstance(v, int | float) and not isinstance(v, bool):
+                cell.number_format = cols[c - 1].number_format
+                widths[c - 1] = max(widths[c - 1], len(f"{v:,.2f}"))
+            else:
+                widths[c - 1] = max(widths[c - 1], len(str(v)))
+    _layout(ws, widths)
     return ws
+
+
+def _layout(ws: Any, widths: list[int]) -> None:
+    for c, w in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(c)].width = min(max(w + 2, 8), MAX_WIDTH)
+        if w > MAX_WIDTH:
+            for (cell,) in ws.iter_rows(min_row=2, min_col=c, max_col=c):
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.print_title_rows = "1:1"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def results_workbook(result: Result) -> Workbook:
     """Summary, mix, chemistry against limits (binding cells highlighted), footprint by
     material and kind, sensitivity; every text cell safe from formula injection."""
     doc = to_json_dict(result)
+    inst = result.instance
+    cur, obj_unit = inst.currency, ("t CO2e" if inst.objective.minimise == "footprint"
+                                    else inst.currency)
     wb = Workbook()
-    ws = wb.active
-    ws.title = "summary"
-    rows = [("instance", doc["instance"]), ("status", doc["status"]),
-            ("message", doc["message"]), ("minimise", doc["objective"]["minimise"]),
-            ("scope", doc["objective"]["scope"]),
-            ("objective", doc["objective"]["value"]), ("unit", doc["objective"]["unit"]),
-            ("footprint cap (t CO2e/t)", doc["objective"]["footprint_cap"])]
-    rows += [(k, v) for k, v in (doc["totals"] or {}).items()]
-    for prod in doc["products"]:
-        if "risk" in prod:
-            rows.append((f"off-spec heats, {prod['name']}",
-                         prod["risk"]["off_spec_heat_probability"]))
-    for r, (k, v) in enumerate(rows, start=1):
-        ws.cell(row=r, column=1, value=formula_safe(k)).font = Font(bold=True)
-        ws.cell(row=r, column=2, value=formula_safe(v))
-    ws.column_dimensions["A"].width = 32
-    ws.column_dimensions["B"].width = 40
+    _summary(wb.active, doc, cur)
     ev = result.evaluation
     if ev is None:
         return wb
-    _frame_sheet(wb, "mix", mix_table(result))
+    _frame_sheet(wb, "mix", mix_table(result), cur)
     d = ev.arrays
     chem = []
     for p, prod in enumerate(result.instance.products):
@@ -80,7 +96,7 @@ def results_workbook(result: Result) -> Workbook:
                                p_above_max=risk[(el, "max")].probability_outside
                                if (el, "max") in risk else None)
                 chem.append(row)
-    cws = _frame_sheet(wb, "chemistry", pd.DataFrame(chem))
+    cws = _frame_sheet(wb, "chemistry", pd.DataFrame(chem), cur)
     for r, row in enumerate(chem, start=2):
         if row["binding"]:
             for c in range(1, 7):
@@ -89,19 +105,51 @@ def results_workbook(result: Result) -> Workbook:
     if len(fp):
         foot = dict(zip(d.materials, d.footprint_t_co2e_per_t, strict=True))
         fp["footprint_t"] = [t * foot[m] for m, t in zip(fp.material, fp.tonnes, strict=True)]
-        _frame_sheet(wb, "footprint by material", fp.drop(columns="share"))
-    _frame_sheet(wb, "footprint by kind", footprint_by_kind(result))
+        _frame_sheet(wb, "footprint by material", fp.drop(columns="share"), cur)
+    _frame_sheet(wb, "footprint by kind", footprint_by_kind(result), cur)
     if result.duals is not None:
-        _frame_sheet(wb, "shadow prices", result.duals)
+        duals = result.duals.assign(in_words=[
+            worth_words(sp, per, obj_unit) if b else ""
+            for sp, per, b in zip(result.duals.shadow_price, result.duals.per,
+                                  result.duals.binding.notna(), strict=True)])
+        _frame_sheet(wb, "shadow prices", duals, cur, obj_unit)
     if result.columns is not None:
-        _frame_sheet(wb, "material sensitivity", materials_sensitivity(result))
+        _frame_sheet(wb, "material sensitivity", materials_sensitivity(result), cur,
+                     obj_unit)
     return wb
 
 
-def frame_workbook(sheets: dict[str, Any]) -> Workbook:
-    """A workbook of plain tables (for pareto and compare)."""
+def _summary(ws: Any, doc: dict[str, Any], currency: str) -> None:
+    """The first sheet: what was solved and the plan's totals, label | value | unit."""
+    ws.title = "summary"
+    obj = doc["objective"]
+    rows: list[tuple[str, Any, str, str]] = [
+        ("Instance", doc["instance"], "", ""), ("Status", doc["status"], "", ""),
+        ("Message", doc["message"], "", ""), ("Minimise", obj["minimise"], "", ""),
+        ("Footprint scope", obj["scope"], "", ""),
+        ("Objective", obj["value"], obj["unit"], "#,##0.0000"),
+        ("Footprint cap", obj["footprint_cap"], "t CO2e/t slab", "0.000")]
+    for key, value in (doc["totals"] or {}).items():
+        c = column(key)
+        rows.append((c.label, value, c.shown_unit(currency), c.number_format))
+    for prod in doc["products"]:
+        if "risk" in prod:
+            rows.append((f"Off-spec heats, {prod['name']}",
+                         prod["risk"]["off_spec_heat_probability"], "%", "0.00%"))
+    header(ws, ["Item", "Value", "Unit"])
+    for r, (label, value, unit, fmt) in enumerate(rows, start=2):
+        put(ws, r, 1, label).font = Font(bold=True)
+        cell = put(ws, r, 2, value)
+        if fmt and isinstance(value, int | float):
+            cell.number_format = fmt
+        put(ws, r, 3, unit)
+    _layout(ws, [max(len(str(x[0])) for x in rows), 24, 14])
+
+
+def frame_workbook(sheets: dict[str, Any], currency: str = "") -> Workbook:
+    """A workbook of tables for people (pareto, compare, sweep)."""
     wb = Workbook()
     wb.remove(wb.active)
     for title, df in sheets.items():
-        _frame_sheet(wb, title, df)
+        _frame_sheet(wb, title, df, currency)
     return wb
