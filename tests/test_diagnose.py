@@ -83,3 +83,38 @@ def test_cli_diagnose_and_solve_explain() -> None:
     r = CliRunner().invoke(main, ["solve", str(INSTANCES / "infeasible-fe.toml"), "--format",
                                   "json"])
     assert json.loads(r.stdout)["diagnosis"]["checks"]
+
+
+@pytest.mark.parametrize("name", sorted(LP_CASES))
+def test_single_limit_ways_come_first_and_joint_ones_say_so(name: str) -> None:
+    inst = read_instance(INSTANCES / name)
+    diag = diagnose(inst)
+    kinds = ["alone" if o.title == "this limit alone" else "joint" if "joint" in o.title
+             else "other" for o in diag.options]
+    assert kinds == sorted(kinds, key=lambda k: k != "alone"), kinds  # singles first
+    for o in diag.options:
+        if o.title == "this limit alone":
+            assert len(o.relaxations) == 1
+        if len(o.relaxations) > 1:
+            assert o.title.startswith("joint") and f"all {len(o.relaxations)}" in o.title
+            for r in o.relaxations:  # a joint way is offered only when no part of it suffices
+                alone = solve(apply_overrides(inst, {r.path: r.value}))
+                assert alone.status == Status.INFEASIBLE, (r.path, r.value)
+
+
+def test_cap_case_offers_the_cap_alone_and_a_joint_way() -> None:
+    diag = diagnose(read_instance(INSTANCES / "infeasible-cap.toml"))
+    assert diag.options[0].title == "this limit alone"
+    assert set(diag.options[0].overrides) == {"objective.footprint_cap"}
+    assert any(o.title.startswith("joint") for o in diag.options)
+
+
+def test_lot_conflicts_get_lot_rounded_sets_that_work() -> None:
+    inst = read_instance(INSTANCES / "infeasible-lots.toml")
+    diag = diagnose(inst)
+    sets = [n.split('--set "')[1].rstrip('"]') for n in diag.notes if "--set" in n]
+    assert "products.melt.tonnes=20" in sets and "products.melt.tonnes=30" in sets
+    assert "materials.Ingot A.lot=5" in sets
+    for text in sets:
+        path, value = text.split("=")
+        assert solve(apply_overrides(inst, {path: float(value)})).status == Status.OPTIMAL

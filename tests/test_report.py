@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from mixopt import read_instance, solve
 from mixopt.analysis.frontier import frontier
-from mixopt.cli import main
+from mixopt.cli import Exit, main
 from mixopt.io.spreadsheet import save_workbook as save
 from mixopt.io.template import instance_workbook
 from mixopt.report.declaration import content_hash, declarations
@@ -135,6 +135,25 @@ def test_report_in_a_real_browser(tmp_path: Path) -> None:
                     page.as_uri()], capture_output=True, timeout=120, check=True)
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
     assert 2 <= pages <= 12  # prints on A4 pages, not one endless sheet
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on this machine: the browser check "
+                                             "needs Debian's chromium package")
+def test_report_of_an_infeasible_month_carries_the_diagnosis(tmp_path: Path) -> None:
+    page = tmp_path / "r.html"
+    r = CliRunner().invoke(main, ["report", str(INSTANCES / "infeasible-fe.toml"), "-o",
+                                  str(page)])
+    assert r.exit_code == Exit.INFEASIBLE and f"wrote {page}" in r.stderr
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={tmp_path / 'profile'}"]
+    dom = subprocess.run([CHROMIUM, *flags, "--dump-dom", page.as_uri()], capture_output=True,
+                         text=True, timeout=120, check=True).stdout
+    text = re.sub(r"<[^>]+>", " ", dom)
+    assert 'data-field="diagnosis"' in dom and "Why there is no plan" in text
+    assert "Fe max 0.25 wt% is below even the cleanest available material" in text
+    assert "alloys.AA1070.Fe=[0, 0.3]" in text.replace("&quot;", '"')
+    assert "These limits fight each other" in text
 
 
 def test_declaration_states_what_solve_computes(tmp_path: Path) -> None:

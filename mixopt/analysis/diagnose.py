@@ -21,6 +21,7 @@ is in the purchase rules (whole lots, minimum orders) and the diagnosis says whi
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -137,9 +138,11 @@ ELASTIC = tuple(f.name for f in FAMILIES if f.elastic is not None)
 
 
 def elastic(lp: LinearProgram, d: InstanceArrays, families: tuple[str, ...] = ELASTIC,
-            sides: tuple[str, ...] = ("lower", "upper")) -> LinearProgram:
-    """``lp`` with a slack column per finite side of every row in ``families``; the objective
-    is the sum of slacks, each a relative relaxation of its limit. Integers are dropped."""
+            sides: tuple[str, ...] = ("lower", "upper"),
+            only: frozenset[int] | None = None) -> LinearProgram:
+    """``lp`` with a slack column per finite side of every row in ``families`` (of the rows
+    in ``only``, when given); the objective is the sum of slacks, each a relative relaxation
+    of its limit. Integers are dropped."""
     cols, rows, vals = [], [], []
     n = lp.A.shape[1]
     for b in lp.rows:
@@ -149,6 +152,8 @@ def elastic(lp: LinearProgram, d: InstanceArrays, families: tuple[str, ...] = EL
         ref_lo, ref_hi = family.elastic.refs(lp, b, d)
         for i in range(len(b.keys)):
             r = b.start + i
+            if only is not None and r not in only:
+                continue
             if "lower" in sides and np.isfinite(lp.row_lo[r]):
                 rows.append(r), cols.append(n + len(cols)), vals.append(ref_lo[i])
             if "upper" in sides and np.isfinite(lp.row_hi[r]):
@@ -171,10 +176,12 @@ def elastic(lp: LinearProgram, d: InstanceArrays, families: tuple[str, ...] = EL
 def least_relaxation(instance: Instance, d: InstanceArrays, lp: LinearProgram,
                      families: tuple[str, ...] = ELASTIC,
                      sides: tuple[str, ...] = ("lower", "upper"),
-                     options: SolveOptions | None = None) -> list[Relaxation] | None:
+                     options: SolveOptions | None = None,
+                     only: frozenset[int] | None = None) -> list[Relaxation] | None:
     """The relaxations of the least (relative) elastic plan; None if even that is infeasible
     (for instance when only supply may move and more supply does not help)."""
-    _, x = solve_arrays(elastic(lp, d, families, sides), integer=False, options=options)
+    _, x = solve_arrays(elastic(lp, d, families, sides, only), integer=False,
+                        options=options)
     if x is None:
         return None
     P, M, _ = d.shape
@@ -216,9 +223,11 @@ WAYS = (
 # -- 3. the conflict ---------------------------------------------------------------------
 
 
-def conflict_words(lp: LinearProgram, d: InstanceArrays) -> list[str] | None:
-    """HiGHS's irreducible infeasible set, each limit in its family's words."""
-    found = conflict(lp)
+def conflict_words(lp: LinearProgram, d: InstanceArrays,
+                   found: tuple[list, list] | None = None) -> list[str] | None:
+    """HiGHS's irreducible infeasible set (``found``, or computed), each limit in its
+    family's words."""
+    found = found if found is not None else conflict(lp)
     if found is None:
         return None
     rows, cols = found
@@ -233,6 +242,45 @@ def conflict_words(lp: LinearProgram, d: InstanceArrays) -> list[str] | None:
         b = lp.block_of_col(c)
         out.append(f"{b.name} {b.keys[c - b.start]} {side} bound")
     return out
+
+
+#: At most this many limits are tried one at a time.
+MAX_SINGLE_TRIES = 24
+
+
+def _elastic_rows(lp: LinearProgram) -> set[int]:
+    out = set()
+    for b in lp.rows:
+        family = BY_BLOCK[b.name]
+        if family.name in ELASTIC and family.elastic is not None and b.name == family.name:
+            out.update(range(b.start, b.stop))
+    return out
+
+
+def _rows_of(lp: LinearProgram, relaxations: list[Relaxation]) -> set[int]:
+    """The rows whose limits ``relaxations`` move (a family's row key is its
+    relaxation's key)."""
+    wanted = {(r.family, tuple(r.key)) for r in relaxations}
+    return {b.start + i for b in lp.rows if b.name == BY_BLOCK[b.name].name
+            for i, key in enumerate(b.keys) if (b.name, tuple(key)) in wanted}
+
+
+def single_limit_ways(instance: Instance, d: InstanceArrays, lp: LinearProgram,
+                      candidates: list[int], options: SolveOptions | None) -> list[Option]:
+    """Each candidate limit relaxed alone (every other limit held): the ways out that move
+    one limit only, each verified by a solve of the relaxed instance."""
+    found: list[Option] = []
+    for r in candidates[:MAX_SINGLE_TRIES]:
+        rel = least_relaxation(instance, d, lp, ELASTIC, ("lower", "upper"), options,
+                               only=frozenset({r}))
+        if not rel or len(rel) != 1:
+            continue
+        if any(o.overrides == merged(tuple(rel)) for o in found):
+            continue
+        verified = solve(apply_overrides(instance, merged(tuple(rel)), "diagnose"),
+                         options).status
+        found.append(Option("this limit alone", tuple(rel), verified))
+    return found
 
 
 # -- all together ------------------------------------------------------------------------
@@ -256,15 +304,26 @@ def diagnose(instance: Instance, options: SolveOptions | None = None) -> Diagnos
                              notes=tuple(notes))
         notes.append("diagnosed on the LP relaxation (purchase rules set aside): it is "
                      "infeasible too")
-    found: list[Option] = []
+    iis = conflict(lp)
+    joint: list[tuple[str, list[Relaxation]]] = []
     for title, families, sides in WAYS:
         rel = least_relaxation(instance, d, lp, families, sides, options)
-        if not rel or any(set(o.overrides) == set(merged(tuple(rel))) for o in found):
-            continue  # impossible this way, or the same limits as an earlier way
+        if rel and not any(merged(tuple(r)) == merged(tuple(rel)) for _, r in joint):
+            joint.append((title, rel))
+    # one limit at a time first: the limits of the conflict, then those the joint ways move
+    elastic_rows = _elastic_rows(lp)
+    candidates = [r for r, _ in (iis[0] if iis else []) if r in elastic_rows]
+    for _, rel in joint:
+        candidates += sorted(_rows_of(lp, rel) - set(candidates))
+    found = single_limit_ways(instance, d, lp, candidates, options)
+    for title, rel in joint:
+        if any(o.overrides == merged(tuple(rel)) for o in found):
+            continue  # a single limit already offered
         verified = solve(apply_overrides(instance, merged(tuple(rel)), "diagnose"),
                          options).status
-        found.append(Option(title, tuple(rel), verified))
-    words = conflict_words(lp, d) or []
+        label = title if len(rel) == 1 else f"joint, {title}: all {len(rel)} changes together"
+        found.append(Option(label, tuple(rel), verified))
+    words = conflict_words(lp, d, iis) or []
     return Diagnosis(instance, first.status, tuple(checks), tuple(found), tuple(words),
                      tuple(notes))
 
@@ -298,7 +357,41 @@ def _purchase_rule_notes(instance: Instance, options: SolveOptions | None) -> li
             if solve(apply_overrides(instance, drop, "diagnose"), options).status.has_solution:
                 notes.append(f"buying {m.name} by the tonne (no lot or minimum order) makes "
                              "it feasible")
+    notes += _lot_rounded(instance, ruled, options)
     return notes
+
+
+#: Smaller lots tried, as fractions of the lot size.
+LOT_FRACTIONS = (0.5, 0.2, 0.1)
+
+
+def _lot_rounded(instance: Instance, ruled: list, options: SolveOptions | None) -> list[str]:
+    """Concrete changes in whole lots, each verified: the tonnage of a product rounded to
+    what whole lots can make, or a smaller lot of one material."""
+    def works(changes: dict[str, Any]) -> bool:
+        return solve(apply_overrides(instance, changes, "diagnose"), options).status \
+            .has_solution
+
+    out = []
+    lots = [m for m in ruled if m.lot is not None][:20]
+    step = min((m.lot * m.yield_ for m in lots), default=None)
+    if step:
+        for prod in instance.products:
+            for tonnes in sorted({math.floor(prod.tonnes / step) * step,
+                                  math.ceil(prod.tonnes / step) * step} - {prod.tonnes}):
+                path = f"products.{prod.name}.tonnes"
+                if tonnes > 0 and works({path: round(tonnes, 6)}):
+                    out.append(f"{prod.name}: {tonnes:,.6g} t instead of {prod.tonnes:,.6g} t "
+                               f"can be made from whole lots   [--set \"{path}="
+                               f"{round(tonnes, 6):g}\"]")
+    for m in lots:
+        for frac in LOT_FRACTIONS:
+            path, lot = f"materials.{m.name}.lot", round(m.lot * frac, 6)
+            if works({path: lot}):
+                out.append(f"{m.name} in lots of {lot:g} t instead of {m.lot:g} t makes it "
+                           f"feasible   [--set \"{path}={lot:g}\"]")
+                break
+    return out
 
 
 def to_json_dict(diag: Diagnosis) -> dict[str, Any]:
@@ -323,12 +416,16 @@ def render(diag: Diagnosis) -> str:
     for k, o in enumerate(diag.options):
         lines.append(f"{'a way out' if k == 0 else 'or'} ({o.title}; with these changes the "
                      f"instance is {o.verified}):")
-        lines += [f"  - {r.message}   [--set \"{r.path}={_toml(r.value)}\"]"
-                  for r in o.relaxations]
+        lines += [f"  - {r.message}   [{set_flag(r)}]" for r in o.relaxations]
     if diag.conflict:
         lines.append("these limits fight each other (irreducible conflict from HiGHS):")
         lines += [f"  - {c}" for c in diag.conflict]
     return "\n".join(lines) + "\n"
+
+
+def set_flag(r: Relaxation) -> str:
+    """The command-line change that applies a relaxation."""
+    return f'--set "{r.path}={_toml(r.value)}"'
 
 
 def _toml(v: Any) -> str:

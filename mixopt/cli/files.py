@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from mixopt.cli.common import guard
+from mixopt.cli.common import guard, wrote
 
 
 @click.command("template")
@@ -25,7 +25,7 @@ def template_cmd(output: Path, source: Path | None, force: bool) -> None:
     if output.suffix.lower() != ".xlsx":
         raise click.BadParameter("must end in .xlsx", param_hint="OUTPUT")
     save_workbook(instance_workbook(read_instance(source) if source else None), output, force)
-    click.echo(f"wrote {output}")
+    wrote(output)
 
 
 @click.command("convert")
@@ -53,7 +53,7 @@ def convert_cmd(source: Path, target: Path, tables: str, force: bool) -> None:
     else:
         raise click.BadParameter("must end in .toml or .xlsx", param_hint="TARGET")
     for f in written:
-        click.echo(f"wrote {f}")
+        wrote(f)
 
 
 @click.command("generate")
@@ -79,7 +79,7 @@ def generate_cmd(lots: int, products: int, elements: int, milp: bool, spreads: b
 
     inst = generate(lots, products, elements, seed, milp, spreads)
     for f in write_instance(inst, output, csv_tables=tables == "csv", force=force):
-        click.echo(f"wrote {f}")
+        wrote(f)
 
 
 @click.command("spreads")
@@ -115,4 +115,4 @@ def spreads_cmd(analyses: Path, into: Path | None, min_samples: int, force: bool
                       else " (none estimated from one sample)"), err=True)
     if into is not None:
         for f in write_into(spreads, into, force):
-            click.echo(f"wrote {f}", err=True)
+            wrote(f)

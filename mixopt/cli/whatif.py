@@ -28,6 +28,7 @@ from mixopt.cli.common import (
     solver_options,
     uncertainty_options,
     variant_options,
+    wrote,
 )
 
 
@@ -141,6 +142,7 @@ def pareto_cmd(path: Path, points: int, plot_path: Path | None, variant: dict, f
         from mixopt.report.charts import frontier_figure, save
 
         save(frontier_figure(fr), plot_path, force)
+        wrote(plot_path)
     for note in fr.notes:
         click.echo(f"mixopt: {note}", err=True)
 
@@ -176,6 +178,11 @@ def report_cmd(path: Path, output: Path, pareto: bool, no_confidence_curve: bool
         from mixopt.analysis.confidence import confidence_curve
 
         curve = confidence_curve(inst, options=opts, samples=samples)
-    write_atomic(output, render(result, fr, curve), force=force)
-    click.echo(f"wrote {output}")
+    diag = None
+    if result.status == "infeasible":
+        from mixopt.analysis.diagnose import diagnose
+
+        diag = diagnose(inst, opts)
+    write_atomic(output, render(result, fr, curve, diag), force=force)
+    wrote(output)
     sys.exit(int(STATUS_EXIT[result.status]))

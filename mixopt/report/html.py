@@ -59,16 +59,19 @@ def _card(key: str, value: str, field: str, cls: str = "") -> str:
             f'<div class="v {cls}" data-field="{field}">{_e(value)}</div></div>')
 
 
-def render(result: Result, frontier: Any = None, curve: Any = None) -> str:
+def render(result: Result, frontier: Any = None, curve: Any = None,
+           diagnosis: Any = None) -> str:
     """The whole report as one HTML document (``frontier``: a cost-carbon frontier to
-    show; ``curve``: a confidence curve, ``analysis.confidence.confidence_curve``)."""
+    show; ``curve``: a confidence curve, ``analysis.confidence.confidence_curve``;
+    ``diagnosis``: why a month has no plan, ``analysis.diagnose.diagnose``)."""
     inst, ev = result.instance, result.evaluation
     parts = [f"<h1>{_e(inst.name)}</h1>",
              (f'<p class="sub">{_e(inst.description)} — status: '
               f'<span data-field="status">{_e(result.status)}</span> '
               f"({_e(result.message)})</p>")]
     if ev is None:
-        parts.append("<p>No plan to report.</p>")
+        parts.append("<p>No plan to report.</p>" if diagnosis is None
+                     else _diagnosis(diagnosis))
         return _page(inst.name, parts)
     decl = declarations(result)
     parts.append(_glance(result, decl))
@@ -82,6 +85,28 @@ def render(result: Result, frontier: Any = None, curve: Any = None) -> str:
     parts.append(f'<p class="note">mixopt; instance SHA-256 {_e(decl["instance_sha256"])}. '
                  "Figures are rechecked without the solver.</p>")
     return _page(inst.name, parts)
+
+
+def _diagnosis(diag: Any) -> str:
+    """Why there is no plan and the ways out, each with the change that makes it."""
+    from mixopt.analysis.diagnose import set_flag
+
+    out = ['<section data-field="diagnosis"><h2>Why there is no plan</h2>']
+    if diag.checks:
+        out.append("<ul>" + "".join(f"<li>{_e(c)}</li>" for c in diag.checks) + "</ul>")
+    for k, o in enumerate(diag.options):
+        out.append(f"<h3>{'A way out' if k == 0 else 'Or'} ({_e(o.title)}; then the month "
+                   f"is {_e(o.verified)})</h3><ul>")
+        out += [f"<li>{_e(r.message)} <code>{_e(set_flag(r))}</code></li>"
+                for r in o.relaxations]
+        out.append("</ul>")
+    if diag.conflict:
+        out.append("<h3>These limits fight each other</h3><ul>"
+                   + "".join(f"<li>{_e(c)}</li>" for c in diag.conflict) + "</ul>")
+    if diag.notes:
+        out.append("<ul>" + "".join(f'<li class="note">{_e(n)}</li>' for n in diag.notes)
+                   + "</ul>")
+    return "".join(out) + "</section>"
 
 
 def _glance(result: Result, decl: dict[str, Any]) -> str:
