@@ -64,3 +64,21 @@ class RecheckError(RuntimeError):
         self.violations = violations
         lines = "\n".join(f"  - {v}" for v in violations)
         super().__init__("the solver's plan fails the independent recheck:\n" + lines)
+
+
+class Interrupted(Exception):
+    """Ctrl-C during a run of many solves: ``finished`` holds what was done (by key or as
+    a table), for the caller to keep."""
+
+    def __init__(self, finished: object) -> None:
+        super().__init__("interrupted")
+        self.finished = finished
+
+
+class Incomplete(Exception):
+    """Some solves of a grid could not be run (their workers died): ``table`` holds the
+    rows that were solved, ``failed`` a reason per point that was not."""
+
+    def __init__(self, table: object, failed: list[tuple[dict, str]]) -> None:
+        super().__init__(f"{len(failed)} point(s) could not be solved")
+        self.table, self.failed = table, failed

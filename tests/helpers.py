@@ -89,3 +89,12 @@ def to_toml(raw: dict[str, Any]) -> str:
         else:
             lines.append(f'"{key}" = {_toml_value(value)}')
     return "\n".join(lines) + "\n"
+
+
+def square_or_die(x: int) -> int:
+    """For the Dask tests: x squared, but the worker process dies on x < 0."""
+    import os
+
+    if x < 0:
+        os._exit(1)
+    return x * x

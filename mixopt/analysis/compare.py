@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mixopt.errors import InputError, Problem
+from mixopt.analysis.distributed import gather
+from mixopt.errors import Incomplete, InputError, Interrupted, Problem
 from mixopt.io.variants import apply_overrides, parse_value
 from mixopt.model.instance import Instance
 from mixopt.model.pipeline import Result, Session
@@ -67,27 +68,50 @@ def largest_changes(result: Result, base: Result, n: int = 3) -> str:
 
 
 def _solve_all(instances: Sequence[Instance], options: SolveOptions | None,
-               samples: int = DEFAULT_SAMPLES) -> list[Result]:
+               samples: int = DEFAULT_SAMPLES, into: list[Result] | None = None
+               ) -> list[Result]:
     session = Session(options, sensitivity=False, risk_samples=samples)
-    return [session.solve(inst) for inst in instances]
+    out = into if into is not None else []
+    for inst in instances:
+        out.append(session.solve(inst))
+    return out
 
 
 def compare(variants: Sequence[tuple[str, Instance]], options: SolveOptions | None = None,
             client: Any = None, samples: int = DEFAULT_SAMPLES) -> pd.DataFrame:
     """One row per variant (the first is the base): status, cost, footprint, shares, and
     the largest mix differences against the base. Serially with one warm session, or on
-    a Dask ``distributed.Client`` (one solve per task)."""
+    a Dask ``distributed.Client`` (one solve per task). Ctrl-C raises ``Interrupted`` with
+    the table of the variants finished; dead workers, ``Incomplete``."""
     instances = [inst for _, inst in variants]
+    names = [name for name, _ in variants]
+    failed: dict[int, str] = {}
     if client is None:
-        solved = _solve_all(instances, options, samples)
+        solved: list[Result] = []
+        try:
+            _solve_all(instances, options, samples, into=solved)
+        except KeyboardInterrupt:
+            raise Interrupted(_table(dict(enumerate(solved)), names)) from None
+        by_index = dict(enumerate(solved))
     else:
-        futures = [client.submit(_solve_all, [inst], options, samples, pure=False)
-                   for inst in instances]
-        solved = [f.result()[0] for f in futures]
-    results = list(zip((name for name, _ in variants), solved, strict=True))
-    base = results[0][1]
-    rows = [{"scenario": name, **summary(r), "largest_changes_vs_base": largest_changes(r, base)}
-            for name, r in results]
+        try:
+            done, failed = gather(client, {i: (_solve_all, [inst], options, samples)
+                                           for i, inst in enumerate(instances)})
+        except Interrupted as exc:
+            raise Interrupted(_table({i: r[0] for i, r in exc.finished.items()}, names)) \
+                from None
+        by_index = {i: r[0] for i, r in done.items()}
+    table = _table(by_index, names)
+    if failed:
+        raise Incomplete(table, [({"scenario": names[i]}, why) for i, why in failed.items()])
+    return table
+
+
+def _table(results: dict[int, Result], names: list[str]) -> pd.DataFrame:
+    base = results.get(0)
+    rows = [{"scenario": names[i], **summary(r),
+             "largest_changes_vs_base": largest_changes(r, base) if base else ""}
+            for i, r in sorted(results.items())]
     return pd.DataFrame.from_records(rows)
 
 
@@ -137,10 +161,12 @@ def _row(point: dict[str, Any], result: Result) -> dict[str, Any]:
 def solve_points(instance: Instance, points: Sequence[dict[str, Any]],
                  options: SolveOptions | None = None,
                  progress: Callable[[], None] | None = None,
-                 samples: int = DEFAULT_SAMPLES) -> list[dict[str, Any]]:
-    """Solve each point (a dict of overrides) with one warm session; one tidy row each."""
+                 samples: int = DEFAULT_SAMPLES,
+                 into: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """Solve each point (a dict of overrides) with one warm session; one tidy row each
+    (appended to ``into`` as each finishes, when given)."""
     session = Session(options, sensitivity=False, risk_samples=samples)
-    rows = []
+    rows = into if into is not None else []
     for point in points:
         rows.append(_row(point, session.solve(apply_overrides(instance, point, "--grid"))))
         if progress is not None:
@@ -158,26 +184,33 @@ def run_grid(instance: Instance, axes: Sequence[tuple[str, list[Any]]],
              progress: Callable[[], None] | None = None,
              samples: int = DEFAULT_SAMPLES) -> pd.DataFrame:
     """Solve every point of the grid: serially with one warm session, or on a Dask
-    ``distributed.Client`` in contiguous chunks (one warm session per chunk)."""
+    ``distributed.Client`` in contiguous chunks (one warm session per chunk). Ctrl-C
+    raises ``Interrupted`` with the table of the points finished; points whose workers
+    died raise ``Incomplete`` with the rest solved."""
     points = grid_points(axes)
     if not points:
         return pd.DataFrame()
     for path, values in axes:  # fail early, naming the path, before any solve
         apply_overrides(instance, {path: values[0]}, "--grid")
     if client is None:
-        rows = solve_points(instance, points, options, progress, samples)
-    else:
-        from distributed import as_completed
-
-        n_workers = max(1, len(client.scheduler_info().get("workers", {})))
-        chunks = list(_chunks(points, 4 * n_workers))
-        futures = {client.submit(solve_points, instance, chunk, options, None, samples,
-                                 pure=False): i for i, chunk in enumerate(chunks)}
-        parts: dict[int, list[dict[str, Any]]] = {}
-        for fut in as_completed(futures):
-            parts[futures[fut]] = fut.result()
-            if progress is not None:
-                for _ in parts[futures[fut]]:
-                    progress()
-        rows = [r for i in sorted(parts) for r in parts[i]]
-    return pd.DataFrame.from_records(rows)
+        rows: list[dict[str, Any]] = []
+        try:
+            solve_points(instance, points, options, progress, samples, into=rows)
+        except KeyboardInterrupt:
+            raise Interrupted(pd.DataFrame.from_records(rows)) from None
+        return pd.DataFrame.from_records(rows)
+    n_workers = max(1, len(client.scheduler_info().get("workers", {})))
+    chunks = list(_chunks(points, 4 * n_workers))
+    tasks = {i: (solve_points, instance, chunk, options, None, samples)
+             for i, chunk in enumerate(chunks)}
+    try:
+        done, failed = gather(client, tasks, on_done=(
+            lambda _, rows: [progress() for _ in rows]) if progress else None)
+    except Interrupted as exc:
+        raise Interrupted(pd.DataFrame.from_records(
+            [r for i in sorted(exc.finished) for r in exc.finished[i]])) from None
+    table = pd.DataFrame.from_records([r for i in sorted(done) for r in done[i]])
+    if failed:
+        raise Incomplete(table, [(p, why) for i, why in sorted(failed.items())
+                                 for p in chunks[i]])
+    return table

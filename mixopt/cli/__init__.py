@@ -8,7 +8,9 @@ need when they run, so ``mixopt --help`` loads click and little else.
 from __future__ import annotations
 
 import logging
+import signal
 import sys
+import threading
 
 import click
 
@@ -28,6 +30,14 @@ def main(debug: bool, verbose: bool) -> None:
     level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
     logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: "
                                                                "%(message)s")
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
+
+
+def _terminate(signum: int, frame: object) -> None:
+    """SIGTERM stops like Ctrl-C: HiGHS is stopped, finished work written, temporary
+    files removed, exit code 130."""
+    raise KeyboardInterrupt
 
 
 for _command in (solving.validate, solving.verify, solving.solve_cmd, solving.diagnose_cmd,

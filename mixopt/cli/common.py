@@ -44,6 +44,9 @@ class Exit(IntEnum):
     SOLVER_FAILURE = 8  # numerical failure or solver error
     RECHECK_FAILED = 9  # the solver's plan failed mixopt's independent recheck
     VIOLATED = 10  # `verify`: the plan breaks at least one rule of the instance
+    INCOMPLETE = 11  # `compare`/`sweep`: some points could not be solved (workers died);
+    #                  the points solved are written
+    INTERRUPTED = 130  # Ctrl-C (or SIGINT): stopped promptly; finished points are written
 
 
 #: mixopt status (its string value) -> exit code.
@@ -88,6 +91,8 @@ def guard(fn: Callable) -> Callable:
                 return fn(*args, **kwargs)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
+        except KeyboardInterrupt:
+            fail(Exit.INTERRUPTED, "interrupted")
         except FileExistsError as exc:
             fail(Exit.INVALID_INPUT, str(exc))
         except Exception as exc:
@@ -301,6 +306,29 @@ def emit(text: str, output: Path | None, force: bool) -> None:
     else:
         write_atomic(output, text, force=force)
         wrote(output)
+
+
+def emit_many(compute: Callable[[], pd.DataFrame], fmt: str, title: str,
+              output: Path | None, force: bool, currency: str, what: str) -> None:
+    """The table of many solves (``compute``); on Ctrl-C, or when some points could not
+    be solved, the finished rows are still written, then the exit code says so."""
+    from mixopt.errors import Incomplete, Interrupted
+
+    try:
+        df = compute()
+    except Interrupted as exc:
+        df = exc.finished
+        if len(df):
+            emit_frame(df, fmt, f"{title} (interrupted)", output, force, currency)
+        fail(Exit.INTERRUPTED, f"interrupted: {len(df)} {what} finished"
+                               + (" and written" if len(df) else ""))
+    except Incomplete as exc:
+        emit_frame(exc.table, fmt, f"{title} (incomplete)", output, force, currency)
+        for point, why in exc.failed:
+            click.echo(f"mixopt: not solved: {point}: {why}", err=True)
+        fail(Exit.INCOMPLETE, f"{len(exc.failed)} {what} could not be solved; the "
+                              f"{len(exc.table)} solved are written")
+    emit_frame(df, fmt, title, output, force, currency)
 
 
 def wrote(path: Path) -> None:

@@ -18,6 +18,7 @@ from mixopt.cli.common import (
     dask_options,
     emit,
     emit_frame,
+    emit_many,
     fail,
     guard,
     options,
@@ -63,9 +64,9 @@ def compare_cmd(path: Path, names: tuple[str, ...], all_: bool, confidence: floa
              "margin_sd": margin_sd}
     runs = [(name, apply_variant(v, flags)) for name, v in variants(inst, chosen)]
     with dask_client(workers, scheduler) as client:
-        df = compare(runs, options(), client, samples)
-    emit_frame(df, fmt, f"{inst.name}: scenarios against the base", output, force,
-               inst.currency)
+        emit_many(lambda: compare(runs, options(), client, samples), fmt,
+                  f"{inst.name}: scenarios against the base", output, force, inst.currency,
+                  "scenarios")
 
 
 @click.command("sweep", epilog=EXIT_HELP)
@@ -88,10 +89,12 @@ def sweep_cmd(path: Path, grids: tuple[str, ...], variant: dict, samples: int,
     check_output(output, force, fmt)
     inst = read_variant(path, variant)
     axes = [parse_grid(g) for g in grids]
-    with progress(len(grid_points(axes))) as tick, dask_client(workers, scheduler) as client:
-        df = run_grid(inst, axes, options(), client=client, progress=tick, samples=samples)
-    emit_frame(df, fmt, f"{inst.name}: grid of {len(df)} points", output, force,
-               inst.currency)
+    n = len(grid_points(axes))
+    with progress(n) as tick, dask_client(workers, scheduler) as client:
+        emit_many(lambda: run_grid(inst, axes, options(), client=client, progress=tick,
+                                   samples=samples),
+                  fmt, f"{inst.name}: grid of {n} points", output, force, inst.currency,
+                  "points")
 
 
 @click.command("pareto", epilog=EXIT_HELP)

@@ -12,6 +12,7 @@ from dataclasses import field as dataclass_field
 import highspy
 import numpy as np
 
+from mixopt.model import running
 from mixopt.model.cones import ConeView, Extension, extended
 from mixopt.model.lp import LinearProgram
 from mixopt.model.status import HMS, SolveOptions, Status, map_status
@@ -118,8 +119,7 @@ class ConeLoop:
 def load_arrays(lp: LinearProgram, integer: bool = True) -> highspy.Highs:
     """A fresh HiGHS holding ``lp`` (column order = LP order), without Pyomo.
     ``integer=False`` gives the LP relaxation."""
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h = running.prepare(highspy.Highs())
     h.setOptionValue("threads", 1)
     A = lp.A if lp.A.format == "csc" else lp.A.tocsc()
     model = highspy.HighsLp()
@@ -152,11 +152,11 @@ def solve_arrays(lp: LinearProgram, integer: bool = True,
     converged, col_of = True, np.arange(lp.A.shape[1], dtype=np.int64)
     if lp.cones is not None and len(lp.cones):
         cuts = Cuts(lp, col_of, np.arange(lp.A.shape[0], dtype=np.int64))
-        ConeLoop(lp).run(h, cuts, lambda: (h.run(), h.getModelStatus())[1],
+        ConeLoop(lp).run(h, cuts, lambda: (running.run(h), h.getModelStatus())[1],
                          lambda ms: ms == HMS.kOptimal)
         converged, col_of = cuts.converged, cuts.col_of
     else:
-        h.run()
+        running.run(h)
     info = h.getInfo()
     has = info.primal_solution_status == 2 and converged
     status, _ = map_status(h.getModelStatus(), has, integer and lp.is_mip,
@@ -176,7 +176,7 @@ def conflict(lp: LinearProgram) -> tuple[list[tuple[int, str]], list[tuple[int, 
     or None when HiGHS finds none (for instance when the LP is feasible)."""
     h = load_arrays(lp, integer=False)
     h.setOptionValue("iis_strategy", IIS_STRATEGY)
-    h.run()
+    running.run(h)
     if h.getModelStatus() != HMS.kInfeasible:
         return None
     status, iis = h.getIis()

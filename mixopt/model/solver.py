@@ -16,6 +16,7 @@ import time
 import highspy
 import numpy as np
 
+from mixopt.model import running
 from mixopt.model.lp import LinearProgram
 from mixopt.model.solve_once import ConeLoop, Cuts, load_arrays
 from mixopt.model.status import (
@@ -53,7 +54,8 @@ def _through_pyomo(lp: LinearProgram):
     col_of = np.array([var_map[id(v)] for v in columns(model)], dtype=np.int64)
     row_of = np.array([con_map[c] for c in rows(model, lp)], dtype=np.int64)
     name = f"pyomo {pyomo.version.version} contrib.solver highs (persistent)"
-    return model, solver._solver_model, col_of, row_of, t1 - t0, time.perf_counter() - t1, name
+    return (model, running.prepare(solver._solver_model), col_of, row_of, t1 - t0,
+            time.perf_counter() - t1, name)
 
 
 class HighsSession:
@@ -128,7 +130,7 @@ class HighsSession:
 
     def _set_options(self) -> None:
         h, o = self.highs, self.options
-        h.setOptionValue("output_flag", log.isEnabledFor(logging.DEBUG))
+        running.log_on(h)
         # HiGHS counts its time limit over the instance's whole life, not per run: a
         # persistent session must add the time already spent, or later solves stop early
         h.setOptionValue("time_limit", float(o.time_limit_s) + h.getRunTime()
@@ -200,18 +202,18 @@ class HighsSession:
         """One HiGHS run; an infeasible-or-unbounded verdict is asked again without
         presolve (presolve could not tell which)."""
         h = self.highs
-        h.run()
+        running.run(h)
         ms = h.getModelStatus()
         if ms in (HMS.kNotset, HMS.kSolveError) and self._solved:
             # a warm re-solve lost its numerical footing (long cut loops on large months):
             # drop the factorisation and basis, and solve the same LP cold, once
             log.warning("HiGHS failed a warm re-solve (%s): solving cold", ms)
             h.clearSolver()
-            h.run()
+            running.run(h)
             ms = h.getModelStatus()
         if ms == HMS.kUnboundedOrInfeasible:
             h.setOptionValue("presolve", "off")
-            h.run()
+            running.run(h)
             ms = h.getModelStatus()
             h.setOptionValue("presolve", "choose")
         return ms
@@ -268,7 +270,7 @@ class HighsSession:
         h.changeColsBounds(k, cols, vals, vals)
         h.setOptionValue("time_limit", np.inf)  # an LP with fixed decisions: fast, and owed
         try:
-            h.run()
+            running.run(h)
             ok = h.getModelStatus() == HMS.kOptimal
             out = self._sensitivity() if ok else {}
         finally:
