@@ -203,3 +203,18 @@ def test_tab_and_carriage_return_are_neutralised_in_csv_text() -> None:
 
     assert formula_safe("\t=1+1") == "'\t=1+1" and formula_safe("\r@x") == "'\r@x"
     assert formula_safe("UBC bales") == "UBC bales" and formula_safe(-1.5) == -1.5
+
+
+def test_an_unwritable_folder_names_the_file_asked_for(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied", str(tmp_path / ".plan.json.x1y2"))
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    out = tmp_path / "plan.json"
+    code, _, err = run("solve", str(INSTANCES / "can-body.toml"), "--format", "json", "-o",
+                       str(out))
+    assert code == Exit.INVALID_INPUT
+    assert err == f"mixopt: {out}: cannot be written (Permission denied)\n"

@@ -57,8 +57,11 @@ def write_atomic(path: Path, content: str | bytes | Callable[[Path], None],
     run unless ``in_place``."""
     path = Path(path)
     check_new(path, force, in_place)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix,
-                                dir=path.parent)
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix,
+                                    dir=path.parent)
+    except OSError as exc:  # name the file asked for, not the temporary one
+        raise OSError(exc.errno, f"cannot be written ({exc.strerror})", str(path)) from None
     tmp = Path(name)
     try:
         umask = os.umask(0)
