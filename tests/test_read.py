@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import shutil
 from pathlib import Path
@@ -14,7 +15,7 @@ from mixopt.io.validate import instance_from_dict
 from mixopt.model.alloys import library
 from mixopt.testing import assert_objective
 from tests.conftest import INSTANCES
-from tests.helpers import two_material
+from tests.helpers import lots_milp, two_material
 
 
 def problems_of(raw: dict) -> list[str]:
@@ -102,6 +103,32 @@ def test_lots_above_supply_warn_and_solve(caplog: pytest.LogCaptureFixture) -> N
     r = solve(inst)
     assert r.status == "optimal" and r.evaluation.use_t[1] == 0.0  # B is not bought
     assert_objective(r.objective_value, 50 * 10 + 50 * 30)  # A and C at Cu 1 wt%
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_random_milps_with_lots_above_supply_match_a_month_without_them(seed: int) -> None:
+    """A material whose min_order or single lot exceeds its supply cannot be bought: the
+    month solves to the optimum of the same month with that material taken away (a
+    second formulation, built independently)."""
+    import numpy as np
+
+    raw = lots_milp(n_lots=14, n_products=2, seed=seed)
+    rng = np.random.default_rng(seed)
+    blocked = sorted(rng.choice(14, size=4, replace=False).tolist())
+    for k, i in enumerate(blocked):
+        m = raw["materials"][i]
+        if k % 2:
+            m["min_order"] = m["available"]["max"] + 7.3  # the minimum order is above supply
+        else:
+            m["lot"] = m["available"]["max"] * 1.5  # one lot is above supply
+            m.pop("min_order")
+    with_them = solve(instance_from_dict(raw, "t.toml"))
+    without = copy.deepcopy(raw)
+    without["materials"] = [m for i, m in enumerate(raw["materials"]) if i not in blocked]
+    reference = solve(instance_from_dict(without, "ref.toml"))
+    assert with_them.status == reference.status == "optimal"
+    assert_objective(with_them.objective_value, reference.objective_value)
+    assert all(with_them.evaluation.use_t[i] == 0.0 for i in blocked)
 
 
 def test_library_is_read_from_models() -> None:

@@ -142,7 +142,10 @@ def to_arrays(instance: Instance) -> InstanceArrays:
         composition_wt_pct=comp,
         composition_sd_wt_pct=sd,
         available_min_t=np.array([m.available.min for m in mats]),
-        available_max_t=np.array([upper(m.available.max) for m in mats]),
+        # a material whose lot or minimum order is above its supply cannot be bought: none
+        # of it is on offer this month (the reader warned, naming it)
+        available_max_t=np.array([0.0 if m.purchase_blocked() else upper(m.available.max)
+                                  for m in mats]),
         post_consumer=np.array([m.recycled == "post-consumer" for m in mats], dtype=bool),
         pre_consumer=np.array([m.recycled == "pre-consumer" for m in mats], dtype=bool),
         inert_anode=np.array([INERT_ANODE_KIND in m.kind.lower() for m in mats], dtype=bool),
