@@ -2,55 +2,33 @@
 
 from __future__ import annotations
 
-import json
-import math
-
 import pytest
 
-from mixopt import InputError, read_instance, scenario, solve, with_overrides
-from mixopt.testing import assert_objective, assert_rechecked
+from mixopt import read_instance, solve, with_overrides
+from mixopt.analysis.check import run_one
+from mixopt.io.manifest import Run, read_manifest
+from mixopt.testing import assert_objective
 from tests.conftest import INSTANCES
 
-EXPECTED_PATH = INSTANCES / "expected.json"
-EXPECTED = json.loads(EXPECTED_PATH.read_text())
-RUNS = EXPECTED["runs"]
-_updated: dict[str, float] = {}
+MANIFEST_PATH, MANIFEST = read_manifest(INSTANCES)
+RUNS = MANIFEST.runs
 
 
 def test_every_shipped_instance_has_an_expectation() -> None:
-    covered = {r["path"] for r in RUNS}
+    covered = {r.path for r in RUNS}
     shipped = {str(p.relative_to(INSTANCES)) for p in INSTANCES.rglob("*.toml")}
     assert shipped == covered
 
 
-@pytest.mark.parametrize("run", RUNS, ids=[r["id"] for r in RUNS])
-def test_instance(run: dict, update_expected: bool) -> None:
-    path = INSTANCES / run["path"]
-    if run["status"] == "invalid":
-        with pytest.raises(InputError) as info:
-            read_instance(path)
-        problems = [str(p) for p in info.value.problems]
-        assert len(problems) == run["problems"]
-        for msg in run["messages"]:
-            assert any(msg in p for p in problems), f"missing: {msg}\n" + "\n".join(problems)
-        return
-    inst = with_overrides(read_instance(path), **run.get("overrides", {}))
-    if "scenario" in run:
-        inst = scenario(inst, run["scenario"])
-    result = solve(inst)
-    assert str(result.status) == run["status"], result.message
-    if result.status != "optimal":
-        assert result.evaluation is None and result.objective_value is None
-        return
-    assert_rechecked(result)
-    if update_expected and not run.get("published"):
-        old = run.get("objective")
-        if old is None or not math.isclose(old, result.objective_value, rel_tol=1e-12):
-            run["objective"] = result.objective_value  # only what moved: diffs stay honest
-            EXPECTED_PATH.write_text(json.dumps(EXPECTED, indent=2) + "\n")
-        return
-    assert run["objective"] is not None, "no stored objective: run with --update-expected"
-    assert_objective(result.objective_value, run["objective"])
+@pytest.mark.parametrize("run", RUNS, ids=[r.id for r in RUNS])
+def test_instance(run: Run) -> None:
+    """Through the same runner as ``mixopt check instances`` (refresh the stored values
+    after an intended change with ``mixopt check instances --update``)."""
+    outcome = run_one(INSTANCES, run)
+    assert outcome.passed, "\n".join(outcome.failures)
+    assert outcome.status == run.status
+    if run.status == "optimal":
+        assert_objective(outcome.objective, run.objective)
 
 
 def test_can_body_story() -> None:

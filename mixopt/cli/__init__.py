@@ -14,7 +14,7 @@ import threading
 
 import click
 
-from mixopt.cli import bench, files, solving, whatif
+from mixopt.cli import bench, files, solving, suite, whatif
 from mixopt.cli.common import EXIT_HELP, STATUS_EXIT, Debug, Exit
 
 __all__ = ["EXIT_HELP", "STATUS_EXIT", "Exit", "main"]
@@ -43,5 +43,5 @@ def _terminate(signum: int, frame: object) -> None:
 for _command in (solving.validate, solving.verify, solving.solve_cmd, solving.diagnose_cmd,
                  whatif.compare_cmd, whatif.sweep_cmd, whatif.pareto_cmd, whatif.report_cmd,
                  files.template_cmd, files.convert_cmd, files.generate_cmd, files.spreads_cmd,
-                 bench.bench):
+                 suite.check_cmd, suite.export_cmd, bench.bench):
     main.add_command(_command)

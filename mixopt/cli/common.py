@@ -46,6 +46,7 @@ class Exit(IntEnum):
     VIOLATED = 10  # `verify`: the plan breaks at least one rule of the instance
     INCOMPLETE = 11  # `compare`/`sweep`: some points could not be solved (workers died);
     #                  the points solved are written
+    CHECK_FAILED = 12  # `check`: at least one run did not give what its manifest expects
     INTERRUPTED = 130  # Ctrl-C (or SIGINT): stopped promptly; finished points are written
 
 

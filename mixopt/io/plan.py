@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from mixopt.errors import InputError, Problem
-from mixopt.io.validate import check_size, read_text
+from mixopt.io.validate import read_document
 from mixopt.model.instance import Instance
 
 
@@ -17,17 +17,7 @@ def read_mix(path: str | Path, instance: Instance) -> np.ndarray:
     {product, material, tonnes}) into a products x materials array of charged t."""
     path = Path(path)
     problems: list[Problem] = []
-    if not check_size(path, problems):
-        raise InputError(problems)
-    text = read_text(path, problems, "JSON")
-    if text is None:
-        raise InputError(problems)
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError([Problem(str(path), f"is not valid JSON: {exc}")]) from None
-    except RecursionError:
-        raise InputError([Problem(str(path), "is nested too deeply to be a plan")]) from None
+    doc = read_document(path, json.loads, "a plan JSON")
     rows = doc.get("mix") if isinstance(doc, dict) else None
     if not isinstance(rows, list):
         raise InputError([Problem(str(path), "has no 'mix' list of {product, material, "

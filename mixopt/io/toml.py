@@ -17,10 +17,10 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from mixopt.errors import InputError, Problem
+from mixopt.errors import Problem
 from mixopt.io.csvfile import read_rows
 from mixopt.io.schema import CONSTITUENT_TABLES, MATERIAL_COLUMNS, nest
-from mixopt.io.validate import TableOrigin, check_size, read_text, validate
+from mixopt.io.validate import TableOrigin, read_document, validate
 from mixopt.model.instance import Instance
 
 FILES_KEYS = ("materials", *CONSTITUENT_TABLES)
@@ -74,18 +74,7 @@ def _attach_constituents(path: Path, table: str, materials: list[dict[str, Any]]
 def read_toml(path: Path) -> Instance:
     """Read and validate a TOML instance (and the CSV tables it names)."""
     problems: list[Problem] = []
-    if not check_size(path, problems):
-        raise InputError(problems)
-    text = read_text(path, problems, "text")
-    if text is None:
-        raise InputError(problems)
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError([Problem(str(path), f"is not valid TOML: {exc}")]) from None
-    except RecursionError:
-        raise InputError([Problem(str(path), "is nested too deeply to be an instance")]) \
-            from None
+    raw = read_document(path, tomllib.loads, "an instance")
     origin = TableOrigin(path)
     files = raw.pop("files", {})
     if not isinstance(files, dict):

@@ -9,9 +9,10 @@ gathered and located (file, table or sheet, row, field or cell) before one
 from __future__ import annotations
 
 import copy
+import json
 import logging
 import stat
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -82,6 +83,26 @@ def read_text(path: Path, problems: list[Problem], what: str = "text") -> str | 
                                            f"{exc.start}): save it as UTF-8 (in Excel: "
                                            "'CSV UTF-8')"))
         return None
+
+
+def read_document(path: Path, parse: Callable[[str], Any], what: str) -> Any:
+    """A whole text file (bounded, UTF-8, a regular file) parsed by ``parse`` (``json.loads``
+    or ``tomllib.loads``: safe loaders only); every failure is an ``InputError`` naming the
+    file: bad syntax with its line and column, nesting too deep for a ``what``."""
+    problems: list[Problem] = []
+    if not check_size(path, problems):
+        raise InputError(problems)
+    text = read_text(path, problems, "JSON" if what.endswith("JSON") else "text")
+    if text is None:
+        raise InputError(problems)
+    try:
+        return parse(text)
+    except RecursionError:
+        raise InputError([Problem(str(path), f"is nested too deeply to be {what}")]) \
+            from None
+    except ValueError as exc:  # json.JSONDecodeError and tomllib.TOMLDecodeError
+        kind = "JSON" if isinstance(exc, json.JSONDecodeError) else "TOML"
+        raise InputError([Problem(str(path), f"is not valid {kind}: {exc}")]) from None
 
 
 def _duplicates(raw: Mapping[str, Any], origin: Origin, problems: list[Problem]) -> None:

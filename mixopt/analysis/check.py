@@ -1,0 +1,163 @@
+"""A regression suite: solve every run of a folder's manifest (``mixopt.io.manifest``)
+and compare status, objective (relative tolerance) and named tonnages with what it
+expects. Used by ``mixopt check`` and by mixopt's own ``tests/test_regression.py``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mixopt.errors import InputError
+from mixopt.io.manifest import Manifest, Run
+from mixopt.model.status import SolveOptions
+
+#: Objectives and tonnages agree within this relative tolerance unless told otherwise.
+DEFAULT_RTOL = 1e-6
+#: Tonnages also agree when within this many tonnes (a material expected at 0 t).
+TONNES_ATOL = 1e-6
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one run gave, against what it expected."""
+
+    id: str
+    expected_status: str
+    status: str
+    expected_objective: float | None
+    objective: float | None
+    failures: tuple[str, ...]  # empty: passed
+    tonnes: dict[str, float] = field(default_factory=dict)  # of the named materials
+    problems: int | None = None  # invalid runs: problems found
+    time_s: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    @property
+    def rel_diff(self) -> float | None:
+        if self.objective is None or self.expected_objective is None:
+            return None
+        return abs(self.objective - self.expected_objective) / max(
+            abs(self.expected_objective), 1e-300)
+
+
+def _rel_close(got: float, want: float, rtol: float, atol: float = 0.0) -> bool:
+    return math.isclose(got, want, rel_tol=rtol, abs_tol=atol)
+
+
+def run_one(folder: Path, run: Run, rtol: float = DEFAULT_RTOL,
+            options: SolveOptions | None = None) -> Outcome:
+    """Solve one run (in its own process when called from a worker) and compare."""
+    from mixopt.io.read import read_instance
+    from mixopt.io.variants import apply_overrides, scenario, with_overrides
+    from mixopt.model.pipeline import solve
+
+    rtol = run.rtol or rtol
+    t0 = time.perf_counter()
+    path = Path(folder) / run.path
+    if run.status == "invalid":
+        try:
+            read_instance(path)
+        except InputError as err:
+            found = [str(p) for p in err.problems]
+            fails = []
+            if run.problems is not None and len(found) != run.problems:
+                fails.append(f"{len(found)} problems found, {run.problems} expected")
+            fails += [f"no problem says {m!r}" for m in run.messages
+                      if not any(m in p for p in found)]
+            return Outcome(run.id, "invalid", "invalid", None, None, tuple(fails),
+                           problems=len(found), time_s=time.perf_counter() - t0)
+        return Outcome(run.id, "invalid", "valid", None, None,
+                       ("the input was accepted; it was expected to be refused",),
+                       time_s=time.perf_counter() - t0)
+    try:
+        inst = with_overrides(read_instance(path), **run.objective_settings())
+        if run.field_overrides():
+            inst = apply_overrides(inst, run.field_overrides(), f"run {run.id!r}")
+        if run.scenario:
+            inst = scenario(inst, run.scenario)
+    except InputError as err:
+        return Outcome(run.id, run.status, "invalid", run.objective, None,
+                       (f"the input was refused: {err}",), time_s=time.perf_counter() - t0)
+    result = solve(inst, options)
+    fails: list[str] = []
+    status = str(result.status)
+    if status != run.status:
+        fails.append(f"status {status}, {run.status} expected ({result.message})")
+    got = result.objective_value
+    if result.status.has_solution and run.status == status:
+        if run.objective is None:
+            fails.append(f"objective {got!r}, none stored: run `mixopt check --update`")
+        elif got is None or not _rel_close(got, run.objective, rtol):
+            fails.append(f"objective {got!r}, {run.objective!r} expected (relative difference "
+                         f"{abs(got - run.objective) / max(abs(run.objective), 1e-300):.3g},"
+                         f" over {rtol:g})")
+    tonnes: dict[str, float] = {}
+    if result.evaluation is not None:
+        use = dict(zip(result.arrays.materials, result.evaluation.use_t, strict=True))
+        for name, want in run.tonnes.items():
+            if name not in use:
+                fails.append(f"no material {name!r} in the instance")
+                continue
+            tonnes[name] = float(use[name])
+            if not _rel_close(tonnes[name], want, rtol, TONNES_ATOL):
+                fails.append(f"{name}: {tonnes[name]:.9g} t, {want:.9g} t expected")
+    elif run.tonnes:
+        fails.append("no plan, so no tonnages to compare")
+    return Outcome(run.id, run.status, status, run.objective, got, tuple(fails), tonnes,
+                   time_s=time.perf_counter() - t0)
+
+
+def _run_chunk(folder: str, runs: list[Run], rtol: float,
+               options: SolveOptions | None) -> list[Outcome]:
+    return [run_one(Path(folder), r, rtol, options) for r in runs]
+
+
+def check(folder: Path, manifest: Manifest, rtol: float = DEFAULT_RTOL,
+          options: SolveOptions | None = None, client: Any = None) -> list[Outcome]:
+    """Every run of ``manifest`` (in the manifest's order): serially, or on a Dask
+    ``client`` in chunks (a run whose worker died is a failed run, saying why)."""
+    runs = list(manifest.runs)
+    if client is None:
+        return [run_one(folder, r, rtol, options) for r in runs]
+    from mixopt.analysis.distributed import gather
+
+    n = max(1, len(client.scheduler_info().get("workers", {})))
+    size = max(1, -(-len(runs) // (4 * n)))
+    chunks = {i: runs[i:i + size] for i in range(0, len(runs), size)}
+    done, failed = gather(client, {i: (_run_chunk, str(folder), chunk, rtol, options)
+                                   for i, chunk in chunks.items()})
+    out: list[Outcome] = []
+    for i, chunk in chunks.items():
+        if i in done:
+            out += done[i]
+        else:
+            out += [Outcome(r.id, r.status, "not_run", r.objective, None,
+                            (f"not run: {failed[i]}",)) for r in chunk]
+    return out
+
+
+def updated(manifest: Manifest, outcomes: list[Outcome]) -> tuple[Manifest, list[str]]:
+    """The manifest with what each run now gives (status, objective, named tonnages),
+    published values kept; and the ids whose expectation changed."""
+    by_id = {o.id: o for o in outcomes}
+    runs, changed = [], []
+    for run in manifest.runs:
+        o = by_id[run.id]
+        if run.published or run.status == "invalid" or o.status in ("invalid", "not_run"):
+            runs.append(run)
+            continue
+        new = run.model_copy(update={
+            "status": o.status,
+            "objective": o.objective if o.objective is not None else None,
+            "tonnes": {k: o.tonnes.get(k, v) for k, v in run.tonnes.items()}})
+        if new != run:
+            changed.append(run.id)
+        runs.append(new)
+    return manifest.model_copy(update={"runs": tuple(runs)}), changed

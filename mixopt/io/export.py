@@ -1,0 +1,64 @@
+"""The exact LP/MILP mixopt solves, as an MPS or LP file written by HiGHS, with names a
+person can read: ``charge.AA3104_slab.UBC_bales`` (t charged of a material into a
+product), ``chemistry.AA3104_slab.Mn`` (a row of the chemistry family), and so on for
+every family's rows and columns (``mixopt.model.families``). Any solver can then be
+regressed on mixopt's instances.
+
+The file's objective is the LP's: the month's total (t CO2e when minimising the
+footprint, currency when minimising cost); mixopt reports the footprint per t of slab.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from mixopt.errors import InputError, Problem
+from mixopt.io.atomic import write_atomic
+from mixopt.model.instance import Instance
+
+#: Characters every LP and MPS reader takes in a name; others become "_".
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.]")
+
+
+def block_names(blocks: tuple) -> list[str]:
+    """One unique, reader-safe name per row (or column) of ``blocks``, in LP order."""
+    names: list[str] = []
+    seen: set[str] = set()
+    for b in blocks:
+        for key in b.keys:
+            name = ".".join(_UNSAFE.sub("_", str(p)) for p in (b.name, *key))
+            base, k = name, 1
+            while name in seen:  # two keys that differ only in unsafe characters
+                k += 1
+                name = f"{base}~{k}"
+            seen.add(name)
+            names.append(name)
+    return names
+
+
+def write_model(instance: Instance, path: Path, force: bool = False) -> None:
+    """Write the LP/MILP of ``instance`` to ``path`` (.mps or .lp, by HiGHS)."""
+    from mixopt.model.arrays import to_arrays
+    from mixopt.model.formulation import build_lp
+    from mixopt.model.solve_once import load_arrays
+
+    lp = build_lp(to_arrays(instance), instance.objective.minimise)
+    if lp.cones is not None and len(lp.cones):
+        raise InputError([Problem(str(path), "the month has chance constraints (a confidence "
+                                             "with spreads): second-order cones have no MPS "
+                                             "or LP form here; export it with --set "
+                                             "objective.confidence=... removed, or with a "
+                                             "--margin-sd (a plain LP)")])
+    h = load_arrays(lp)
+    for j, name in enumerate(block_names(lp.cols)):
+        h.passColName(j, name)
+    for i, name in enumerate(block_names(lp.rows)):
+        h.passRowName(i, name)
+
+    def write(tmp: Path) -> None:
+        h.writeModel(str(tmp))
+        if not tmp.stat().st_size:
+            raise OSError(5, "HiGHS wrote an empty model", str(path))
+
+    write_atomic(Path(path), write, force)

@@ -1,0 +1,133 @@
+"""The regression manifest (``expected.json`` in a folder of instances): the one
+definition of its format, read by ``mixopt check`` and by mixopt's own regression tests.
+
+```json
+{"_about": "free text",
+ "runs": [
+   {"id": "can-body", "path": "can-body.toml", "status": "optimal", "objective": 1.528},
+   {"id": "cost-cap3", "path": "can-body.toml",
+    "overrides": {"minimise": "cost", "cap": 3.0, "materials.INERTA.cost": 3100},
+    "status": "optimal", "objective": 22183898.1, "tonnes": {"INERTA": 1050}},
+   {"id": "dear-ubc", "path": "can-body.toml", "scenario": "cost-cap3-dear-ubc", ...},
+   {"id": "textbook", "path": "blend.toml", "status": "optimal", "objective": 4.98,
+    "published": true},
+   {"id": "typo", "path": "invalid.toml", "status": "invalid", "problems": 10,
+    "messages": ["duplicate name 'scrap'"]}]}
+```
+
+``overrides`` take the objective settings of ``with_overrides`` (``minimise``, ``cap``,
+``scope``, ``confidence``, ``confidence_per``, ``margin_sd``) and any field path as
+``--set`` does. ``tonnes``: expected charged tonnes of named materials (over all
+products). ``published`` values come from a cited source: ``--update`` never rewrites
+them. ``rtol`` overrides the relative tolerance of one run.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from mixopt.errors import InputError, Problem
+from mixopt.io.validate import read_document
+from mixopt.io.variants import OBJECTIVE_FLAGS
+from mixopt.model.status import Status
+
+MANIFEST = "expected.json"
+#: The statuses a run may expect: every solve status, or "invalid" (the input is refused).
+EXPECTED_STATUSES = (*(s.value for s in Status), "invalid")
+Expected = Literal[EXPECTED_STATUSES]  # type: ignore[valid-type]
+
+
+class Run(BaseModel):
+    """One expectation: an instance (with overrides or a scenario) and its outcome."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    id: str = Field(min_length=1)
+    path: str = Field(min_length=1)
+    overrides: dict[str, Any] = Field(default_factory=dict)
+    scenario: str | None = None
+    status: Expected
+    objective: int | float | None = None  # an int stays an int when rewritten
+    tonnes: dict[str, int | float] = Field(default_factory=dict)
+    published: bool = False
+    rtol: float | None = Field(default=None, gt=0, lt=1)
+    problems: int | None = Field(default=None, ge=1)
+    messages: list[str] = Field(default_factory=list)
+
+    def objective_settings(self) -> dict[str, Any]:
+        return {k: v for k, v in self.overrides.items() if k in OBJECTIVE_FLAGS}
+
+    def field_overrides(self) -> dict[str, Any]:
+        return {k: v for k, v in self.overrides.items() if k not in OBJECTIVE_FLAGS}
+
+
+class Manifest(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    about: str = Field(default="", alias="_about")
+    runs: tuple[Run, ...] = Field(min_length=1)
+
+
+def manifest_path(folder: Path) -> Path:
+    """The manifest of a suite: ``folder/expected.json`` (or the file itself)."""
+    folder = Path(folder)
+    return folder if folder.suffix.lower() == ".json" else folder / MANIFEST
+
+
+def read_manifest(folder: Path) -> tuple[Path, Manifest]:
+    """The manifest of ``folder`` and its path; every problem (bad JSON, unknown keys,
+    missing instance files, unknown override keys, repeated ids) at once."""
+    path = manifest_path(folder)
+    problems: list[Problem] = []
+    raw = read_document(path, json.loads, "a manifest JSON")
+    try:
+        manifest = Manifest.model_validate(raw)
+    except ValidationError as err:
+        for e in err.errors(include_url=False):
+            loc = list(e["loc"])
+            row = loc[1] + 1 if loc[:1] == ["runs"] and len(loc) > 1 and isinstance(
+                loc[1], int) else None
+            rid = (raw["runs"][row - 1].get("id") if row and isinstance(raw, dict)
+                   and isinstance(raw.get("runs"), list)
+                   and isinstance(raw["runs"][row - 1], dict) else None)
+            field = ".".join(str(p) for p in loc[2:] if p not in (
+                "literal['invalid']",)) or None
+            problems.append(Problem(str(path), e["msg"], "runs" if row else None, row,
+                                    str(rid) if rid else None, field))
+        raise InputError(problems) from None
+    seen: dict[str, int] = {}
+    for i, run in enumerate(manifest.runs, start=1):
+        where = {"table": "runs", "row": i, "row_name": run.id}
+        if run.id in seen:
+            problems.append(Problem(str(path), f"repeats the id of run {seen[run.id]}",
+                                    field="id", **where))
+        seen.setdefault(run.id, i)
+        target = path.parent / run.path
+        if not target.is_file():
+            problems.append(Problem(str(path), f"names {run.path!r}, which is not a file in "
+                                               f"{path.parent}", field="path", **where))
+        for key in run.field_overrides():
+            if "." not in key:
+                problems.append(Problem(str(path), f"unknown override {key!r}: use one of "
+                                                   f"{sorted(OBJECTIVE_FLAGS)} or a field path "
+                                                   "(as --set takes)", field="overrides",
+                                        **where))
+        if run.status == "invalid" and run.problems is None and not run.messages:
+            problems.append(Problem(str(path), "an 'invalid' run needs 'problems' or "
+                                               "'messages'", field="status", **where))
+    if problems:
+        raise InputError(problems)
+    return path, manifest
+
+
+def manifest_json(manifest: Manifest) -> str:
+    """The manifest as the file holds it (stable key order, one run per block)."""
+    doc: dict[str, Any] = {}
+    if manifest.about:
+        doc["_about"] = manifest.about
+    doc["runs"] = [run.model_dump(exclude_defaults=True) for run in manifest.runs]
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
