@@ -155,3 +155,16 @@ def test_every_json_key_is_documented_in_the_readme() -> None:
     assert code == 0 and set(json.loads(out)) - {"diagnosis"} <= documented
     _, out, _ = run("solve", str(INSTANCES / "infeasible-fe.toml"), "--format", "json")
     assert set(json.loads(out)) <= documented
+
+
+def test_sensitivity_is_computed_when_shown_and_its_absence_said() -> None:
+    code, out, _ = run("solve", CAN, "--format", "json")
+    doc = json.loads(out)
+    assert doc["sensitivity_computed"] is True and doc["duals"]
+    code, out, _ = run("solve", CAN, "--format", "json", "--no-sensitivity")
+    doc = json.loads(out)
+    assert doc["sensitivity_computed"] is False and doc["duals"] is None
+    assert doc["materials_sensitivity"] is None
+    code, out, _ = run("solve", CAN, "--no-sensitivity")
+    assert code == 0 and "sensitivity skipped (--no-sensitivity)" in out
+    assert "shadow prices" not in out

@@ -114,6 +114,28 @@ _settings_command("milp", True, 300.0,
                   "time to a first plan, to 1% and to 0.1% gap (threads 1).")
 
 
+@bench.command("startup")
+@click.option("--instance", default="instances/can-body.toml", show_default=True)
+@click.option("--repeat", type=click.IntRange(min=1), default=5, show_default=True)
+@guard
+def bench_startup(instance: str, repeat: int) -> None:
+    """Wall time and peak memory of `mixopt --help` and a JSON solve against bare Python
+    importing what they need (medians of fresh processes)."""
+    import platform
+
+    from mixopt.dev.bench_startup import pairs
+
+    click.echo(f"machine: {platform.machine()}, Python {platform.python_version()}; "
+               f"median of {repeat} fresh processes")
+    for ours, base, wall_target, mem_target in pairs(instance, repeat):
+        click.echo(f"  {ours.label:<52} {ours.wall_s:6.3f} s {ours.peak_mib:7.1f} MiB")
+        click.echo(f"  {base.label:<52} {base.wall_s:6.3f} s {base.peak_mib:7.1f} MiB")
+        mem = ("" if mem_target == float("inf") else
+               f", memory {ours.peak_mib / base.peak_mib:.2f}x (target <= {mem_target:g})")
+        click.echo(f"  {'ratio':<52} wall {ours.wall_s / base.wall_s:.2f}x "
+                   f"(target <= {wall_target:g}){mem}")
+
+
 @bench.command("chance")
 @click.option("--size", "sizes", multiple=True, metavar="LOTSxPRODUCTSxELEMENTS",
               help="Sizes to run (repeatable); default 500x20x12 and 2000x40x12.")

@@ -85,7 +85,6 @@ def solve_cmd(path: Path, no_diagnose: bool, start_path: Path | None, no_sensiti
     PATH is a .toml instance (tables may sit in CSV files beside it) or an .xlsx workbook
     (see `mixopt template`). `--format declaration` writes the products' footprint
     declarations (JSON); `--format xlsx -o FILE` a results workbook."""
-    from mixopt.analysis.diagnose import diagnose, render
     from mixopt.io.plan import read_mix
     from mixopt.model.pipeline import solve
 
@@ -93,8 +92,16 @@ def solve_cmd(path: Path, no_diagnose: bool, start_path: Path | None, no_sensiti
     inst = read_variant(path, variant)
     opts = options()
     start = read_mix(start_path, inst) if start_path is not None else None
-    result = solve(inst, opts, start, sensitivity=not no_sensitivity, risk_samples=samples)
-    diag = diagnose(inst, opts) if result.status == "infeasible" and not no_diagnose else None
+    # ranging is the largest cost outside HiGHS on large months: computed only when the
+    # output shows it (table, json, xlsx), and the output says when it was skipped
+    shown = fmt in ("table", "json", "xlsx")
+    result = solve(inst, opts, start, sensitivity=shown and not no_sensitivity,
+                   risk_samples=samples)
+    diag = None
+    if result.status == "infeasible" and not no_diagnose:
+        from mixopt.analysis.diagnose import diagnose
+
+        diag = diagnose(inst, opts)
     if fmt == "xlsx":
         from mixopt.io.spreadsheet import save_workbook
         from mixopt.report.workbook import results_workbook
@@ -103,6 +110,8 @@ def solve_cmd(path: Path, no_diagnose: bool, start_path: Path | None, no_sensiti
     else:
         emit(_solution_text(result, fmt, diag), output, force)
     if diag is not None and fmt in ("csv", "xlsx", "declaration"):
+        from mixopt.analysis.diagnose import render
+
         click.echo(render(diag), err=True, nl=False)
     code = STATUS_EXIT[result.status]
     if code != Exit.OK:
@@ -112,14 +121,13 @@ def solve_cmd(path: Path, no_diagnose: bool, start_path: Path | None, no_sensiti
 
 def _solution_text(result: object, fmt: str, diag: object) -> str:
     """A solve's output in a text format (json, declaration, csv or table)."""
-    from mixopt.analysis.diagnose import render
-    from mixopt.analysis.diagnose import to_json_dict as diagnosis_json
-
     if fmt == "json":
         from mixopt.report.document import to_json_dict
 
         doc = to_json_dict(result)
         if diag is not None:
+            from mixopt.analysis.diagnose import to_json_dict as diagnosis_json
+
             doc["diagnosis"] = diagnosis_json(diag)
         return json.dumps(doc, indent=2, allow_nan=False) + "\n"
     if fmt == "declaration":
@@ -132,7 +140,11 @@ def _solution_text(result: object, fmt: str, diag: object) -> str:
         return to_csv(result)
     from mixopt.report.text import render_table
 
-    return render_table(result) + (render(diag) if diag is not None else "")
+    if diag is None:
+        return render_table(result)
+    from mixopt.analysis.diagnose import render
+
+    return render_table(result) + render(diag)
 
 
 @click.command("diagnose", epilog=EXIT_HELP)

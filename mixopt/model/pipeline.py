@@ -11,9 +11,9 @@ import functools
 import logging
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from mixopt.errors import RecheckError
 from mixopt.model.arrays import InstanceArrays, to_arrays
@@ -25,6 +25,9 @@ from mixopt.model.lp import LinearProgram
 from mixopt.model.risk import DEFAULT_SAMPLES, ProductRisk, plan_risk
 from mixopt.model.solver import HighsSession
 from mixopt.model.status import RawSolution, SolveOptions, Status
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +43,32 @@ class Result:
     objective_unit: str
     raw: RawSolution
     evaluation: Evaluation | None  # None without a plan
-    duals: pd.DataFrame | None  # per limit; for a MILP conditional on its purchase decisions
-    columns: pd.DataFrame | None  # per product x material: reduced cost, coefficient range
+    #: per limit (family, keys, limit, binding, shadow_price, per); for a MILP conditional
+    #: on its purchase decisions. Records, so that a JSON solve needs no pandas.
+    dual_records: tuple[dict[str, Any], ...] | None
+    #: per product x material: tonnes, coefficient, reduced cost, coefficient range
+    column_arrays: dict[str, np.ndarray] | None
     timings_s: dict[str, float]
     risk_samples: int = DEFAULT_SAMPLES
     risk_seed: int = 0
+
+    @functools.cached_property
+    def duals(self) -> pd.DataFrame | None:
+        """``dual_records`` as a table (pandas is imported here, on first use)."""
+        if self.dual_records is None:
+            return None
+        import pandas as pd
+
+        return pd.DataFrame.from_records(list(self.dual_records), columns=DUAL_COLUMNS)
+
+    @functools.cached_property
+    def columns(self) -> pd.DataFrame | None:
+        """``column_arrays`` as a table (pandas is imported here, on first use)."""
+        if self.column_arrays is None:
+            return None
+        import pandas as pd
+
+        return pd.DataFrame(self.column_arrays)
 
     @functools.cached_property
     def risk(self) -> tuple[ProductRisk, ...] | None:
@@ -80,7 +104,12 @@ def _binding_side(lo: float, hi: float, a: float) -> str | None:
             else "max" if abs(a - hi) <= tol else None)
 
 
-def shadow_prices(lp: LinearProgram, ev: Evaluation, raw: RawSolution) -> pd.DataFrame | None:
+#: The fields of a shadow-price record, in order.
+DUAL_COLUMNS = ["family", *KEY_NAMES, "limit", "binding", "shadow_price", "per"]
+
+
+def shadow_prices(lp: LinearProgram, ev: Evaluation,
+                  raw: RawSolution) -> tuple[dict[str, Any], ...] | None:
     """Shadow prices: change of the LP objective per unit of each limit, in the limit's unit.
 
     The LP objective is a total (t CO2e or currency), so a supply shadow price is "per t
@@ -109,16 +138,16 @@ def shadow_prices(lp: LinearProgram, ev: Evaluation, raw: RawSolution) -> pd.Dat
                 side = None
             y = raw.row_dual[r] * family.dual.scale(ev, key)
             words = family.words(key, side or ("max" if np.isfinite(hi) else "min"), ev.arrays)
-            recs.append({"family": family.name, **dict(zip(family.keys, key, strict=True)),
+            keys = dict(zip(family.keys, key, strict=True))
+            recs.append({"family": family.name, **{k: keys.get(k) for k in KEY_NAMES},
                          "limit": words, "binding": side,
                          "shadow_price": float(y) if side is not None else 0.0,
                          "per": family.dual.per})
-    return pd.DataFrame.from_records(
-        recs, columns=["family", *KEY_NAMES, "limit", "binding", "shadow_price", "per"])
+    return tuple(recs)
 
 
 def column_sensitivity(lp: LinearProgram, ev: Evaluation,
-                       raw: RawSolution) -> pd.DataFrame | None:
+                       raw: RawSolution) -> dict[str, np.ndarray] | None:
     """Per product and material: charge, objective coefficient, reduced cost and the range of
     the coefficient over which the optimal basis (and so the mix's make-up) stays optimal.
 
@@ -131,11 +160,12 @@ def column_sensitivity(lp: LinearProgram, ev: Evaluation,
     P, M, _ = d.shape
     n = P * M
     lo, hi = raw.cost_range if raw.cost_range is not None else (np.full(n, np.nan),) * 2
-    return pd.DataFrame({
-        "product": np.repeat(d.products, M), "material": np.tile(d.materials, P),
+    return {
+        "product": np.repeat(np.asarray(d.products, dtype=object), M),
+        "material": np.tile(np.asarray(d.materials, dtype=object), P),
         "tonnes": ev.mix_t.ravel(), "coefficient": lp.c[:n],
         "reduced_cost": raw.col_dual[:n], "coefficient_min": lo[:n], "coefficient_max": hi[:n],
-    })
+    }
 
 
 @dataclass
@@ -190,7 +220,7 @@ class Session:
         log.info("%s: %s, objective %s %s", instance.name, raw.status, value, unit)
         return Result(instance=instance, status=raw.status, message=raw.message,
                       objective_value=value, objective_unit=unit, raw=raw, evaluation=ev,
-                      duals=duals, columns=columns, timings_s=timings,
+                      dual_records=duals, column_arrays=columns, timings_s=timings,
                       risk_samples=self.risk_samples, risk_seed=self.risk_seed)
 
 

@@ -11,11 +11,11 @@ from mixopt.model.instance import Instance
 from mixopt.model.pipeline import Result
 from mixopt.model.risk import DEFAULT_SAMPLES, ProductRisk, plan_risk
 from mixopt.report.frames import (
-    footprint_by_kind,
-    materials_sensitivity,
-    mix_table,
+    clean,
+    footprint_by_kind_records,
+    materials_sensitivity_records,
+    mix_records,
     number,
-    records,
     summary_figures,
 )
 
@@ -43,6 +43,7 @@ def to_json_dict(result: Result) -> dict[str, Any]:
         "totals": None, "products": [], "mix": [], "footprint_by_kind": [], "duals": None,
         "duals_conditional_on_purchase_decisions": result.duals_conditional,
         "materials_sensitivity": None,
+        "sensitivity_computed": result.dual_records is not None,
         "solver": raw.solver,
         "timings_s": {k: round(v, 6) for k, v in result.timings_s.items()},
     }
@@ -50,12 +51,13 @@ def to_json_dict(result: Result) -> dict[str, Any]:
         return doc
     doc["totals"] = summary_figures(ev, slice(None))
     doc["products"] = products_document(inst, ev, result.risk)
-    doc["mix"] = mix_table(result).drop(columns="share").to_dict(orient="records")
-    doc["footprint_by_kind"] = footprint_by_kind(result).to_dict(orient="records")
-    if result.duals is not None:
-        doc["duals"] = records(result.duals)
-    if result.columns is not None:
-        doc["materials_sensitivity"] = records(materials_sensitivity(result))
+    doc["mix"] = [{k: v for k, v in r.items() if k != "share"} for r in mix_records(result)]
+    doc["footprint_by_kind"] = footprint_by_kind_records(result)
+    if result.dual_records is not None:
+        doc["duals"] = [clean(r) for r in result.dual_records]
+    if result.column_arrays is not None:
+        doc["materials_sensitivity"] = [clean(r) for r in
+                                        materials_sensitivity_records(result)]
     return doc
 
 
@@ -114,8 +116,8 @@ def frontier_document(fr: Any) -> dict[str, Any]:
     for p, mac, ch in zip(fr.points, fr.mac(), fr.changes(), strict=True):
         rows.append({"cap_t_co2e_per_t": p.cap, "footprint_per_t": p.footprint_per_t,
                      "cost": p.cost, "mac_per_t_co2e": mac, "changes": ch,
-                     "mix": mix_table(p.result).drop(columns="share")
-                     .to_dict(orient="records")})
+                     "mix": [{k: v for k, v in r.items() if k != "share"}
+                             for r in mix_records(p.result)]})
     return {"instance": inst.name, "currency": inst.currency, "scope": inst.objective.scope,
             "method": fr.method, "solves": fr.solves, "notes": list(fr.notes),
             "points": rows}

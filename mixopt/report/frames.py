@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import io
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from mixopt.io.spreadsheet import formula_safe
 from mixopt.model.evaluate import Evaluation
 from mixopt.model.pipeline import Result
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+MIX_COLUMNS = ["product", "material", "kind", "tonnes", "share"]
+KIND_COLUMNS = ["product", "kind", "footprint_t", "footprint_per_t"]
 
 
 def number(x: float | None) -> float | None:
@@ -50,74 +55,101 @@ def summary_figures(ev: Evaluation, sel: slice | int) -> dict[str, float | None]
     }
 
 
-def mix_table(result: Result) -> pd.DataFrame:
+def mix_records(result: Result) -> list[dict[str, Any]]:
     """Every non-zero charge: product, material, kind, tonnes, share of the product's charge."""
-    cols = ["product", "material", "kind", "tonnes", "share"]
     ev = result.evaluation
     if ev is None:
-        return pd.DataFrame(columns=cols)
+        return []
     inst = result.instance
     recs = []
     for p, prod in enumerate(inst.products):
         for m, mat in enumerate(inst.materials):
             t = float(ev.mix_t[p, m])
             if t > 1e-9:
-                recs.append((prod.name, mat.name, mat.kind, t, t / ev.charged_t[p]))
-    return pd.DataFrame.from_records(recs, columns=cols)
+                recs.append(dict(zip(MIX_COLUMNS, (prod.name, mat.name, mat.kind, t,
+                                                   t / float(ev.charged_t[p])), strict=True)))
+    return recs
 
 
-def footprint_by_kind(result: Result) -> pd.DataFrame:
+def footprint_by_kind_records(result: Result) -> list[dict[str, Any]]:
     """Footprint (objective scope) per product and material kind, casting as its own kind."""
     ev, inst = result.evaluation, result.instance
-    cols = ["product", "kind", "footprint_t", "footprint_per_t"]
     if ev is None:
-        return pd.DataFrame(columns=cols)
+        return []
     d = ev.arrays
     recs = []
     for p, prod in enumerate(inst.products):
         by: dict[str, float] = {}
         for m, mat in enumerate(inst.materials):
-            f = ev.mix_t[p, m] * d.footprint_t_co2e_per_t[m]
+            f = float(ev.mix_t[p, m] * d.footprint_t_co2e_per_t[m])
             if f > 0:
                 by[mat.kind or mat.name] = by.get(mat.kind or mat.name, 0.0) + f
-        by["casting"] = d.casting_t_co2e_per_t * d.slab_tonnes[p]
-        recs += [(prod.name, k, v, v / prod.tonnes) for k, v in by.items()]
-    return pd.DataFrame.from_records(recs, columns=cols)
+        by["casting"] = float(d.casting_t_co2e_per_t * d.slab_tonnes[p])
+        recs += [dict(zip(KIND_COLUMNS, (prod.name, k, v, v / prod.tonnes), strict=True))
+                 for k, v in by.items()]
+    return recs
 
 
-def materials_sensitivity(result: Result) -> pd.DataFrame:
+def materials_sensitivity_records(result: Result) -> list[dict[str, Any]]:
     """Per material: tonnes used; if unused, how much lower its objective coefficient (price,
     or footprint when minimising footprint) must be to enter (the least reduced cost over
     the products); if used, the range of the coefficient that keeps the mix optimal (the
     narrowest over the products it goes to, each holding with the others unchanged)."""
-    cols = result.columns
+    cols = result.column_arrays
     if cols is None:
-        return pd.DataFrame()
+        return []
     rows = []
-    for name, g in cols.groupby("material", sort=False):
-        used = g[g.tonnes > 1e-9]
+    materials = cols["material"]
+    for name in dict.fromkeys(materials):  # in the instance's order
+        g = materials == name
+        used = g & (cols["tonnes"] > 1e-9)
         rows.append({
-            "material": name, "tonnes": float(g.tonnes.sum()),
-            "coefficient": float(g.coefficient.iloc[0]),
-            "enter_if_lower_by": None if len(used) else float(g.reduced_cost.min()),
-            "optimal_from": float(used.coefficient_min.max()) if len(used) else None,
-            "optimal_to": float(used.coefficient_max.min()) if len(used) else None,
+            "material": name, "tonnes": float(cols["tonnes"][g].sum()),
+            "coefficient": float(cols["coefficient"][g][0]),
+            "enter_if_lower_by": None if used.any() else float(cols["reduced_cost"][g].min()),
+            "optimal_from": float(cols["coefficient_min"][used].max()) if used.any() else None,
+            "optimal_to": float(cols["coefficient_max"][used].min()) if used.any() else None,
         })
-    return pd.DataFrame.from_records(rows)
+    return rows
+
+
+def _frame(recs: list[dict[str, Any]], columns: list[str] | None = None) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame.from_records(recs, columns=columns)
+
+
+def mix_table(result: Result) -> pd.DataFrame:
+    """``mix_records`` as a table."""
+    return _frame(mix_records(result), MIX_COLUMNS)
+
+
+def footprint_by_kind(result: Result) -> pd.DataFrame:
+    """``footprint_by_kind_records`` as a table."""
+    return _frame(footprint_by_kind_records(result), KIND_COLUMNS)
+
+
+def materials_sensitivity(result: Result) -> pd.DataFrame:
+    """``materials_sensitivity_records`` as a table."""
+    return _frame(materials_sensitivity_records(result))
+
+
+def clean(rec: dict[str, Any]) -> dict[str, Any]:
+    """A record for JSON: absent (None/NaN) fields dropped, infinities as null, numpy
+    scalars as Python numbers."""
+    out: dict[str, Any] = {}
+    for k, v in rec.items():
+        if isinstance(v, np.generic):
+            v = v.item()
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            continue
+        out[k] = None if isinstance(v, float) and math.isinf(v) else v
+    return out
 
 
 def records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as JSON objects; absent (NaN/None) fields dropped, infinities as null."""
-    out = []
-    for r in df.to_dict(orient="records"):
-        rec = {}
-        for k, v in r.items():
-            if isinstance(v, float) and math.isinf(v):
-                rec[k] = None
-            elif not pd.isna(v):
-                rec[k] = v.item() if isinstance(v, np.generic) else v
-        out.append(rec)
-    return out
+    """Rows as JSON objects (``clean``)."""
+    return [clean(r) for r in df.to_dict(orient="records")]
 
 
 def frame_csv(df: pd.DataFrame) -> str:

@@ -67,8 +67,11 @@ def render_table(result: Result, width: int = 110) -> str:
               f"charged; cost {tot['cost']:,.0f} {inst.currency}; footprint "
               f"{tot['footprint_t']:,.1f} t CO2e = {_fmt(tot['footprint_per_t'], '.4f')} "
               f"t CO2e/t ({obj.scope}); recycled {_fmt(tot['recycled_share'], '.1%')}")
-    if result.duals is not None:
+    if result.dual_records is not None:
         _shadow_prices(con, result)
+    else:
+        con.print("sensitivity skipped (--no-sensitivity): no shadow prices, reduced costs "
+                  "or ranging")
     if result.columns is not None:
         con.print(_columns_table(result))
     if result.duals_conditional:
