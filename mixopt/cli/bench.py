@@ -107,8 +107,35 @@ def _settings_command(name: str, milp: bool, limit: float, doc: str) -> None:
             click.echo(f"  {t.name:<30} {t.status:<28} {t.seconds:8.2f} s   {tail}")
 
 
-_settings_command("solvers", False, 120.0,
+_settings_command("algorithms", False, 120.0,
                   "HiGHS's LP algorithms on one generated month (cold solves).")
+
+
+@bench.command("solvers")
+@click.option("--suite", default="instances", show_default=True,
+              help="A folder with an expected.json manifest (mixopt check's format).")
+@click.option("--rtol", type=Finite(0, open_low=True), default=1e-6, show_default=True)
+@guard
+def bench_solvers(suite: str, rtol: float) -> None:
+    """The solver matrix: every run of a suite (chance runs aside: HiGHS only) by HiGHS
+    from the arrays, HiGHS via Pyomo, and each other solver Pyomo finds (GLPK, CBC);
+    time and agreement with the suite's expected objective per run."""
+    from pathlib import Path
+
+    from mixopt.dev.bench_solvers import matrix
+
+    click.echo(f"{_machine()}; cold solves without sensitivity; agreement at rtol {rtol:g}")
+    for label, cells in matrix(Path(suite), rtol).items():
+        if isinstance(cells, str):
+            click.echo(f"{label}: {cells}")
+            continue
+        ok = sum(c.agrees is True for c in cells)
+        total = sum(c.seconds for c in cells)
+        click.echo(f"{label}: {ok} of {len(cells)} runs agree; {total:.2f} s in all")
+        for c in cells:
+            if c.agrees is not True:
+                click.echo(f"    {c.run:<36} {c.status:<24} {c.objective!r}  DISAGREES")
+        click.echo("    " + ", ".join(f"{c.run} {c.seconds * 1000:.0f} ms" for c in cells))
 _settings_command("milp", True, 300.0,
                   "A generated MILP month (half the lots in whole lots, some minimum orders): "
                   "time to a first plan, to 1% and to 0.1% gap (threads 1).")

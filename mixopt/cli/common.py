@@ -153,12 +153,16 @@ class Finite(click.ParamType):
 
 
 def solver_options(fn: Callable) -> Callable:
-    """--time-limit, --mip-gap, --threads, --backend, --lp-solver (read by ``options``)."""
+    """--time-limit, --mip-gap, --threads, --backend, --solver, --lp-solver (read by
+    ``options``)."""
     for decl, kw in (
         ("--lp-solver", {"type": click.Choice(["auto", "simplex", "ipm", "pdlp"]),
                          "default": "auto", "show_default": True,
                          "help": "LP algorithm for a cold solve (warm re-solves use "
                                  "simplex)."}),
+        ("--solver", {"default": "highs", "show_default": True, "metavar": "NAME",
+                      "help": "With --backend pyomo: any solver Pyomo finds (glpk, cbc, ...);"
+                              " one cold solve, without sensitivity or chance cones."}),
         ("--backend", {"type": click.Choice(["highspy", "pyomo"]), "default": "highspy",
                        "show_default": True,
                        "help": "Into HiGHS straight from the arrays, or through Pyomo."}),
@@ -235,9 +239,12 @@ def options() -> SolveOptions:
     from mixopt.model.status import SolveOptions
 
     o = click.get_current_context().meta.get("mixopt.solver", {})
+    solver, backend = o.get("solver", "highs"), o.get("backend", "highspy")
+    if solver != "highs" and backend != "pyomo":
+        raise click.UsageError(f"--solver {solver} runs through Pyomo: add --backend pyomo")
     return SolveOptions(time_limit_s=o.get("time_limit"), mip_rel_gap=o.get("mip_gap", 1e-6),
-                        threads=o.get("threads", 1), backend=o.get("backend", "highspy"),
-                        lp_solver=o.get("lp_solver", "auto"))
+                        threads=o.get("threads", 1), backend=backend,
+                        lp_solver=o.get("lp_solver", "auto"), solver=solver)
 
 
 _VARIANT_KEYS = ("scenario_name", "sets", "minimise", "cap", "scope", "confidence",

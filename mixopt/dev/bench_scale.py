@@ -216,7 +216,7 @@ class Timing:
     gap: float | None  # MILP: achieved relative gap; None for an LP or without a plan
 
 
-#: Cold LP solves: HiGHS's LP algorithms (``mixopt bench solvers``).
+#: Cold LP solves: HiGHS's LP algorithms (``mixopt bench algorithms``).
 LP_SETTINGS = (("dual simplex", {"solver": "simplex", "simplex_strategy": 1}),
                ("primal simplex", {"solver": "simplex", "simplex_strategy": 4}),
                ("interior point + crossover", {"solver": "ipm", "run_crossover": "on"}),

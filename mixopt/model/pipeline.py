@@ -195,6 +195,9 @@ class Session:
         lp = build_lp(d, instance.objective.minimise, every_row=self.every_row)
         t["formulate"] = time.perf_counter()
         build_s = load_s = 0.0
+        opts = self.options or SolveOptions()
+        if opts.solver != "highs":
+            return self._other(instance, d, lp, opts, t)
         if self._highs is None or not self._highs.update(lp):
             self._highs = HighsSession(lp, self.options)
             self.rebuilds += 1
@@ -203,6 +206,23 @@ class Session:
         raw = self._highs.solve(self.sensitivity, start)
         lp = self._highs.lp  # with the cone cuts, if any
         t["solve"] = time.perf_counter()
+        return self._result(instance, d, lp, raw, t, build_s, load_s)
+
+    def _other(self, instance: Instance, d: InstanceArrays, lp: LinearProgram,
+               opts: SolveOptions, t: dict[str, float]) -> Result:
+        """A solver other than HiGHS, through Pyomo: one cold solve, no sensitivity."""
+        from mixopt.model.other_solvers import solve_other
+
+        if opts.backend != "pyomo":
+            raise ValueError(f"solver {opts.solver!r} runs through Pyomo: backend 'pyomo'")
+        raw = solve_other(lp, opts.solver, opts)
+        t["solve"] = time.perf_counter()
+        return self._result(instance, d, lp, raw, t, 0.0, 0.0)
+
+    def _result(self, instance: Instance, d: InstanceArrays, lp: LinearProgram,
+                raw: RawSolution, t: dict[str, float], build_s: float,
+                load_s: float) -> Result:
+        """Recheck the plan without the solver, price its limits, and report."""
         ev = duals = columns = value = None
         if raw.status.has_solution and raw.x is not None:
             P, M, _ = d.shape

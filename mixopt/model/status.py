@@ -57,10 +57,14 @@ class SolveOptions:
     #: Warm re-solves always use simplex from the last basis.
     lp_solver: str = "auto"
     highs_options: dict[str, object] = field(default_factory=dict)
+    #: with backend "pyomo": the solver Pyomo runs ("highs", through its persistent
+    #: interface, warm and with sensitivity; or any other Pyomo finds, e.g. "glpk", "cbc":
+    #: one cold solve, no sensitivity, no chance cones; ``model.other_solvers``)
+    solver: str = "highs"
 
 
 #: From this many columns a cold LP solve uses interior point + crossover (measured with
-#: `mixopt bench solvers`; README "Speed at scale").
+#: `mixopt bench algorithms`; README "Speed at scale").
 AUTO_IPM_COLUMNS = 20_000
 BACKENDS = ("highspy", "pyomo")
 LP_SOLVERS = ("auto", "simplex", "ipm", "pdlp")
@@ -99,29 +103,47 @@ NUMERICAL_STATUSES = {HMS.kSolveError: "solve error", HMS.kPostsolveError: "post
                       HMS.kUnknown: "HiGHS could not conclude (unknown status)"}
 
 
-def map_status(ms: highspy.HighsModelStatus, has_solution: bool, is_mip: bool,
-               gap: float | None) -> tuple[Status, str]:
-    """Every HiGHS model status, mapped explicitly."""
-    if ms == HMS.kOptimal:
+def outcome(kind: str, has_solution: bool, is_mip: bool = False, gap: float | None = None,
+            detail: str = "") -> tuple[Status, str]:
+    """A solver's verdict (``kind``: optimal, infeasible, unbounded,
+    infeasible_or_unbounded, time_limit, stopped, numerical, error) as a mixopt status and
+    its words: one wording whichever solver spoke."""
+    if kind == "optimal":
         if is_mip and gap is not None and gap > PROVEN_GAP:
             return Status.OPTIMAL_WITHIN_GAP, f"optimal within a relative gap of {gap:.3g}"
         return Status.OPTIMAL, "optimal"
-    if ms == HMS.kInfeasible:
+    if kind == "infeasible":
         return Status.INFEASIBLE, "infeasible: no mix meets every rule"
-    if ms == HMS.kUnbounded:
+    if kind == "unbounded":
         return Status.UNBOUNDED, "unbounded"
-    if ms == HMS.kUnboundedOrInfeasible:
+    if kind == "infeasible_or_unbounded":
         return Status.INFEASIBLE_OR_UNBOUNDED, "infeasible or unbounded"
-    if ms == HMS.kTimeLimit:
+    if kind == "time_limit":
         if has_solution:
             g = f" (gap {gap:.3g})" if gap is not None else ""
             return Status.TIME_LIMIT_FEASIBLE, f"time limit reached with a feasible plan{g}"
         return Status.TIME_LIMIT_NO_SOLUTION, "time limit reached without a feasible plan"
-    if ms in STOPPED_STATUSES:
+    if kind == "stopped":
         if has_solution:
-            return (Status.STOPPED_FEASIBLE,
-                    f"stopped ({STOPPED_STATUSES[ms]}) with a feasible plan")
-        return Status.STOPPED_NO_SOLUTION, f"stopped ({STOPPED_STATUSES[ms]}) without a plan"
+            return Status.STOPPED_FEASIBLE, f"stopped ({detail}) with a feasible plan"
+        return Status.STOPPED_NO_SOLUTION, f"stopped ({detail}) without a plan"
+    if kind == "numerical":
+        return Status.NUMERICAL_FAILURE, detail
+    return Status.SOLVER_ERROR, detail
+
+
+def map_status(ms: highspy.HighsModelStatus, has_solution: bool, is_mip: bool,
+               gap: float | None) -> tuple[Status, str]:
+    """Every HiGHS model status, mapped explicitly."""
+    simple = {HMS.kOptimal: "optimal", HMS.kInfeasible: "infeasible",
+              HMS.kUnbounded: "unbounded",
+              HMS.kUnboundedOrInfeasible: "infeasible_or_unbounded",
+              HMS.kTimeLimit: "time_limit"}
+    if ms in simple:
+        return outcome(simple[ms], has_solution, is_mip, gap)
+    if ms in STOPPED_STATUSES:
+        return outcome("stopped", has_solution, detail=STOPPED_STATUSES[ms])
     if ms in NUMERICAL_STATUSES:
-        return Status.NUMERICAL_FAILURE, NUMERICAL_STATUSES[ms]
-    return Status.SOLVER_ERROR, ERROR_STATUSES.get(ms, f"unexpected HiGHS status {ms}")
+        return outcome("numerical", has_solution, detail=NUMERICAL_STATUSES[ms])
+    return outcome("error", has_solution,
+                   detail=ERROR_STATUSES.get(ms, f"unexpected HiGHS status {ms}"))
