@@ -163,6 +163,22 @@ def bench_startup(instance: str, repeat: int) -> None:
                    f"(target <= {wall_target:g}){mem}")
 
 
+@bench.command("check")
+@click.option("--instances", "n", type=click.IntRange(min=1), default=50, show_default=True)
+@click.option("--size", default="30x3x8", show_default=True, metavar="LOTSxPRODUCTSxELEMENTS")
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True)
+@guard
+def bench_check(n: int, size: str, workers: int) -> None:
+    """`mixopt check` on a suite of N small generated months: seconds per instance,
+    serial and on Dask workers (fresh processes: start-up and cluster included)."""
+    from mixopt.dev.bench_check import bench as check_bench
+
+    click.echo(f"{_machine()}; {n} generated months of {size}")
+    for label, seconds, code in check_bench(n, _size(size), workers):
+        click.echo(f"  check {label:<14} {seconds:7.2f} s  {seconds / n:6.3f} s per instance"
+                   f" (target <= 0.6)  exit {code}")
+
+
 @bench.command("chance")
 @click.option("--size", "sizes", multiple=True, metavar="LOTSxPRODUCTSxELEMENTS",
               help="Sizes to run (repeatable); default 500x20x12 and 2000x40x12.")

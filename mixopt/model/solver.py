@@ -73,7 +73,7 @@ class HighsSession:
         if self.options.lp_solver not in LP_SOLVERS:
             raise ValueError(f"lp_solver must be one of {LP_SOLVERS}")
         self._solved = False
-        self._algorithm = "none"
+        self._algorithm, self._why = "none", ""
         self.model = None
         t0 = time.perf_counter()
         if self.options.backend == "highspy":
@@ -145,13 +145,23 @@ class HighsSession:
                 raise ValueError(f"HiGHS rejected option {k}={v!r}")
 
     def _lp_algorithm(self) -> str:
+        return self._lp_choice()[0]
+
+    def _lp_choice(self) -> tuple[str, str]:
+        """The LP algorithm of the next run, and why (shown in the output)."""
         if self.lp.is_mip:
-            return "choose"
+            return "choose", "a MILP: HiGHS's branch and bound chooses"
         choice = self.options.lp_solver
-        if choice == "auto":
-            big = self.lp.A.shape[1] >= AUTO_IPM_COLUMNS
-            return "ipm" if big and not self._solved else "simplex"
-        return choice
+        if choice != "auto":
+            return choice, "asked for (--lp-solver)"
+        if self._solved:
+            return "simplex", "a warm re-solve: dual simplex from the last basis"
+        if self.lp.A.shape[1] >= AUTO_IPM_COLUMNS:
+            return "ipm", (f"auto: {self.lp.A.shape[1]:,} columns, at least "
+                           f"{AUTO_IPM_COLUMNS:,}: interior point with crossover is faster "
+                           "cold (README, Speed at scale)")
+        return "simplex", (f"auto: {self.lp.A.shape[1]:,} columns, under "
+                           f"{AUTO_IPM_COLUMNS:,}: dual simplex")
 
     def solve(self, sensitivity: bool = True, start: np.ndarray | None = None) -> RawSolution:
         """Solve (warm from the last basis when there is one). With ``sensitivity``, add
@@ -160,7 +170,7 @@ class HighsSession:
         plan (a MILP incumbent when feasible)."""
         h, lp = self.highs, self.lp
         self._set_options()
-        self._algorithm = self._lp_algorithm()
+        self._algorithm, self._why = self._lp_choice()
         if start is not None:
             sol = highspy.HighsSolution()
             full = np.zeros(h.getNumCol())
@@ -289,6 +299,7 @@ class HighsSession:
             "version": self.highs.version(),
             "interface": self.interface,
             "lp_solver": self._algorithm if not self.lp.is_mip else None,
+            "lp_solver_why": self._why,
             "threads": o.threads,
             "random_seed": o.random_seed,
             "time_limit_s": o.time_limit_s,
