@@ -36,11 +36,13 @@ def test_sweep_benchmark_agrees_with_raw_highs() -> None:
 
 def test_scale_benchmark_runs_both_contenders_on_the_same_lp() -> None:
     from mixopt.dev.bench_scale import bench_size
-    ours, raw = bench_size(40, 3, 8)
+    ours, raw, default = bench_size(40, 3, 8)
     # 40 lots, 3 primaries and one master alloy per constituent with a minimum in the
     # products' alloys (AA3104, AA3004, AA5182: Cu, Mg, Mn), for each of the 3 products
-    assert ours.columns == raw.columns == 3 * (40 + 3 + 3)
+    assert ours.columns == raw.columns == default.columns == 3 * (40 + 3 + 3)
     assert abs(ours.objective - raw.objective) <= 1e-9 * abs(raw.objective)
+    assert abs(default.objective - raw.objective) <= 1e-9 * abs(raw.objective)
+    assert default.who == "raw highspy (default)"
     assert set(ours.phases) == set(raw.phases) == {"read", "build", "load", "solve",
                                                    "extract"}
     assert ours.rss_peak_mb >= ours.rss_base_mb > 0
