@@ -31,7 +31,7 @@ def conic_optimum(inst: Instance, fixed_use_t: dict[str, float] | None = None
     f = np.array([m.footprint.full if scope == "full" else m.footprint.scope12 for m in mats])
     k = np.array([m.cost for m in mats])
     y = np.array([m.yield_ for m in mats])
-    r = np.array([m.recycled is not None for m in mats], dtype=float)
+    r = np.array([m.recycled_as is not None for m in mats], dtype=float)
     cast = (inst.casting.footprint.full if scope == "full" else inst.casting.footprint.scope12)
     T = np.array([p.tonnes for p in prods])
     eq, ub, socs = [], [], []  # (row, rhs); (row, rhs); (anchor row, rhs, spread rows)

@@ -104,7 +104,7 @@ def independent_optimum(inst: Instance) -> tuple[int, float | None]:
     f = np.array([m.footprint.in_scope(scope) for m in mats])
     k = np.array([m.cost for m in mats])
     y = np.array([m.yield_ for m in mats])
-    r = np.array([m.recycled is not None for m in mats], dtype=float)
+    r = np.array([m.recycled_as is not None for m in mats], dtype=float)
     cast = inst.casting.footprint.in_scope(scope)
     T = np.array([p.tonnes for p in prods])
     n = P * M

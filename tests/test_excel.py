@@ -36,9 +36,9 @@ def test_template_has_every_sheet_and_the_registry(tmp_path: Path) -> None:
     units = {c: u for s, c, u, *_ in field_registry() if s == "materials"}
     assert units["cost"] == "currency/t" and units["yield"] == "t/t"
     heads = [c.value for c in wb["materials"][1]]
-    assert heads[:4] == ["name", "kind", "recycled", "cost [USD/t]"]  # units in headers
+    assert heads[:5] == ["name", "kind", "route", "recycled", "cost [USD/t]"]  # units
     assert wb["materials"]["A2"].value.startswith("(example)")  # a row to type over
-    assert wb["materials"]["D1"].comment.text == "price per charged t"  # notes from the registry
+    assert wb["materials"]["E1"].comment.text == "price per charged t"  # notes from the registry
 
 
 @pytest.mark.parametrize("name", ["can-body.toml", "can-body-and-end.toml",
@@ -76,7 +76,7 @@ def test_errors_point_at_sheet_and_cell(tmp_path: Path) -> None:
     header = [c.value for c in comp[1]]
     col = "ABCDEFGHIJ"[header.index("Fe [wt%]")]
     comp[f"{col}3"] = "n/a"
-    wb["materials"]["D4"] = -5  # cost of the third material
+    wb["materials"]["E4"] = -5  # cost of the third material
     wb["products"]["C2"] = "lots"  # tonnes
     xlsx = tmp_path / "b.xlsx"
     save(wb, xlsx)
@@ -86,7 +86,7 @@ def test_errors_point_at_sheet_and_cell(tmp_path: Path) -> None:
     # in the workbook's words: sheet, Excel row (and its name), column header, A1 cell
     assert any(f"sheet 'composition', row 3 ('Process scrap 3xxx'), column 'Fe' (cell "
                f"{col}3): 'n/a' is not a number" in m for m in msgs), msgs
-    assert any("sheet 'materials', row 4 ('INERTA'), column 'cost' (cell D4): Input should "
+    assert any("sheet 'materials', row 4 ('INERTA'), column 'cost' (cell E4): Input should "
                "be greater than or equal to 0" in m for m in msgs), msgs
     assert any("sheet 'products', row 2 ('AA3104 slab'), column 'tonnes' (cell C2): 'lots' "
                "is not a number" in m for m in msgs), msgs
@@ -201,11 +201,13 @@ def test_planner_workflow_without_toml(tmp_path: Path) -> None:
     wb["settings"][f"B{settings['casting.footprint.full']}"] = 0.25  # required: no silent 0
     wb["settings"][f"B{settings['casting.footprint.scope12']}"] = 0.2
     wb["products"].append(["slab", "AA3104", 1000])  # alloy from the shipped library
-    wb["materials"].append(["UBC", "post-consumer scrap", "post-consumer", 1850, 0.5, 0.3,
+    wb["materials"].append(["UBC", "UBC bales", "post-consumer scrap", None, 1850, 0.5, 0.3,
                             None, 800, 0.88])
-    wb["materials"].append(["Hydro P1020", "hydro primary", None, 2600, 5.9, 4.0])
-    wb["materials"].append(["AlMn75", "master alloy", None, 3200, 7.0, 5.0, None, None, 0.98])
-    wb["materials"].append(["Mg", "master alloy", None, 3500, 39.3, 30.0])
+    wb["materials"].append(["Hydro P1020", "hydro primary", "carbon-anode primary", None,
+                            2600, 5.9, 4.0])
+    wb["materials"].append(["AlMn75", "master alloy", "master alloy", None, 3200, 7.0, 5.0,
+                            None, None, 0.98])
+    wb["materials"].append(["Mg", "master alloy", "master alloy", None, 3500, 39.3, 30.0])
     comp = wb["composition"]
     for c, name in enumerate(["material", "Si", "Fe", "Cu", "Mn", "Mg"], start=1):
         comp.cell(row=1, column=c, value=name)

@@ -97,7 +97,7 @@ def test_percent_format_in_a_tonnes_column_is_refused(month, tmp_path) -> None:
         s["materials"].cell(row=row_of(s["materials"], "INERTA"),
                             column=col_of(s["materials"], "available_max")).number_format = "0%"
     msgs = problems(edited(month, tmp_path, edit))
-    assert any("sheet 'materials', row 4 ('INERTA'), column 'available_max' (cell H4)" in m
+    assert any("sheet 'materials', row 4 ('INERTA'), column 'available_max' (cell I4)" in m
                and "formatted as a percentage" in m for m in msgs), msgs
 
 
@@ -151,7 +151,7 @@ def test_a_date_in_a_number_column_is_refused(month, tmp_path) -> None:
         ws.cell(row=row_of(ws, "INERTA"), column=col_of(ws, "cost")).value = \
             datetime.datetime(2026, 3, 1)  # "1.3" typed in a German Excel
     msgs = problems(edited(month, tmp_path, edit))
-    assert len(msgs) == 1 and "column 'cost' (cell D4)" in msgs[0]
+    assert len(msgs) == 1 and "column 'cost' (cell E4)" in msgs[0]
     assert "holds a date or time" in msgs[0]
 
 
@@ -172,7 +172,7 @@ def test_text_that_is_not_a_number_is_refused_by_cell(month, tmp_path) -> None:
         m = s["materials"]
         m.cell(row=row_of(m, "INERTA"), column=col_of(m, "available_max")).value = "1,050 t"
     msgs = problems(edited(month, tmp_path, edit))
-    assert len(msgs) == 1 and "column 'available_max' (cell H4)" in msgs[0], msgs
+    assert len(msgs) == 1 and "column 'available_max' (cell I4)" in msgs[0], msgs
 
 
 def test_merged_cells_are_refused(month, tmp_path) -> None:
@@ -242,4 +242,4 @@ def test_every_problem_at_once_exit_2(month, tmp_path) -> None:
     r = CliRunner().invoke(main, ["solve", str(path)])
     assert r.exit_code == Exit.INVALID_INPUT
     assert "3 problems in the input" in r.stderr
-    assert "(cell A4)" in r.stderr and "(cell D2)" in r.stderr
+    assert "(cell A4)" in r.stderr and "(cell E2)" in r.stderr

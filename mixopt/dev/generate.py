@@ -81,7 +81,7 @@ def generate_dict(lots: int, products: int, elements: int, seed: int = 0,
         avail = float(rng.uniform(20, 300))
         lot: dict[str, Any] = {
             "name": f"lot {i:05d} ({cls}{', contaminated' if dirty else ''})",
-            "kind": f"{rec} scrap", "recycled": rec,
+            "kind": f"{cls} lot", "route": f"{rec} scrap",
             "cost": round(price * rng.uniform(0.9, 1.1) * (0.85 if dirty else 1.0), 2),
             "footprint": {"full": 0.5, "scope12": 0.3},
             "yield": float(np.clip(yld + rng.normal(0, 0.01), 0.5, 1.0)),
@@ -101,20 +101,24 @@ def generate_dict(lots: int, products: int, elements: int, seed: int = 0,
         mats.append(lot)
     primary = {e: v for e, v in PRIMARY_WT_PCT.items() if e in els}
     mats += [
-        {"name": "INERTA", "kind": "inert-anode primary", "cost": 2900.0,
+        {"name": "INERTA", "kind": "inert-anode primary", "route": "inert-anode primary",
+         "cost": 2900.0,
          "footprint": {"full": 2.0, "scope12": 0.01}, "composition": primary,
          "available": {"max": round(0.1 * total, 1)},  # a tenth of the month
          "source": "RUSAL ALLOW INERTA (see instances/can-body.toml)"},
-        {"name": "Hydro P1020", "kind": "hydro primary", "cost": 2600.0,
+        {"name": "Hydro P1020", "kind": "hydro primary", "route": "carbon-anode primary",
+         "cost": 2600.0,
          "footprint": {"full": 5.9, "scope12": 4.0}, "composition": primary,
          "source": "RUSAL ALLOW 2023"},
-        {"name": "Coal P1020", "kind": "coal primary", "cost": 2400.0,
+        {"name": "Coal P1020", "kind": "coal primary", "route": "carbon-anode primary",
+         "cost": 2400.0,
          "footprint": {"full": 20.0, "scope12": 16.0}, "composition": primary,
          "source": "Hydro via Davis Index"},
     ]
     needs = sorted({e for lim in alloys_used.values() for e, (lo, _) in lim.items() if lo > 0})
     for e in needs:
-        mats.append({"name": f"{e} master alloy", "kind": "master alloy", "cost": 3500.0,
+        mats.append({"name": f"{e} master alloy", "kind": "master alloy",
+                     "route": "master alloy", "cost": 3500.0,
                      "footprint": {"full": 8.0, "scope12": 5.0}, "yield": 0.98,
                      "composition": {e: 50.0 if e != "Mg" else 99.8},
                      "source": "assumption (see instances/can-body.toml)"})

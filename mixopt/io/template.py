@@ -30,6 +30,7 @@ from mixopt.io.workbook import (
     WINDOW_UNITS,
 )
 from mixopt.io.write import constituent_columns, instance_dict
+from mixopt.model.carbon import ROUTES
 from mixopt.model.instance import Instance, Material, Product
 from mixopt.model.paths import flatten, get_path
 
@@ -37,8 +38,8 @@ from mixopt.model.paths import flatten, get_path
 EXAMPLES = {
     "products": {"name": "(example) AA3104 slab", "alloy": "AA3104", "tonnes": 10000,
                  "min_recycled": 0.5},
-    "materials": {"name": "(example) UBC bales", "kind": "post-consumer scrap",
-                  "recycled": "post-consumer", "cost": 1850, "footprint_full": 0.5,
+    "materials": {"name": "(example) UBC bales", "kind": "UBC bales",
+                  "route": "post-consumer scrap", "cost": 1850, "footprint_full": 0.5,
                   "footprint_scope12": 0.3, "available_max": 7000, "yield": 0.88,
                   "source": "where the footprint factor comes from"},
     "composition": {"material": "(example) UBC bales", "Fe": 0.5, "Mn": 0.9, "Mg": 1.6},
@@ -49,7 +50,8 @@ EXAMPLES = {
              "max_wt_pct": 1.3},
 }
 #: Dropdowns (data validation): (sheet, column or settings key, choices, strict).
-CHOICES = (("materials", "recycled", ("post-consumer", "pre-consumer"), True),
+CHOICES = (("materials", "route", ROUTES, True),
+           ("materials", "recycled", ("post-consumer", "pre-consumer"), True),
            ("settings", "objective.minimise", ("footprint", "cost"), True),
            ("settings", "objective.scope", ("full", "scope12"), True),
            ("settings", "objective.confidence_per", ("limit", "heat"), True))

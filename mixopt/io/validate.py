@@ -173,7 +173,8 @@ def _from_validation_error(err: ValidationError, raw: Mapping[str, Any],
     return out
 
 
-def validate(raw: dict[str, Any], origin: Origin, problems: list[Problem]) -> Instance:
+def validate(raw: dict[str, Any], origin: Origin, problems: list[Problem],
+             warn: bool = True) -> Instance:
     """Validate ``raw`` (changed in place: library alloys are added) into an ``Instance``;
     raise ``InputError`` with ``problems`` and every new one."""
     for table in ("products", "materials"):
@@ -195,7 +196,7 @@ def validate(raw: dict[str, Any], origin: Origin, problems: list[Problem]) -> In
         problems.extend(_aims_inside_windows(instance, raw, origin))
     if problems:
         raise InputError(problems)
-    for warning in _warnings(instance, raw, origin):
+    for warning in _warnings(instance, raw, origin) if warn else ():
         log.warning("%s", warning)
     return instance
 
@@ -217,6 +218,18 @@ def _aims_inside_windows(instance: Instance, raw: Mapping[str, Any],
 def _warnings(instance: Instance, raw: Mapping[str, Any], origin: Origin) -> list[Problem]:
     """What is legal but probably not meant: said, then solved as written."""
     out = []
+    inferred: dict[str, list[str]] = {}
+    for m in instance.materials:
+        route, how = m.route_known
+        if how != "given":
+            inferred.setdefault(how, []).append(f"{m.name!r} -> {route}")
+    for how, names in inferred.items():
+        said = {"recycled": "taken from its 'recycled' class",
+                "kind": "taken from its kind (exactly a route's name)",
+                "unknown": "unknown (counted as 'other'; the declaration lists it)"}[how]
+        out.append(Problem(str(origin.file), f"no route given for {len(names)} material(s), "
+                                             f"{said}: {'; '.join(names)}. Give each a "
+                                             "route", "materials", field="route"))
     for i, m in enumerate(instance.materials):
         blocked = m.purchase_blocked()
         if blocked:
@@ -229,10 +242,12 @@ def _warnings(instance: Instance, raw: Mapping[str, Any], origin: Origin) -> lis
     return out
 
 
-def instance_from_dict(raw: dict[str, Any], source: str = "<dict>") -> Instance:
+def instance_from_dict(raw: dict[str, Any], source: str = "<dict>",
+                       warn: bool = True) -> Instance:
     """Validate a plain mapping (as read from TOML) into an ``Instance``; ``raw`` is not
-    changed (library alloys are added to a copy)."""
-    return validate(copy.deepcopy(raw), TableOrigin(Path(source)), [])
+    changed (library alloys are added to a copy). ``warn``: log what is legal but probably
+    not meant (off for variants of an instance already read: said once)."""
+    return validate(copy.deepcopy(raw), TableOrigin(Path(source)), [], warn)
 
 
 class TableOrigin:

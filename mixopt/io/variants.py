@@ -118,7 +118,7 @@ def apply_overrides(instance: Instance, overrides: Mapping[str, Any],
     if problems:
         raise InputError(problems)
     try:
-        return instance_from_dict(raw, where)
+        return instance_from_dict(raw, where, warn=False)
     except InputError as err:
         raise InputError([Problem(where, f"after overrides {list(overrides)}: {p}")
                           for p in err.problems]) from None

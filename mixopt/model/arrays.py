@@ -11,10 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mixopt.model.carbon import PRIMARY_ROUTES
 from mixopt.model.instance import NO_LIMIT_WT_PCT, Instance, upper
-
-#: Materials whose kind contains this are counted as inert-anode metal.
-INERT_ANODE_KIND = "inert"
 
 
 @dataclass(frozen=True)
@@ -36,7 +34,8 @@ class InstanceArrays:
     available_max_t: np.ndarray  # (M,) inf where unbounded
     post_consumer: np.ndarray  # (M,) bool
     pre_consumer: np.ndarray  # (M,) bool
-    inert_anode: np.ndarray  # (M,) bool: inert-anode primary metal
+    inert_anode: np.ndarray  # (M,) bool: route inert-anode primary
+    primary: np.ndarray  # (M,) bool: a primary route (carbon- or inert-anode)
     lot_t: np.ndarray  # (M,) nan where no lot rule
     min_order_t: np.ndarray  # (M,) nan where no minimum order
     limit_min_wt_pct: np.ndarray  # (P, E) 0 where free
@@ -146,9 +145,11 @@ def to_arrays(instance: Instance) -> InstanceArrays:
         # of it is on offer this month (the reader warned, naming it)
         available_max_t=np.array([0.0 if m.purchase_blocked() else upper(m.available.max)
                                   for m in mats]),
-        post_consumer=np.array([m.recycled == "post-consumer" for m in mats], dtype=bool),
-        pre_consumer=np.array([m.recycled == "pre-consumer" for m in mats], dtype=bool),
-        inert_anode=np.array([INERT_ANODE_KIND in m.kind.lower() for m in mats], dtype=bool),
+        post_consumer=np.array([m.recycled_as == "post-consumer" for m in mats], dtype=bool),
+        pre_consumer=np.array([m.recycled_as == "pre-consumer" for m in mats], dtype=bool),
+        inert_anode=np.array([m.route_known[0] == "inert-anode primary" for m in mats],
+                             dtype=bool),
+        primary=np.array([m.route_known[0] in PRIMARY_ROUTES for m in mats], dtype=bool),
         lot_t=np.array([nan_if_none(m.lot) for m in mats]),
         min_order_t=np.array([nan_if_none(m.min_order) for m in mats]),
         limit_min_wt_pct=lo,

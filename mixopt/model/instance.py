@@ -26,6 +26,14 @@ from pydantic import (
     model_validator,
 )
 
+from mixopt.model.carbon import (
+    ROUTES,
+    Route,
+    RouteFrom,
+    infer_route,
+    recycled_class,
+    route_conflict,
+)
 from mixopt.model.paths import flatten
 
 #: Constituent names: free identifiers (chemical symbols, or groups such as ``GI``).
@@ -177,10 +185,15 @@ class Product(_Frozen):
 
 class Material(_Frozen):
     name: Name = _field("unique material name")
-    kind: str = _field("free text used to group reports (e.g. 'post-consumer scrap')",
-                       default="")
+    kind: str = _field("free text for people, used to group reports (e.g. 'UBC bales'); "
+                       "never read for carbon shares", default="")
+    route: Route | None = _field(
+        "how the metal was made: " + ", ".join(repr(r) for r in ROUTES) + "; every share "
+        "(recycled, inert-anode, primary) comes from it. Absent: taken from 'recycled', "
+        "or from a kind that is exactly a route's name, else unknown (warned)", default=None)
     recycled: RecycledClass | None = _field(
-        "'post-consumer' or 'pre-consumer'; absent means not recycled", default=None)
+        "'post-consumer' or 'pre-consumer' (implied by a scrap route; for scrap electrolysis "
+        "the class of its feed); absent means not recycled", default=None)
     cost: Price = _field("price per charged t", "currency/t")
     footprint: Footprint = _field("footprint per charged t", "t CO2e/t")
     available: Available = _field("charged tonnes allowed over all products", "t",
@@ -201,6 +214,23 @@ class Material(_Frozen):
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False,
                               populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _route_agrees(self) -> Material:
+        why = route_conflict(self.route, self.recycled)
+        if why is not None:
+            raise ValueError(why)
+        return self
+
+    @property
+    def route_known(self) -> tuple[str, RouteFrom]:
+        """The route, and how it was known (given, from recycled, from kind, unknown)."""
+        return infer_route(self.route, self.recycled, self.kind)
+
+    @property
+    def recycled_as(self) -> str | None:
+        """The recycled class the shares count this material in (from its route)."""
+        return recycled_class(self.route_known[0], self.recycled)
 
     @field_validator("composition")
     @classmethod

@@ -43,7 +43,7 @@ def declarations(result: Result) -> dict[str, Any]:
     if ev is None:
         return head
     cast = inst.casting.footprint
-    inert = ev.arrays.inert_anode
+    inert, primary = ev.arrays.inert_anode, ev.arrays.primary
     for p, prod in enumerate(inst.products):
         slab, charged = float(ev.slab_t[p]), float(ev.charged_t[p])
         full, s12 = float(ev.footprint_full_t[p] / slab), float(ev.footprint_scope12_t[p] / slab)
@@ -51,8 +51,10 @@ def declarations(result: Result) -> dict[str, Any]:
         for m, mat in enumerate(inst.materials):
             t = float(ev.mix_t[p, m])
             if t > 1e-9:
+                route, how = mat.route_known
                 mats.append({"material": mat.name, "kind": mat.kind, "tonnes": t,
-                             "recycled": mat.recycled,
+                             "route": route if how != "unknown" else None,
+                             "route_from": how, "recycled": mat.recycled_as,
                              "footprint_full_t_co2e_per_t": mat.footprint.full,
                              "footprint_scope12_t_co2e_per_t": mat.footprint.scope12,
                              "footprint_source": mat.source or "not stated in the instance"})
@@ -67,6 +69,10 @@ def declarations(result: Result) -> dict[str, Any]:
             "recycled_post_consumer_share": float(ev.recycled_post_t[p] / charged),
             "recycled_pre_consumer_share": float(ev.recycled_pre_t[p] / charged),
             "inert_anode_share": float(ev.mix_t[p, inert].sum() / charged),
+            "primary_share": float(ev.mix_t[p, primary].sum() / charged),
+            # shares rest on routes; a material of unknown route is listed, never guessed
+            "unknown_route_materials": [m["material"] for m in mats
+                                        if m["route_from"] == "unknown"],
             "charged_t": charged,
             "materials": mats,
         })

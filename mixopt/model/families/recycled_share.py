@@ -69,7 +69,7 @@ def _per_share(fig: Figures, key: tuple) -> float:
 FAMILY = Family(
     name="recycled_share", label="RS", title="recycled share",
     math="Σ_m (r_m − s_p) x_pm / T_p ≥ 0, i.e. Σ_{m∈M^R} x_pm ≥ s_p Σ_m x_pm",
-    domain="p with s_p > 0", fields="`products.min_recycled`, `materials.recycled`",
+    domain="p with s_p > 0", fields="`products.min_recycled`, `materials.route` (and `recycled`)",
     keys=("product",), define=define_recycled_share, check=check, words=words,
     dual=Dual("share", _per_share, "y · Σ_m x_pm / T_p (0.01 share = one percentage point)"),
     elastic=Elastic("limit", refs, relax), reached=reached)
