@@ -86,3 +86,91 @@ def test_scrap_electrolysis_counts_as_recycled_only_when_its_feed_says_so() -> N
     ev = r.evaluation
     assert r.status == "optimal"
     assert ev.recycled_post_t[0] / ev.charged_t[0] == pytest.approx(0.5, rel=1e-9)
+
+
+def _energy_month() -> dict:
+    """Two primaries whose footprints come from electricity, a scrap with scopes given,
+    an alloy window that needs both primaries."""
+    return {
+        "name": "energy", "objective": {"minimise": "footprint", "scope": "full"},
+        "casting": {"footprint": {"scope1": 0.2, "scope2": 0.05, "scope3": 0.0}},
+        "power": {"hydro": {"t_co2e_per_mwh": 0.01, "renewable_share": 1.0, "source": "t"},
+                  "coal grid": {"t_co2e_per_mwh": 0.9, "renewable_share": 0.1}},
+        "alloys": {"X": {"Fe": [0.0, 0.35]}},
+        "products": [{"name": "P", "alloy": "X", "tonnes": 100}],
+        "materials": [
+            {"name": "hydro metal", "route": "carbon-anode primary", "cost": 2600,
+             "energy": {"electricity_mwh_per_t": 14.0, "power": "hydro",
+                        "direct_t_co2e_per_t": 1.6, "upstream_t_co2e_per_t": 2.0},
+             "available": {"max": 60}, "composition": {"Fe": 0.2}},
+            {"name": "coal metal", "route": "carbon-anode primary", "cost": 2400,
+             "energy": {"electricity_mwh_per_t": 15.0, "power": "coal grid",
+                        "direct_t_co2e_per_t": 1.7, "upstream_t_co2e_per_t": 2.1},
+             "composition": {"Fe": 0.1}},
+            {"name": "scrap", "route": "post-consumer scrap", "cost": 1800,
+             "footprint": {"scope1": 0.3, "scope2": 0.1, "scope3": 0.1},
+             "available": {"max": 30}, "composition": {"Fe": 0.6}},
+        ],
+    }
+
+
+def test_footprints_derived_from_energy_equal_hand_computations() -> None:
+    inst = instance_from_dict(_energy_month())
+    hydro, coal, scrap = inst.footprints
+    assert (hydro.scope1, hydro.scope2, hydro.scope3) == (1.6, 14.0 * 0.01, 2.0)
+    assert hydro.full == pytest.approx(1.6 + 0.14 + 2.0) and hydro.scope12 == pytest.approx(1.74)
+    assert coal.full == pytest.approx(1.7 + 13.5 + 2.1) and coal.scope12 == pytest.approx(15.2)
+    assert (scrap.full, scrap.scope12) == (pytest.approx(0.5), pytest.approx(0.4))
+    assert inst.electricity_mwh_per_t == ((14.0, 14.0), (15.0, 1.5), (0.0, 0.0))
+
+
+def test_the_plan_splits_scopes_and_electricity_by_hand() -> None:
+    r = solve(instance_from_dict(_energy_month()))
+    x = dict(zip(r.arrays.materials, r.evaluation.use_t, strict=True))
+    # least footprint: all the scrap and hydro metal it may, coal for the rest
+    assert x["scrap"] == pytest.approx(30) and x["hydro metal"] == pytest.approx(60)
+    assert x["coal metal"] == pytest.approx(10)
+    d = declarations(r)["products"][0]
+    s1 = (60 * 1.6 + 10 * 1.7 + 30 * 0.3) / 100 + 0.2
+    s2 = (60 * 0.14 + 10 * 13.5 + 30 * 0.1) / 100 + 0.05
+    s3 = (60 * 2.0 + 10 * 2.1 + 30 * 0.1) / 100
+    assert d["footprint_scope1_t_co2e_per_t"] == pytest.approx(s1, rel=1e-9)
+    assert d["footprint_scope2_t_co2e_per_t"] == pytest.approx(s2, rel=1e-9)
+    assert d["footprint_scope3_t_co2e_per_t"] == pytest.approx(s3, rel=1e-9)
+    assert d["footprint_full_t_co2e_per_t"] == pytest.approx(s1 + s2 + s3, rel=1e-9)
+    assert d["embedded_direct_t_co2e_per_t"] == pytest.approx(s1, rel=1e-9)
+    assert d["embedded_indirect_t_co2e_per_t"] == pytest.approx(s2, rel=1e-9)
+    assert d["renewable_electricity_share"] == pytest.approx((60 * 14 + 10 * 1.5) /
+                                                             (60 * 14 + 10 * 15), rel=1e-9)
+    assert d["electricity_mwh_per_t"] == pytest.approx((60 * 14 + 10 * 15) / 100, rel=1e-9)
+
+
+def test_a_coal_grid_what_if_is_one_override() -> None:
+    from mixopt.io.variants import apply_overrides
+
+    inst = instance_from_dict(_energy_month())
+    dirty = apply_overrides(inst, {"materials.hydro metal.energy.power": "coal grid"}, "t")
+    assert dirty.footprints[0].scope2 == pytest.approx(14.0 * 0.9)
+    assert solve(dirty).objective_value > solve(inst).objective_value
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    (lambda r: r["materials"][0]["energy"].update(power="wind"),
+     ("row 1 ('hydro metal'), field 'energy.power': unknown power source 'wind'; defined "
+      "under [power]: ['coal grid', 'hydro']")),
+    (lambda r: r["materials"][0]["energy"].update(electricity_mwh_per_t=-9),
+     ("row 1 ('hydro metal'), field 'energy.electricity_mwh_per_t': Input should be greater "
+      "than or equal to 0")),
+    (lambda r: r["materials"][0].update(footprint={"full": 5, "scope12": 4}),
+     "row 1 ('hydro metal'): give footprint or energy, not both"),
+    (lambda r: r["materials"][2].update(footprint={"scope1": 0.3, "scope2": 0.1}),
+     "row 3 ('scrap'), field 'footprint': give scope1, scope2 and scope3 together"),
+    (lambda r: r["power"]["hydro"].update(renewable_share=1.5),
+     "table 'power', field 'hydro.renewable_share': Input should be less than or equal to 1"),
+])
+def test_bad_energy_input_is_refused_by_name(change, expected: str) -> None:
+    raw = _energy_month()
+    change(raw)
+    with pytest.raises(InputError) as info:
+        instance_from_dict(raw, "e.toml")
+    assert expected in str(info.value), str(info.value)

@@ -201,13 +201,18 @@ def test_planner_workflow_without_toml(tmp_path: Path) -> None:
     wb["settings"][f"B{settings['casting.footprint.full']}"] = 0.25  # required: no silent 0
     wb["settings"][f"B{settings['casting.footprint.scope12']}"] = 0.2
     wb["products"].append(["slab", "AA3104", 1000])  # alloy from the shipped library
-    wb["materials"].append(["UBC", "UBC bales", "post-consumer scrap", None, 1850, 0.5, 0.3,
-                            None, 800, 0.88])
-    wb["materials"].append(["Hydro P1020", "hydro primary", "carbon-anode primary", None,
-                            2600, 5.9, 4.0])
-    wb["materials"].append(["AlMn75", "master alloy", "master alloy", None, 3200, 7.0, 5.0,
-                            None, None, 0.98])
-    wb["materials"].append(["Mg", "master alloy", "master alloy", None, 3500, 39.3, 30.0])
+    heads = [str(c.value).split(" [")[0] for c in wb["materials"][1]]
+    for row in ({"name": "UBC", "kind": "UBC bales", "route": "post-consumer scrap",
+                 "cost": 1850, "footprint_full": 0.5, "footprint_scope12": 0.3,
+                 "available_max": 800, "yield": 0.88},
+                {"name": "Hydro P1020", "kind": "hydro primary",
+                 "route": "carbon-anode primary", "cost": 2600, "footprint_full": 5.9,
+                 "footprint_scope12": 4.0},
+                {"name": "AlMn75", "kind": "master alloy", "route": "master alloy",
+                 "cost": 3200, "footprint_full": 7.0, "footprint_scope12": 5.0, "yield": 0.98},
+                {"name": "Mg", "kind": "master alloy", "route": "master alloy", "cost": 3500,
+                 "footprint_full": 39.3, "footprint_scope12": 30.0}):
+        wb["materials"].append([row.get(h) for h in heads])  # by header, as a planner types
     comp = wb["composition"]
     for c, name in enumerate(["material", "Si", "Fe", "Cu", "Mn", "Mg"], start=1):
         comp.cell(row=1, column=c, value=name)

@@ -58,6 +58,12 @@ def col_of(ws: Worksheet, header: str) -> int:
     return next(c.column for c in ws[1] if str(c.value).split(" [")[0] == header)
 
 
+def _letter(book: Path, sheet: str, header: str) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(col_of(load_workbook(book)[sheet], header))
+
+
 def problems(path: Path) -> list[str]:
     with pytest.raises(InputError) as info:
         read_instance(path)
@@ -97,7 +103,8 @@ def test_percent_format_in_a_tonnes_column_is_refused(month, tmp_path) -> None:
         s["materials"].cell(row=row_of(s["materials"], "INERTA"),
                             column=col_of(s["materials"], "available_max")).number_format = "0%"
     msgs = problems(edited(month, tmp_path, edit))
-    assert any("sheet 'materials', row 4 ('INERTA'), column 'available_max' (cell I4)" in m
+    cell = f"{_letter(month, 'materials', 'available_max')}4"
+    assert any(f"sheet 'materials', row 4 ('INERTA'), column 'available_max' (cell {cell})" in m
                and "formatted as a percentage" in m for m in msgs), msgs
 
 
@@ -172,7 +179,8 @@ def test_text_that_is_not_a_number_is_refused_by_cell(month, tmp_path) -> None:
         m = s["materials"]
         m.cell(row=row_of(m, "INERTA"), column=col_of(m, "available_max")).value = "1,050 t"
     msgs = problems(edited(month, tmp_path, edit))
-    assert len(msgs) == 1 and "column 'available_max' (cell I4)" in msgs[0], msgs
+    cell = f"{_letter(month, 'materials', 'available_max')}4"
+    assert len(msgs) == 1 and f"column 'available_max' (cell {cell})" in msgs[0], msgs
 
 
 def test_merged_cells_are_refused(month, tmp_path) -> None:

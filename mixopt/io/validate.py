@@ -194,6 +194,7 @@ def validate(raw: dict[str, Any], origin: Origin, problems: list[Problem],
                         if p.place not in seen)
     else:
         problems.extend(_aims_inside_windows(instance, raw, origin))
+        problems.extend(_power_sources(instance, raw, origin))
     if problems:
         raise InputError(problems)
     for warning in _warnings(instance, raw, origin) if warn else ():
@@ -215,6 +216,17 @@ def _aims_inside_windows(instance: Instance, raw: Mapping[str, Any],
     return out
 
 
+def _power_sources(instance: Instance, raw: Mapping[str, Any],
+                   origin: Origin) -> list[Problem]:
+    """Every power source an energy material names is defined under [power]."""
+    known = sorted(instance.power)
+    return [origin.locate(("materials", i, "energy", "power"), raw,
+                          f"unknown power source {m.energy.power!r}; defined under [power]: "
+                          f"{known or 'none'}")
+            for i, m in enumerate(instance.materials)
+            if m.energy is not None and m.energy.power not in instance.power]
+
+
 def _warnings(instance: Instance, raw: Mapping[str, Any], origin: Origin) -> list[Problem]:
     """What is legal but probably not meant: said, then solved as written."""
     out = []
@@ -231,6 +243,9 @@ def _warnings(instance: Instance, raw: Mapping[str, Any], origin: Origin) -> lis
                                              f"{said}: {'; '.join(names)}. Give each a "
                                              "route", "materials", field="route"))
     for i, m in enumerate(instance.materials):
+        odd = m.footprint.scope12_above_full() if m.footprint is not None else None
+        if odd:
+            out.append(origin.locate(("materials", i, "footprint"), raw, odd))
         blocked = m.purchase_blocked()
         if blocked:
             out.append(origin.locate(("materials", i, "available"), raw, blocked))

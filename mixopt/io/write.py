@@ -36,7 +36,9 @@ def instance_dict(instance: Instance) -> dict[str, Any]:
 def material_dict(m: Material) -> dict[str, Any]:
     """One material as plain data: defaults left out, name, cost and footprint always in."""
     d = m.model_dump(by_alias=True, exclude_none=True, exclude_defaults=True)
-    d.update(name=m.name, cost=m.cost, footprint=m.footprint.model_dump())
+    d.update(name=m.name, cost=m.cost)
+    if m.footprint is not None:
+        d["footprint"] = m.footprint.model_dump(exclude_none=True)
     return d
 
 

@@ -25,8 +25,14 @@ class InstanceArrays:
     cost_per_t: np.ndarray  # (M,) currency per charged t
     footprint_full_t_co2e_per_t: np.ndarray  # (M,) per charged t
     footprint_scope12_t_co2e_per_t: np.ndarray  # (M,)
+    #: (M,) scope 1 (direct) where the inputs split it (scopes given, or energy), else nan;
+    #: scope 2 = scope12 - scope1, scope 3 = full - scope12 (always known)
+    footprint_scope1_t_co2e_per_t: np.ndarray
     casting_full_t_co2e_per_t: float  # per t of slab
     casting_scope12_t_co2e_per_t: float
+    casting_scope1_t_co2e_per_t: float  # nan where not split
+    electricity_mwh_per_t: np.ndarray  # (M,) 0 without energy data
+    renewable_mwh_per_t: np.ndarray  # (M,) of it, from renewable sources
     yield_t_per_t: np.ndarray  # (M,)
     composition_wt_pct: np.ndarray  # (M, E) wt% of the recovered metal
     composition_sd_wt_pct: np.ndarray  # (M, E) its spread from heat to heat, 0 where exact
@@ -125,7 +131,7 @@ def to_arrays(instance: Instance) -> InstanceArrays:
     def nan_if_none(x: float | None) -> float:
         return np.nan if x is None else x
 
-    cast = instance.casting.footprint
+    cast, fps = instance.casting.footprint, instance.footprints
     return InstanceArrays(
         products=tuple(p.name for p in prods),
         materials=tuple(m.name for m in mats),
@@ -133,10 +139,14 @@ def to_arrays(instance: Instance) -> InstanceArrays:
         scope=instance.objective.scope,
         slab_tonnes=np.array([p.tonnes for p in prods]),
         cost_per_t=np.array([m.cost for m in mats]),
-        footprint_full_t_co2e_per_t=np.array([m.footprint.full for m in mats]),
-        footprint_scope12_t_co2e_per_t=np.array([m.footprint.scope12 for m in mats]),
+        footprint_full_t_co2e_per_t=np.array([f.full for f in fps]),
+        footprint_scope12_t_co2e_per_t=np.array([f.scope12 for f in fps]),
+        footprint_scope1_t_co2e_per_t=np.array([nan_if_none(f.scope1) for f in fps]),
         casting_full_t_co2e_per_t=cast.full,
         casting_scope12_t_co2e_per_t=cast.scope12,
+        casting_scope1_t_co2e_per_t=nan_if_none(cast.scope1),
+        electricity_mwh_per_t=np.array([e for e, _ in instance.electricity_mwh_per_t]),
+        renewable_mwh_per_t=np.array([r for _, r in instance.electricity_mwh_per_t]),
         yield_t_per_t=np.array([m.yield_ for m in mats]),
         composition_wt_pct=comp,
         composition_sd_wt_pct=sd,

@@ -6,7 +6,11 @@ matching of free text anywhere: ``kind`` is for people.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, model_validator
+
+from mixopt.model.fields import FootprintPerT, Name, Real, _field, _Frozen
 
 #: How a material's metal was made. Every share in outputs and declarations (recycled
 #: post-/pre-consumer, inert-anode, primary) comes from this.
@@ -54,3 +58,92 @@ def recycled_class(route: str, recycled: str | None) -> str | None:
     if route in SCRAP_ROUTES:
         return SCRAP_ROUTES[route]
     return recycled if route == "scrap electrolysis" else None
+
+
+# -- footprints, power and energy -----------------------------------------------------
+
+
+class Footprint(_Frozen):
+    """A footprint per t: as ``full`` and ``scope12``, or as ``scope1``, ``scope2`` and
+    ``scope3`` (then full and scope12 follow). Scope 3 is always known: full - scope12."""
+
+    full: FootprintPerT = _field("cradle-to-gate Full Scope footprint (scopes 1, 2 and 3)",
+                                 "t CO2e/t")
+    scope12: FootprintPerT = _field("Scope 1+2 footprint", "t CO2e/t")
+    scope1: FootprintPerT | None = _field("direct emissions (scope 1)", "t CO2e/t",
+                                          default=None)
+    scope2: FootprintPerT | None = _field("emissions of the electricity bought (scope 2)",
+                                          "t CO2e/t", default=None)
+    scope3: FootprintPerT | None = _field("upstream emissions (scope 3)", "t CO2e/t",
+                                          default=None)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_scopes(cls, value: Any) -> Any:
+        """Scopes 1, 2 and 3 given: full and scope12 follow (when not given too)."""
+        if not isinstance(value, dict):
+            return value
+        given = [k for k in ("scope1", "scope2", "scope3") if value.get(k) is not None]
+        if given and len(given) < 3:
+            raise ValueError("give scope1, scope2 and scope3 together (or full and scope12)")
+        if given and all(isinstance(value[k], int | float) and not isinstance(value[k], bool)
+                         for k in given):
+            s1, s2, s3 = value["scope1"], value["scope2"], value["scope3"]
+            value = {"full": s1 + s2 + s3, "scope12": s1 + s2, **value}
+        return value
+
+    @model_validator(mode="after")
+    def _agree(self) -> Footprint:
+        if self.scope1 is not None:
+            scopes = (self.scope1, self.scope2, self.scope3)
+            for name, given, implied in (("full", self.full, sum(scopes)),
+                                         ("scope12", self.scope12, scopes[0] + scopes[1])):
+                if abs(given - implied) > 1e-9 * max(1.0, implied):
+                    raise ValueError(f"{name} {given:g} disagrees with scopes 1-3 "
+                                     f"({implied:g})")
+        return self
+
+    def in_scope(self, scope: str) -> float:
+        return self.full if scope == "full" else self.scope12
+
+    def scope12_above_full(self) -> str | None:
+        """Legal, but probably a slip (scope 3 would be negative): said, not refused."""
+        if self.scope12 > self.full * (1 + 1e-9) + 1e-12:
+            return (f"scope12 ({self.scope12:g}) is above full ({self.full:g}): full scope "
+                    "includes scopes 1 and 2, so scope 3 comes out negative")
+        return None
+
+    @property
+    def scope3_value(self) -> float:
+        """Upstream (scope 3): always known, full - scope12."""
+        return self.full - self.scope12
+
+
+class PowerSource(_Frozen):
+    """Where a material's electricity comes from."""
+
+    t_co2e_per_mwh: Annotated[Real, Field(ge=0, le=10)] = _field(
+        "emission factor of the electricity", "t CO2e/MWh")
+    renewable_share: Annotated[Real, Field(ge=0, le=1)] = _field(
+        "share of the electricity from renewable sources", "share 0..1", default=0.0)
+    source: str = _field("where the factor comes from", default="")
+
+
+class Energy(_Frozen):
+    """A footprint from what the metal took to make: scope 1 = direct, scope 2 =
+    electricity x the power source's factor, scope 3 = upstream."""
+
+    electricity_mwh_per_t: Annotated[Real, Field(ge=0, le=100)] = _field(
+        "electricity per t of material", "MWh/t")
+    power: Name = _field("the power source (an entry of [power])")
+    direct_t_co2e_per_t: FootprintPerT = _field(
+        "direct process emissions (anodes, fuels): scope 1", "t CO2e/t", default=0.0)
+    upstream_t_co2e_per_t: FootprintPerT = _field(
+        "upstream emissions (alumina, carbon, transport): scope 3", "t CO2e/t", default=0.0)
+
+
+def derived_footprint(energy: Energy, power: PowerSource) -> Footprint:
+    """The footprint of a material from its energy: one definition, used everywhere."""
+    return Footprint(scope1=energy.direct_t_co2e_per_t,
+                     scope2=energy.electricity_mwh_per_t * power.t_co2e_per_mwh,
+                     scope3=energy.upstream_t_co2e_per_t)

@@ -58,6 +58,10 @@ class Figures:
     footprint_full_t: np.ndarray  # casting included
     footprint_scope12_t: np.ndarray  # casting included
     footprint_t: np.ndarray  # objective scope, casting included
+    #: scope 1 (direct), casting included; nan where a charged material's split is unknown
+    footprint_scope1_t: np.ndarray
+    electricity_mwh: np.ndarray  # behind the charge (materials with energy data)
+    renewable_mwh: np.ndarray
     recycled_post_t: np.ndarray
     recycled_pre_t: np.ndarray
     composition_wt_pct: np.ndarray  # (P, E) of the produced metal
@@ -81,8 +85,15 @@ def figures(d: InstanceArrays, mix_t: np.ndarray) -> Figures:
     fp_s12 = (x @ d.footprint_scope12_t_co2e_per_t
               + d.casting_scope12_t_co2e_per_t * d.slab_tonnes)
     fp = fp_full if d.scope == "full" else fp_s12
+    s1 = d.footprint_scope1_t_co2e_per_t
+    used = x > 0
+    with np.errstate(invalid="ignore"):
+        fp_s1 = np.where((used & np.isnan(s1)[None, :]).any(axis=1), np.nan,
+                         x @ np.nan_to_num(s1)) + d.casting_scope1_t_co2e_per_t * d.slab_tonnes
     return Figures(arrays=d, mix_t=x, slab_t=slab, charged_t=x.sum(axis=1), use_t=x.sum(axis=0),
                    cost=x @ d.cost_per_t, carbon_cost=d.carbon_price_per_t_co2e * fp,
                    footprint_full_t=fp_full, footprint_scope12_t=fp_s12, footprint_t=fp,
+                   footprint_scope1_t=fp_s1, electricity_mwh=x @ d.electricity_mwh_per_t,
+                   renewable_mwh=x @ d.renewable_mwh_per_t,
                    recycled_post_t=x @ d.post_consumer, recycled_pre_t=x @ d.pre_consumer,
                    composition_wt_pct=comp)

@@ -11,14 +11,13 @@ footprint in t CO2e per t of material, cost in ``currency`` per t.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -28,11 +27,28 @@ from pydantic import (
 
 from mixopt.model.carbon import (
     ROUTES,
+    Energy,
+    Footprint,
+    PowerSource,
     Route,
     RouteFrom,
+    derived_footprint,
     infer_route,
     recycled_class,
     route_conflict,
+)
+from mixopt.model.fields import (
+    FootprintPerT,
+    LotTonnes,
+    Name,
+    NonNeg,
+    Price,
+    Real,
+    SupplyTonnes,
+    Tonnes,
+    WtPct,
+    _field,
+    _Frozen,
 )
 from mixopt.model.paths import flatten
 
@@ -50,54 +66,7 @@ Scope = Literal["full", "scope12"]
 Sense = Literal["footprint", "cost"]
 RecycledClass = Literal["post-consumer", "pre-consumer"]
 ConfidencePer = Literal["limit", "heat"]
-
-
-def _one_line(value: str) -> str:
-    """A name is one line of visible text: no tab, line break or other control character
-    (a spreadsheet or a terminal would show something else)."""
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        raise ValueError("contains a control character (a tab or a line break): a name is "
-                         "one line of text")
-    return value
-
-
-#: A name of a product, material, alloy or instance: non-empty, one line.
-Name = Annotated[str, Field(min_length=1), AfterValidator(_one_line)]
-
-
-def _field(description: str, unit: str = "", **kwargs):
-    return Field(description=description, json_schema_extra={"unit": unit}, **kwargs)
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-
-def _number(value: Any) -> Any:
-    """true/false is not a number (pydantic would take it as 1 or 0)."""
-    if isinstance(value, bool):
-        raise ValueError("a true/false value is not a number")  # noqa: TRY004 - shown to users
-    return value
-
-
-#: Every number of an instance: never a boolean, never NaN or infinite (``_Frozen``).
-Real = Annotated[float, BeforeValidator(_number)]
-NonNeg = Annotated[Real, Field(ge=0)]
-WtPct = Annotated[Real, Field(ge=0, le=100)]
 Constituent = Annotated[str, StringConstraints(pattern=CONSTITUENT_RE.pattern)]
-
-# Magnitudes beyond these are typing slips (and would ruin HiGHS's scaling): they are
-# refused up front, naming the field, instead of coming back "infeasible".
-#: Tonnes of an order or a supply: from 1 kg to 10 Mt.
-Tonnes = Annotated[Real, Field(ge=1e-3, le=1e7)]
-#: Supplies (a month's offer of one material) may be 0.
-SupplyTonnes = Annotated[Real, Field(ge=0, le=1e7)]
-#: Lots and minimum orders: from 1 kg to 10 Mt.
-LotTonnes = Annotated[Real, Field(ge=1e-3, le=1e7)]
-#: A price per t (or per t CO2e): at most 10 million.
-Price = Annotated[Real, Field(ge=0, le=1e7)]
-#: A footprint per t: at most 10,000 t CO2e.
-FootprintPerT = Annotated[Real, Field(ge=0, le=1e4)]
 
 
 def _window(value: tuple[float, float]) -> tuple[float, float]:
@@ -112,16 +81,6 @@ Window = Annotated[tuple[WtPct, WtPct], AfterValidator(_window)]
 AlloyLimits = dict[Constituent, Window]
 #: A probability with which limits must hold: at least one half, below one.
 Confidence = Annotated[Real, Field(ge=0.5, lt=1)]
-
-
-class Footprint(_Frozen):
-    """A footprint in both scopes."""
-
-    full: FootprintPerT = _field("cradle-to-gate Full Scope footprint", "t CO2e/t")
-    scope12: FootprintPerT = _field("Scope 1+2 footprint", "t CO2e/t")
-
-    def in_scope(self, scope: Scope) -> float:
-        return self.full if scope == "full" else self.scope12
 
 
 class Available(_Frozen):
@@ -195,7 +154,12 @@ class Material(_Frozen):
         "'post-consumer' or 'pre-consumer' (implied by a scrap route; for scrap electrolysis "
         "the class of its feed); absent means not recycled", default=None)
     cost: Price = _field("price per charged t", "currency/t")
-    footprint: Footprint = _field("footprint per charged t", "t CO2e/t")
+    footprint: Footprint | None = _field(
+        "footprint per charged t: {full, scope12} or {scope1, scope2, scope3} (or give "
+        "energy instead)", "t CO2e/t", default=None)
+    energy: Energy | None = _field(
+        "instead of footprint: {electricity_mwh_per_t, power, direct_t_co2e_per_t, "
+        "upstream_t_co2e_per_t}; the footprint follows from the power source", default=None)
     available: Available = _field("charged tonnes allowed over all products", "t",
                                   default=Available())
     yield_: Annotated[Real, Field(ge=0.01, le=1)] = _field(
@@ -220,6 +184,16 @@ class Material(_Frozen):
         why = route_conflict(self.route, self.recycled)
         if why is not None:
             raise ValueError(why)
+        return self
+
+    @model_validator(mode="after")
+    def _one_footprint(self) -> Material:
+        if self.footprint is not None and self.energy is not None:
+            raise ValueError("give footprint or energy, not both (the footprint of an energy "
+                             "material follows from its power source)")
+        if self.footprint is None and self.energy is None:
+            raise ValueError("footprint: required, but not given (or give energy: "
+                             "electricity, power source, direct and upstream emissions)")
         return self
 
     @property
@@ -280,6 +254,9 @@ class Instance(_Frozen):
     objective: Objective = _field("what to minimise and the instance-wide cap",
                                   default=Objective())
     casting: Casting = _field("casthouse emissions per t of slab", default=Casting())
+    power: dict[Name, PowerSource] = _field(
+        "power sources that materials' energy names: {t_co2e_per_mwh, renewable_share, "
+        "source}", default_factory=dict)
     alloys: dict[str, AlloyLimits] = _field("alloy chemistry windows [min, max]", "wt%",
                                             default_factory=dict)
     products: tuple[Product, ...] = _field("products of the month", min_length=1)
@@ -297,6 +274,26 @@ class Instance(_Frozen):
     @property
     def is_milp(self) -> bool:
         return any(m.is_milp() for m in self.materials)
+
+    @functools.cached_property
+    def footprints(self) -> tuple[Footprint, ...]:
+        """Each material's footprint: as given, or derived from its energy and power source
+        (``carbon.derived_footprint``). Validation has checked every power source exists."""
+        return tuple(m.footprint if m.footprint is not None
+                     else derived_footprint(m.energy, self.power[m.energy.power])
+                     for m in self.materials)
+
+    @functools.cached_property
+    def electricity_mwh_per_t(self) -> tuple[tuple[float, float], ...]:
+        """Per material: (MWh per t, renewable MWh per t); (0, 0) without energy data."""
+        out = []
+        for m in self.materials:
+            if m.energy is None:
+                out.append((0.0, 0.0))
+            else:
+                mwh = m.energy.electricity_mwh_per_t
+                out.append((mwh, mwh * self.power[m.energy.power].renewable_share))
+        return tuple(out)
 
     @property
     def has_spreads(self) -> bool:

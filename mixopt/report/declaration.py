@@ -13,6 +13,7 @@ from typing import Any
 
 from mixopt.model.instance import Instance
 from mixopt.model.pipeline import Result
+from mixopt.report.frames import summary_figures
 
 
 def _canonical(x: Any) -> Any:
@@ -55,13 +56,23 @@ def declarations(result: Result) -> dict[str, Any]:
                 mats.append({"material": mat.name, "kind": mat.kind, "tonnes": t,
                              "route": route if how != "unknown" else None,
                              "route_from": how, "recycled": mat.recycled_as,
-                             "footprint_full_t_co2e_per_t": mat.footprint.full,
-                             "footprint_scope12_t_co2e_per_t": mat.footprint.scope12,
+                             "footprint_full_t_co2e_per_t": inst.footprints[m].full,
+                             "footprint_scope12_t_co2e_per_t": inst.footprints[m].scope12,
+                             "footprint_from": "energy" if mat.energy else "given",
                              "footprint_source": mat.source or "not stated in the instance"})
+        fig = summary_figures(ev, p)
         head["products"].append({
             "product": prod.name, "alloy": prod.alloy, "slab_t": slab,
             "footprint_full_t_co2e_per_t": full,
             "footprint_scope12_t_co2e_per_t": s12,
+            **{k: fig[k] for k in ("footprint_scope1_t_co2e_per_t",
+                                   "footprint_scope2_t_co2e_per_t",
+                                   "footprint_scope3_t_co2e_per_t",
+                                   "electricity_mwh_per_t", "renewable_electricity_share")},
+            # EU CBAM's embedded emissions of the goods: direct (scope 1) and indirect
+            # (electricity, scope 2) per t; null where the inputs do not split them
+            "embedded_direct_t_co2e_per_t": fig["footprint_scope1_t_co2e_per_t"],
+            "embedded_indirect_t_co2e_per_t": fig["footprint_scope2_t_co2e_per_t"],
             "casting_full_t_co2e_per_t": cast.full,
             "casting_scope12_t_co2e_per_t": cast.scope12,
             "casting_share_of_full": cast.full / full if full > 0 else None,

@@ -42,6 +42,14 @@ def summary_figures(ev: Evaluation, sel: slice | int) -> dict[str, float | None]
     def share(x: float) -> float | None:
         return x / charged if charged > 0 else None
 
+    full = float(np.sum(ev.footprint_full_t[sel]))
+    s12 = float(np.sum(ev.footprint_scope12_t[sel]))
+    s1 = float(np.sum(ev.footprint_scope1_t[sel]))  # nan: some charge's split unknown
+    mwh, ren = float(np.sum(ev.electricity_mwh[sel])), float(np.sum(ev.renewable_mwh[sel]))
+
+    def per_t(x: float) -> float | None:
+        return x / slab if slab > 0 and math.isfinite(x) else None
+
     return {
         "slab_t": slab, "charged_t": charged,
         "cost": float(np.sum(ev.cost[sel])), "carbon_cost": float(np.sum(ev.carbon_cost[sel])),
@@ -49,6 +57,11 @@ def summary_figures(ev: Evaluation, sel: slice | int) -> dict[str, float | None]
         "footprint_full_per_t": float(np.sum(ev.footprint_full_t[sel])) / slab if slab else None,
         "footprint_scope12_per_t": (float(np.sum(ev.footprint_scope12_t[sel])) / slab
                                     if slab else None),
+        "footprint_scope1_t_co2e_per_t": per_t(s1),
+        "footprint_scope2_t_co2e_per_t": per_t(s12 - s1),
+        "footprint_scope3_t_co2e_per_t": per_t(full - s12),
+        "electricity_mwh_per_t": per_t(mwh) if mwh > 0 else None,
+        "renewable_electricity_share": ren / mwh if mwh > 0 else None,
         "recycled_share": share(post + pre),
         "recycled_post_consumer_share": share(post),
         "recycled_pre_consumer_share": share(pre),

@@ -1,0 +1,57 @@
+"""The building blocks of every input field: numbers that are never booleans, NaN or
+infinite, magnitudes bounded where a slip is likely, names that are one line, and the
+``_field`` that records a field's unit and meaning (the registry the readers, the
+templates and the docs are generated from)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+
+def _one_line(value: str) -> str:
+    """A name is one line of visible text: no tab, line break or other control character
+    (a spreadsheet or a terminal would show something else)."""
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise ValueError("contains a control character (a tab or a line break): a name is "
+                         "one line of text")
+    return value
+
+
+#: A name of a product, material, alloy or instance: non-empty, one line.
+Name = Annotated[str, Field(min_length=1), AfterValidator(_one_line)]
+
+
+def _field(description: str, unit: str = "", **kwargs):
+    return Field(description=description, json_schema_extra={"unit": unit}, **kwargs)
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+def _number(value: Any) -> Any:
+    """true/false is not a number (pydantic would take it as 1 or 0)."""
+    if isinstance(value, bool):
+        raise ValueError("a true/false value is not a number")  # noqa: TRY004 - shown to users
+    return value
+
+
+#: Every number of an instance: never a boolean, never NaN or infinite (``_Frozen``).
+Real = Annotated[float, BeforeValidator(_number)]
+NonNeg = Annotated[Real, Field(ge=0)]
+WtPct = Annotated[Real, Field(ge=0, le=100)]
+
+# Magnitudes beyond these are typing slips (and would ruin HiGHS's scaling): they are
+# refused up front, naming the field, instead of coming back "infeasible".
+#: Tonnes of an order or a supply: from 1 kg to 10 Mt.
+Tonnes = Annotated[Real, Field(ge=1e-3, le=1e7)]
+#: Supplies (a month's offer of one material) may be 0.
+SupplyTonnes = Annotated[Real, Field(ge=0, le=1e7)]
+#: Lots and minimum orders: from 1 kg to 10 Mt.
+LotTonnes = Annotated[Real, Field(ge=1e-3, le=1e7)]
+#: A price per t (or per t CO2e): at most 10 million.
+Price = Annotated[Real, Field(ge=0, le=1e7)]
+#: A footprint per t: at most 10,000 t CO2e.
+FootprintPerT = Annotated[Real, Field(ge=0, le=1e4)]
