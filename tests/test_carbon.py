@@ -174,3 +174,69 @@ def test_bad_energy_input_is_refused_by_name(change, expected: str) -> None:
     with pytest.raises(InputError) as info:
         instance_from_dict(raw, "e.toml")
     assert expected in str(info.value), str(info.value)
+
+
+def _labelled(**label: float) -> dict:
+    raw = _energy_month()
+    raw["objective"]["minimise"] = "cost"
+    raw["labels"] = {"ALLOW": {**label, "source": "RUSAL"}}
+    raw["products"][0]["labels"] = ["ALLOW"]
+    return raw
+
+
+def test_a_scope12_label_equals_the_same_cap_written_by_hand() -> None:
+    free = solve(instance_from_dict(_labelled(scope12_max=100.0)))
+    labelled = solve(instance_from_dict(_labelled(scope12_max=4.0)))
+    raw = _energy_month()
+    raw["objective"].update(minimise="cost", scope="scope12")
+    raw["products"][0]["footprint_cap"] = 4.0
+    by_hand = solve(instance_from_dict(raw))
+    assert labelled.objective_value > free.objective_value  # it binds under least cost
+    from mixopt.testing import assert_objective
+
+    assert_objective(labelled.objective_value, by_hand.objective_value, 1e-9)
+    d = declarations(labelled)["products"][0]
+    assert d["footprint_scope12_t_co2e_per_t"] == pytest.approx(4.0, rel=1e-9)
+    (allow,) = d["labels"]
+    assert allow["met"] is True and allow["limits"] == [
+        {"criterion": "scope12_max", "limit": 4.0,
+         "figure": pytest.approx(4.0, rel=1e-9), "met": True}]
+    dual = [r for r in labelled.dual_records if r["family"] == "labels"]
+    assert dual and dual[0]["binding"] == "max" and dual[0]["shadow_price"] < 0
+    assert dual[0]["per"] == "t CO2e/t slab" and "label ALLOW scope12_max" in dual[0]["limit"]
+
+
+@pytest.mark.parametrize(("label", "check"), [
+    ({"renewable_electricity_min": 0.85},
+     lambda d: d["renewable_electricity_share"] >= 0.85 - 1e-9),
+    ({"post_consumer_min": 0.2}, lambda d: d["recycled_post_consumer_share"] >= 0.2 - 1e-9),
+    ({"full_max": 5.0}, lambda d: d["footprint_full_t_co2e_per_t"] <= 5.0 + 1e-9),
+])
+def test_each_label_limit_holds_in_the_plan(label: dict, check) -> None:
+    r = solve(instance_from_dict(_labelled(**label)))
+    assert r.status == "optimal"
+    d = declarations(r)["products"][0]
+    assert check(d) and d["labels"][0]["met"] is True
+
+
+def test_a_label_nobody_can_meet_is_named_by_diagnose() -> None:
+    from mixopt.analysis.diagnose import diagnose
+
+    inst = instance_from_dict(_labelled(scope12_max=0.5))
+    diag = diagnose(inst)
+    assert diag.status == "infeasible"
+    paths = {r.path for o in diag.options for r in o.relaxations}
+    assert "labels.ALLOW.scope12_max" in paths
+    assert any("label ALLOW" in c for c in diag.conflict)
+
+
+def test_a_label_nobody_defines_is_refused() -> None:
+    raw = _labelled(scope12_max=4.0)
+    raw["products"][0]["labels"] = ["ALLOW", "CIRCAL 75R"]
+    with pytest.raises(InputError) as info:
+        instance_from_dict(raw, "l.toml")
+    assert ("l.toml, table 'products', row 1 ('P'), field 'labels': label 'CIRCAL 75R' is "
+            "not defined under [labels] (defined: ['ALLOW'])") in str(info.value)
+    raw["labels"]["ALLOW"] = {"source": "x"}
+    with pytest.raises(InputError, match="a label sets at least one limit"):
+        instance_from_dict(raw)

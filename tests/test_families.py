@@ -57,10 +57,28 @@ def random_instance(rng: np.random.Generator, k: int = 0) -> dict:
         prods[p]["aim"] = {"Fe": [lo + (hi - lo) / 4, hi - (hi - lo) / 4]}
     uncertainty = ({"confidence": float(rng.uniform(0.6, 0.99))} if k % 2 == 0
                    else {"margin_sd": float(rng.uniform(0.5, 2))})
+    # energy behind two materials (one on a partly renewable grid), an inert-anode metal,
+    # and labels that set every kind of limit
+    for i, power in ((4, "grid"), (5, "hydro")):
+        mats[i].pop("footprint")
+        mats[i]["energy"] = {"electricity_mwh_per_t": float(rng.uniform(5, 15)),
+                             "power": power, "direct_t_co2e_per_t": float(rng.uniform(0, 2)),
+                             "upstream_t_co2e_per_t": float(rng.uniform(0, 2))}
+    mats[5]["route"] = "inert-anode primary"
+    labels = {"L1": {"scope12_max": float(rng.uniform(1, 6)),
+                     "recycled_min": float(rng.uniform(0.1, 0.5))},
+              "L2": {"full_max": float(rng.uniform(2, 9)),
+                     "renewable_electricity_min": float(rng.uniform(0.2, 0.9)),
+                     "post_consumer_min": float(rng.uniform(0.05, 0.3)),
+                     "inert_anode_min": float(rng.uniform(0.05, 0.3))}}
+    prods[0]["labels"], prods[1]["labels"] = ["L1"], ["L2", "L1"]
     return {"name": "random", "objective": {"minimise": "cost", **uncertainty,
                                             "footprint_cap": float(rng.uniform(2, 8))},
             "casting": {"footprint": {"full": 0.2, "scope12": 0.1}},
-            "alloys": alloys, "products": prods, "materials": mats}
+            "power": {"grid": {"t_co2e_per_mwh": float(rng.uniform(0.1, 0.9)),
+                               "renewable_share": float(rng.uniform(0.1, 0.6))},
+                      "hydro": {"t_co2e_per_mwh": 0.01, "renewable_share": 1.0}},
+            "labels": labels, "alloys": alloys, "products": prods, "materials": mats}
 
 
 def random_plan(rng: np.random.Generator, d, balanced: bool) -> np.ndarray:

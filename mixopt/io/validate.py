@@ -195,6 +195,7 @@ def validate(raw: dict[str, Any], origin: Origin, problems: list[Problem],
     else:
         problems.extend(_aims_inside_windows(instance, raw, origin))
         problems.extend(_power_sources(instance, raw, origin))
+        problems.extend(_labels_defined(instance, raw, origin))
     if problems:
         raise InputError(problems)
     for warning in _warnings(instance, raw, origin) if warn else ():
@@ -225,6 +226,17 @@ def _power_sources(instance: Instance, raw: Mapping[str, Any],
                           f"{known or 'none'}")
             for i, m in enumerate(instance.materials)
             if m.energy is not None and m.energy.power not in instance.power]
+
+
+def _labels_defined(instance: Instance, raw: Mapping[str, Any],
+                    origin: Origin) -> list[Problem]:
+    """Every label a product lists is defined under [labels]."""
+    known = sorted(instance.labels)
+    return [origin.locate(("products", i, "labels"), raw,
+                          f"label {name!r} is not defined under [labels] (defined: "
+                          f"{known or 'none'})")
+            for i, p in enumerate(instance.products) for name in p.labels
+            if name not in instance.labels]
 
 
 def _warnings(instance: Instance, raw: Mapping[str, Any], origin: Origin) -> list[Problem]:

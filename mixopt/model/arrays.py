@@ -7,7 +7,7 @@ compositions in wt%, footprints in t CO2e per t of material. An absent upper bou
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -57,6 +57,9 @@ class InstanceArrays:
     confidence: np.ndarray  # (P,) chance-constraint confidence, nan: limits hold on the mean
     confidence_per: str  # "limit" or "heat"
     margin_sd: float  # robust margin in standard deviations, 0: none
+    #: one entry per limit a product's labels set: (product index, label, criterion)
+    label_rows: tuple[tuple[int, str, str], ...] = ()
+    label_limit: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (L,) its value
 
     @property
     def shape(self) -> tuple[int, int, int]:
@@ -132,6 +135,10 @@ def to_arrays(instance: Instance) -> InstanceArrays:
         return np.nan if x is None else x
 
     cast, fps = instance.casting.footprint, instance.footprints
+    label_rows = tuple((p, name, c) for p, prod in enumerate(prods) for name in prod.labels
+                       for c, _ in instance.labels[name].limits())
+    label_limit = np.array([getattr(instance.labels[n], c) for _, n, c in label_rows],
+                           dtype=float)
     return InstanceArrays(
         products=tuple(p.name for p in prods),
         materials=tuple(m.name for m in mats),
@@ -176,4 +183,5 @@ def to_arrays(instance: Instance) -> InstanceArrays:
                              for p in prods]),
         confidence_per=obj.confidence_per,
         margin_sd=obj.margin_sd,
+        label_rows=label_rows, label_limit=label_limit,
     )

@@ -147,3 +147,52 @@ def derived_footprint(energy: Energy, power: PowerSource) -> Footprint:
     return Footprint(scope1=energy.direct_t_co2e_per_t,
                      scope2=energy.electricity_mwh_per_t * power.t_co2e_per_mwh,
                      scope3=energy.upstream_t_co2e_per_t)
+
+
+# -- labels -------------------------------------------------------------------------------
+
+#: What a label may ask of a product's plan: (criterion, "max"|"min", unit, in words).
+LABEL_CRITERIA = (
+    ("scope12_max", "max", "t CO2e/t slab", "scope 1+2 footprint at most"),
+    ("full_max", "max", "t CO2e/t slab", "full-scope footprint at most"),
+    ("renewable_electricity_min", "min", "share", "renewable electricity share at least"),
+    ("post_consumer_min", "min", "share", "post-consumer scrap share of the charge at least"),
+    ("recycled_min", "min", "share", "recycled share of the charge at least"),
+    ("inert_anode_min", "min", "share", "inert-anode metal share of the charge at least"),
+)
+Share = Annotated[Real, Field(ge=0, le=1)]
+
+
+class Label(_Frozen):
+    """A carbon label a customer buys (RUSAL ALLOW, Green Power Aluminium, CIRCAL 75R):
+    each limit it sets becomes a limit of the plan of every product that lists it."""
+
+    scope12_max: Annotated[FootprintPerT, Field(gt=0)] | None = _field(
+        "scope 1+2 footprint of the slab at most, casting included", "t CO2e/t slab",
+        default=None)
+    full_max: Annotated[FootprintPerT, Field(gt=0)] | None = _field(
+        "full-scope footprint of the slab at most, casting included", "t CO2e/t slab",
+        default=None)
+    renewable_electricity_min: Share | None = _field(
+        "renewable share of the electricity behind the charge at least (over materials "
+        "that give energy)", "share 0..1", default=None)
+    post_consumer_min: Share | None = _field("post-consumer scrap share of the charge at "
+                                             "least", "share 0..1", default=None)
+    recycled_min: Share | None = _field("recycled share of the charge at least",
+                                        "share 0..1", default=None)
+    inert_anode_min: Share | None = _field("inert-anode metal share of the charge at least",
+                                           "share 0..1", default=None)
+    source: str = _field("who sets the label and where its thresholds are published",
+                         default="")
+
+    @model_validator(mode="after")
+    def _some_limit(self) -> Label:
+        if all(getattr(self, c) is None for c, *_ in LABEL_CRITERIA):
+            raise ValueError("a label sets at least one limit: " +
+                             ", ".join(c for c, *_ in LABEL_CRITERIA))
+        return self
+
+    def limits(self) -> list[tuple[str, float]]:
+        """(criterion, limit) of every limit this label sets."""
+        return [(c, getattr(self, c)) for c, *_ in LABEL_CRITERIA
+                if getattr(self, c) is not None]

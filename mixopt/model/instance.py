@@ -29,6 +29,7 @@ from mixopt.model.carbon import (
     ROUTES,
     Energy,
     Footprint,
+    Label,
     PowerSource,
     Route,
     RouteFrom,
@@ -140,6 +141,9 @@ class Product(_Frozen):
     aim: AlloyLimits = _field(
         "internal aim windows [min, max] inside the alloy's, met by the plan's mean chemistry",
         "wt%", default_factory=dict)
+    labels: tuple[Name, ...] = _field(
+        "carbon labels this product must meet (entries of [labels]); each limit a label "
+        "sets becomes a limit of the plan", default=())
 
 
 class Material(_Frozen):
@@ -254,6 +258,9 @@ class Instance(_Frozen):
     objective: Objective = _field("what to minimise and the instance-wide cap",
                                   default=Objective())
     casting: Casting = _field("casthouse emissions per t of slab", default=Casting())
+    labels: dict[Name, Label] = _field(
+        "carbon labels: {scope12_max, full_max, renewable_electricity_min, "
+        "post_consumer_min, recycled_min, inert_anode_min, source}", default_factory=dict)
     power: dict[Name, PowerSource] = _field(
         "power sources that materials' energy names: {t_co2e_per_mwh, renewable_share, "
         "source}", default_factory=dict)

@@ -142,7 +142,7 @@ def shadow_prices(lp: LinearProgram, ev: Evaluation,
             recs.append({"family": family.name, **{k: keys.get(k) for k in KEY_NAMES},
                          "limit": words, "binding": side,
                          "shadow_price": float(y) if side is not None else 0.0,
-                         "per": family.dual.per})
+                         "per": family.dual.unit(key)})
     return tuple(recs)
 
 

@@ -85,6 +85,29 @@ def declarations(result: Result) -> dict[str, Any]:
             "unknown_route_materials": [m["material"] for m in mats
                                         if m["route_from"] == "unknown"],
             "charged_t": charged,
+            "labels_required": list(prod.labels),
+            "labels": _labels(inst, ev, p),
             "materials": mats,
         })
     return head
+
+
+def _labels(inst: Instance, ev: Any, p: int) -> list[dict[str, Any]]:
+    """Every label of the instance against this product's plan: each limit with the
+    figure reached, and whether the label is met (all its limits; a limit that cannot be
+    assessed, e.g. no electricity data, is said so and leaves the label unconfirmed)."""
+    from mixopt.model.families.labels import SIDE, figure
+    from mixopt.model.figures import tolerance
+
+    out = []
+    for name, label in inst.labels.items():
+        limits, met = [], True
+        for c, limit in label.limits():
+            got = figure(ev, p, c)
+            ok = None if got is None else bool(
+                (got - limit if SIDE[c] == "max" else limit - got) <= tolerance(limit))
+            met = met and bool(ok)
+            limits.append({"criterion": c, "limit": limit, "figure": got, "met": ok})
+        out.append({"label": name, "met": met, "source": label.source or None,
+                    "limits": limits})
+    return out

@@ -16,6 +16,7 @@ from mixopt.model.families import (
     chance,
     chemistry,
     footprint_caps,
+    labels,
     margin,
     mass_balance,
     purchase_rules,
@@ -34,6 +35,7 @@ FAMILIES: tuple[Family, ...] = (
     footprint_caps.PRODUCT,
     footprint_caps.INSTANCE,
     recycled_share.FAMILY,
+    labels.FAMILY,
     purchase_rules.LOTS,
     purchase_rules.MIN_ORDER,
 )

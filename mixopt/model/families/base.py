@@ -58,6 +58,11 @@ class Dual:
     per: str
     scale: Callable[[Figures, tuple], float] = lambda fig, key: 1.0
     formula: str = "y (the row is in the limit's unit)"
+    #: the unit of one row's limit, when a family's rows have different units
+    per_key: Callable[[tuple], str] | None = None
+
+    def unit(self, key: tuple) -> str:
+        return self.per_key(key) if self.per_key is not None else self.per
 
 
 @dataclass(frozen=True)
