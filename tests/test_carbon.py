@@ -169,7 +169,10 @@ def test_a_coal_grid_what_if_is_one_override() -> None:
      "table 'power', field 'hydro.renewable_share': Input should be less than or equal to 1"),
 ])
 def test_bad_energy_input_is_refused_by_name(change, expected: str) -> None:
-    raw = _energy_month()
+    _refused(_energy_month(), change, expected)
+
+
+def _refused(raw: dict, change, expected: str) -> None:
     change(raw)
     with pytest.raises(InputError) as info:
         instance_from_dict(raw, "e.toml")
@@ -240,3 +243,93 @@ def test_a_label_nobody_defines_is_refused() -> None:
     raw["labels"]["ALLOW"] = {"source": "x"}
     with pytest.raises(InputError, match="a label sets at least one limit"):
         instance_from_dict(raw)
+
+
+def _electrolysis_month(capacity: float = 40.0) -> dict:
+    """Off-grade scrap (cheap, dirty, zero burden) electrolysed on hydro into clean metal
+    that competes with hydro primary, for an alloy the scrap cannot go into directly."""
+    return {
+        "name": "se", "objective": {"minimise": "cost"},
+        "power": {"hydro": {"t_co2e_per_mwh": 0.01, "renewable_share": 1.0}},
+        "alloys": {"X": {"Fe": [0.0, 0.3]}},
+        "products": [{"name": "P", "alloy": "X", "tonnes": 100}],
+        "materials": [
+            {"name": "off-grade scrap", "route": "post-consumer scrap", "cost": 800,
+             "footprint": {"scope1": 0.02, "scope2": 0.01, "scope3": 0.02},
+             "available": {"max": 50}, "composition": {"Fe": 3.0}},
+            {"name": "SE P1020", "route": "scrap electrolysis", "composition": {"Fe": 0.1}},
+            {"name": "hydro P1020", "route": "carbon-anode primary", "cost": 2600,
+             "footprint": {"scope1": 1.5, "scope2": 0.2, "scope3": 2.2},
+             "composition": {"Fe": 0.15}},
+        ],
+        "processes": [{"name": "scrap electrolysis", "inputs": {"off-grade scrap": 1.06},
+                       "output": "SE P1020", "capacity_t": capacity, "cost_per_t": 900,
+                       "electricity_mwh_per_t": 9.0, "power": "hydro",
+                       "direct_t_co2e_per_t": 0.03, "source": "RUSAL Oct 2025 (~9 MWh/t)"}],
+    }
+
+
+def test_a_process_output_is_priced_and_footprinted_from_its_inputs() -> None:
+    inst = instance_from_dict(_electrolysis_month())
+    se = inst.footprints[1]
+    assert se.scope1 == pytest.approx(1.06 * 0.02 + 0.03)
+    assert se.scope2 == pytest.approx(1.06 * 0.01 + 9 * 0.01)
+    assert se.scope3 == pytest.approx(1.06 * 0.02)
+    assert inst.costs[1] == pytest.approx(1.06 * 800 + 900)
+    assert inst.electricity_mwh_per_t[1] == (9.0, 9.0)
+    assert inst.recycled_fractions[1] == (1.0, 0.0)  # all its mass is post-consumer scrap
+
+
+def test_the_process_conserves_mass_and_competes_with_primary() -> None:
+    r = solve(instance_from_dict(_electrolysis_month()))
+    ev, names = r.evaluation, r.arrays.materials
+    use = dict(zip(names, ev.use_t, strict=True))
+    fed = dict(zip(names, ev.fed_t, strict=True))
+    charged = dict(zip(names, ev.mix_t[0], strict=True))
+    assert charged["SE P1020"] == pytest.approx(40.0)  # at capacity: cheaper than primary
+    assert fed["off-grade scrap"] == pytest.approx(1.06 * 40.0)  # 1.06 t in per t out
+    assert use["off-grade scrap"] == pytest.approx(charged["off-grade scrap"] + 42.4)
+    assert use["off-grade scrap"] <= 50 + 1e-9
+    # an independent formulation (scipy's HiGHS on explicit variables: direct off-grade
+    # d, electrolysis output z, primary h) gives the same optimum
+    from scipy.optimize import linprog
+
+    res = linprog(c=[800, 1.06 * 800 + 900, 2600],
+                  A_ub=[[3.0 - 0.3, 0.1 - 0.3, 0.15 - 0.3], [1, 1.06, 0]], b_ub=[0, 50],
+                  A_eq=[[1, 1, 1]], b_eq=[100], bounds=[(0, None), (0, 40), (0, None)])
+    assert res.status == 0
+    from mixopt.testing import assert_objective
+
+    assert_objective(r.objective_value, res.fun, 1e-9)
+    d = declarations(r)["products"][0]
+    assert d["recycled_post_consumer_share"] == pytest.approx(
+        (charged["off-grade scrap"] + 40) / 100, rel=1e-9)
+
+
+def test_doubling_the_capacity_is_one_override() -> None:
+    from mixopt.io.variants import apply_overrides
+
+    inst = instance_from_dict(_electrolysis_month())
+    more = apply_overrides(inst, {"processes.scrap electrolysis.capacity_t": 80}, "t")
+    assert solve(more).objective_value < solve(inst).objective_value
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    (lambda r: r["materials"][1].update(cost=2000),
+     ("row 2 ('SE P1020'), field 'cost': is made by process 'scrap electrolysis': its cost "
+      "comes from the process")),
+    (lambda r: r["materials"][1].update(available={"max": 10}),
+     "row 2 ('SE P1020'), field 'available': is made by process"),
+    (lambda r: r["processes"][0].update(inputs={"slag": 1.1}),
+     ("table 'processes', row 1 ('scrap electrolysis'), field 'inputs.slag': names material "
+      "'slag'")),
+    (lambda r: r["processes"][0].update(electricity_mwh_per_t=-9),
+     "field 'electricity_mwh_per_t': Input should be greater than or equal to 0"),
+    (lambda r: r["processes"][0].update(inputs={"off-grade scrap": 0.9}),
+     "a process cannot create mass"),
+    (lambda r: r["processes"][0].update(power="wind"), "unknown power source 'wind'"),
+    (lambda r: r["materials"][0].pop("cost"),
+     ("row 1 ('off-grade scrap'), field 'cost': required, but not given")),
+])
+def test_bad_processes_are_refused_by_name(change, expected: str) -> None:
+    _refused(_electrolysis_month(), change, expected)

@@ -38,7 +38,7 @@ def test_template_has_every_sheet_and_the_registry(tmp_path: Path) -> None:
     heads = [c.value for c in wb["materials"][1]]
     assert heads[:5] == ["name", "kind", "route", "recycled", "cost [USD/t]"]  # units
     assert wb["materials"]["A2"].value.startswith("(example)")  # a row to type over
-    assert wb["materials"]["E1"].comment.text == "price per charged t"  # notes from the registry
+    assert wb["materials"]["E1"].comment.text.startswith("price per charged t")  # registry notes
 
 
 @pytest.mark.parametrize("name", ["can-body.toml", "can-body-and-end.toml",

@@ -99,7 +99,8 @@ def domain_checks(instance: Instance, d: InstanceArrays | None = None,
                                f"available material ({d.materials[m]}, "
                                f"{d.composition_wt_pct[m, e]:g} wt%)")
     need = (d.min_recycled_share * d.slab_tonnes).sum()
-    rec = d.available_max_t[d.recycled].sum()
+    has = d.recycled > 0
+    rec = (d.available_max_t[has] * d.recycled[has]).sum()
     if need > 0 and rec < need * (1 - 1e-9):
         out.append(f"recycled minimums need at least {need:,.1f} t of recycled charge (at "
                    f"least the share of each product's slab), only {rec:,.1f} t is available")

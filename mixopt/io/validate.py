@@ -188,14 +188,13 @@ def validate(raw: dict[str, Any], origin: Origin, problems: list[Problem],
     try:
         instance = Instance.model_validate(raw)
     except ValidationError as err:
-        # a cell the reader already refused (a date, a formula) is absent, not twice wrong
-        seen = {p.place for p in problems}
-        problems.extend(p for p in _from_validation_error(err, raw, origin)
-                        if p.place not in seen)
+        found = _from_validation_error(err, raw, origin)
     else:
-        problems.extend(_aims_inside_windows(instance, raw, origin))
-        problems.extend(_power_sources(instance, raw, origin))
-        problems.extend(_labels_defined(instance, raw, origin))
+        found = [p for check in (_aims_inside_windows, _power_sources, _labels_defined,
+                                 _processes) for p in check(instance, raw, origin)]
+    # a cell the reader already refused (a date, a formula) is absent, not twice wrong
+    seen = {p.place for p in problems}
+    problems.extend(p for p in found if p.place not in seen)
     if problems:
         raise InputError(problems)
     for warning in _warnings(instance, raw, origin) if warn else ():
@@ -237,6 +236,62 @@ def _labels_defined(instance: Instance, raw: Mapping[str, Any],
                           f"{known or 'none'})")
             for i, p in enumerate(instance.products) for name in p.labels
             if name not in instance.labels]
+
+
+#: What the output of a process may not give: it is made, not bought.
+MADE_NOT_BOUGHT = ("cost", "footprint", "energy", "recycled", "lot", "min_order")
+
+
+def _processes(instance: Instance, raw: Mapping[str, Any], origin: Origin) -> list[Problem]:
+    """Cost and footprint are required of every material but a process's output, which
+    may not give them (nor be bought); a process names real materials, no chains, a
+    known power source."""
+    out = []
+    names = {m.name for m in instance.materials}
+    outputs: dict[str, int] = {}
+    for k, p in enumerate(instance.processes):
+        if p.output not in names:
+            out.append(origin.locate(("processes", k, "output"), raw,
+                                     f"names material {p.output!r}, which the instance does "
+                                     "not have: give the output as a material (its "
+                                     "chemistry, route and yield)"))
+        elif p.output in outputs:
+            out.append(origin.locate(("processes", k, "output"), raw,
+                                     f"{p.output!r} is made by process {outputs[p.output] + 1} "
+                                     "already"))
+        outputs.setdefault(p.output, k)
+        for name in p.inputs:
+            if name not in names:
+                out.append(origin.locate(("processes", k, "inputs", name), raw,
+                                         f"names material {name!r}, which the instance does "
+                                         "not have"))
+        if p.power is not None and p.power not in instance.power:
+            out.append(origin.locate(("processes", k, "power"), raw,
+                                     f"unknown power source {p.power!r}; defined under "
+                                     f"[power]: {sorted(instance.power) or 'none'}"))
+    for k, p in enumerate(instance.processes):
+        for name in p.inputs:
+            if name in outputs:
+                out.append(origin.locate(("processes", k, "inputs", name), raw,
+                                         f"{name!r} is the output of another process: "
+                                         "chains of processes are not modelled"))
+    for i, m in enumerate(instance.materials):
+        made = instance.made_by.get(m.name)
+        if made is not None:
+            given = [f for f in MADE_NOT_BOUGHT if getattr(m, f) is not None]
+            given += ["available"] if m.available != type(m.available)() else []
+            out += [origin.locate(("materials", i, f), raw,
+                                  f"is made by process {made.name!r}: its {f} comes from "
+                                  "the process (it is not bought); leave it out")
+                    for f in given]
+            continue
+        if m.cost is None:
+            out.append(origin.locate(("materials", i, "cost"), raw, "required, but not given"))
+        if m.footprint is None and m.energy is None:
+            out.append(origin.locate(("materials", i, "footprint"), raw,
+                                     "required, but not given (or give energy: electricity, "
+                                     "power source, direct and upstream emissions)"))
+    return out
 
 
 def _warnings(instance: Instance, raw: Mapping[str, Any], origin: Origin) -> list[Problem]:
@@ -289,7 +344,8 @@ class TableOrigin:
     def locate(self, loc: tuple[Any, ...], raw: Mapping[str, Any], msg: str) -> Problem:
         parts = list(loc)
         table = str(parts[0]) if parts else None
-        if table in ("materials", "products") and len(parts) >= 2 and isinstance(parts[1], int):
+        if table in ("materials", "products", "processes") and len(parts) >= 2 \
+                and isinstance(parts[1], int):
             i = parts[1]
             rows = raw.get(table) or []
             name = rows[i].get("name") if i < len(rows) and isinstance(rows[i], dict) else None

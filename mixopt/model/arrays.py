@@ -37,9 +37,11 @@ class InstanceArrays:
     composition_wt_pct: np.ndarray  # (M, E) wt% of the recovered metal
     composition_sd_wt_pct: np.ndarray  # (M, E) its spread from heat to heat, 0 where exact
     available_min_t: np.ndarray  # (M,)
+    #: (input m, output o, t of m per t of o) of every process: what making o consumes
+    feeds: tuple[tuple[int, int, float], ...]
     available_max_t: np.ndarray  # (M,) inf where unbounded
-    post_consumer: np.ndarray  # (M,) bool
-    pre_consumer: np.ndarray  # (M,) bool
+    post_consumer: np.ndarray  # (M,) share of the material's mass: 0 or 1, or a process
+    pre_consumer: np.ndarray  # (M,)   output's share from its inputs
     inert_anode: np.ndarray  # (M,) bool: route inert-anode primary
     primary: np.ndarray  # (M,) bool: a primary route (carbon- or inert-anode)
     lot_t: np.ndarray  # (M,) nan where no lot rule
@@ -67,8 +69,8 @@ class InstanceArrays:
 
     @property
     def recycled(self) -> np.ndarray:
-        """(M,) bool: post- or pre-consumer scrap."""
-        return self.post_consumer | self.pre_consumer
+        """(M,) recycled share of each material's mass (post- plus pre-consumer)."""
+        return self.post_consumer + self.pre_consumer
 
     @property
     def footprint_t_co2e_per_t(self) -> np.ndarray:
@@ -135,6 +137,7 @@ def to_arrays(instance: Instance) -> InstanceArrays:
         return np.nan if x is None else x
 
     cast, fps = instance.casting.footprint, instance.footprints
+    index = {m.name: i for i, m in enumerate(mats)}
     label_rows = tuple((p, name, c) for p, prod in enumerate(prods) for name in prod.labels
                        for c, _ in instance.labels[name].limits())
     label_limit = np.array([getattr(instance.labels[n], c) for _, n, c in label_rows],
@@ -145,7 +148,7 @@ def to_arrays(instance: Instance) -> InstanceArrays:
         constituents=elems,
         scope=instance.objective.scope,
         slab_tonnes=np.array([p.tonnes for p in prods]),
-        cost_per_t=np.array([m.cost for m in mats]),
+        cost_per_t=np.array(instance.costs),
         footprint_full_t_co2e_per_t=np.array([f.full for f in fps]),
         footprint_scope12_t_co2e_per_t=np.array([f.scope12 for f in fps]),
         footprint_scope1_t_co2e_per_t=np.array([nan_if_none(f.scope1) for f in fps]),
@@ -158,12 +161,15 @@ def to_arrays(instance: Instance) -> InstanceArrays:
         composition_wt_pct=comp,
         composition_sd_wt_pct=sd,
         available_min_t=np.array([m.available.min for m in mats]),
+        feeds=tuple((index[name], index[p.output], float(a)) for p in instance.processes
+                    for name, a in p.inputs.items()),
         # a material whose lot or minimum order is above its supply cannot be bought: none
         # of it is on offer this month (the reader warned, naming it)
-        available_max_t=np.array([0.0 if m.purchase_blocked() else upper(m.available.max)
-                                  for m in mats]),
-        post_consumer=np.array([m.recycled_as == "post-consumer" for m in mats], dtype=bool),
-        pre_consumer=np.array([m.recycled_as == "pre-consumer" for m in mats], dtype=bool),
+        available_max_t=np.array([
+            instance.made_by[m.name].capacity_t if m.name in instance.made_by
+            else 0.0 if m.purchase_blocked() else upper(m.available.max) for m in mats]),
+        post_consumer=np.array([post for post, _ in instance.recycled_fractions]),
+        pre_consumer=np.array([pre for _, pre in instance.recycled_fractions]),
         inert_anode=np.array([m.route_known[0] == "inert-anode primary" for m in mats],
                              dtype=bool),
         primary=np.array([m.route_known[0] in PRIMARY_ROUTES for m in mats], dtype=bool),

@@ -196,3 +196,62 @@ class Label(_Frozen):
         """(criterion, limit) of every limit this label sets."""
         return [(c, getattr(self, c)) for c, *_ in LABEL_CRITERIA
                 if getattr(self, c) is not None]
+
+
+# -- processes ------------------------------------------------------------------------
+
+
+class Process(_Frozen):
+    """Charge materials turned into another charge material inside the month (scrap
+    electrolysis: off-grade scrap at ~9 MWh/t into P1020-grade metal). The output is a
+    material of the instance whose chemistry, route and yield are given there and whose
+    cost, footprint, electricity and recycled content follow from its inputs and the
+    process."""
+
+    name: Name = _field("unique process name")
+    inputs: dict[Name, Annotated[Real, Field(gt=0, le=100)]] = _field(
+        "t of each input material per t of output (their sum is at least 1: mass is not "
+        "created)", "t/t")
+    output: Name = _field("the material the process makes (not bought: its cost and "
+                          "footprint come from here)")
+    capacity_t: Annotated[Real, Field(ge=0, le=1e7)] = _field(
+        "most output this month", "t")
+    cost_per_t: Annotated[Real, Field(ge=0, le=1e7)] = _field(
+        "processing cost per t of output (inputs' prices come on top)", "currency/t",
+        default=0.0)
+    electricity_mwh_per_t: Annotated[Real, Field(ge=0, le=100)] = _field(
+        "electricity per t of output", "MWh/t", default=0.0)
+    power: Name | None = _field("the power source of that electricity (an entry of "
+                                "[power]); required when electricity is used", default=None)
+    direct_t_co2e_per_t: FootprintPerT = _field("direct process emissions per t of output "
+                                                "(scope 1)", "t CO2e/t", default=0.0)
+    source: str = _field("where the process figures come from", default="")
+
+    @model_validator(mode="after")
+    def _sound(self) -> Process:
+        if sum(self.inputs.values()) < 1 - 1e-9:
+            raise ValueError(f"inputs add up to {sum(self.inputs.values()):g} t per t of "
+                             "output: a process cannot create mass (at least 1)")
+        if self.output in self.inputs:
+            raise ValueError(f"{self.output!r} is both an input and the output")
+        if self.electricity_mwh_per_t > 0 and self.power is None:
+            raise ValueError("electricity is used: name its power source (power)")
+        return self
+
+
+def process_footprint(p: Process, feeds: list[Footprint], power: PowerSource | None
+                      ) -> Footprint:
+    """The output's footprint: its inputs' (per t out) plus the process's electricity and
+    direct emissions. Split into scopes only when every input's is."""
+    ratios = list(p.inputs.values())
+    elec = p.electricity_mwh_per_t * (power.t_co2e_per_mwh if power else 0.0)
+    full = sum(a * f.full for a, f in zip(ratios, feeds, strict=True)) + elec \
+        + p.direct_t_co2e_per_t
+    s12 = sum(a * f.scope12 for a, f in zip(ratios, feeds, strict=True)) + elec \
+        + p.direct_t_co2e_per_t
+    if all(f.scope1 is not None for f in feeds):
+        s1 = sum(a * f.scope1 for a, f in zip(ratios, feeds, strict=True)) \
+            + p.direct_t_co2e_per_t
+        s2 = sum(a * f.scope2 for a, f in zip(ratios, feeds, strict=True)) + elec
+        return Footprint(scope1=s1, scope2=s2, scope3=full - s1 - s2)
+    return Footprint(full=full, scope12=s12)

@@ -52,7 +52,9 @@ class Figures:
     mix_t: np.ndarray  # (P, M) charged t
     slab_t: np.ndarray
     charged_t: np.ndarray
-    use_t: np.ndarray  # (M,) charged t of each material over all products
+    use_t: np.ndarray  # (M,) t of each material bought: charged into the products, and
+    #                    consumed by processes to make their outputs (``fed_t``)
+    fed_t: np.ndarray  # (M,) t consumed by processes
     cost: np.ndarray  # material cost, without carbon price
     carbon_cost: np.ndarray  # carbon price x footprint (objective scope)
     footprint_full_t: np.ndarray  # casting included
@@ -90,7 +92,12 @@ def figures(d: InstanceArrays, mix_t: np.ndarray) -> Figures:
     with np.errstate(invalid="ignore"):
         fp_s1 = np.where((used & np.isnan(s1)[None, :]).any(axis=1), np.nan,
                          x @ np.nan_to_num(s1)) + d.casting_scope1_t_co2e_per_t * d.slab_tonnes
-    return Figures(arrays=d, mix_t=x, slab_t=slab, charged_t=x.sum(axis=1), use_t=x.sum(axis=0),
+    charged_m = x.sum(axis=0)
+    fed = np.zeros(len(charged_m))
+    for i, o, a in d.feeds:
+        fed[i] += a * charged_m[o]
+    return Figures(arrays=d, mix_t=x, slab_t=slab, charged_t=x.sum(axis=1),
+                   use_t=charged_m + fed, fed_t=fed,
                    cost=x @ d.cost_per_t, carbon_cost=d.carbon_price_per_t_co2e * fp,
                    footprint_full_t=fp_full, footprint_scope12_t=fp_s12, footprint_t=fp,
                    footprint_scope1_t=fp_s1, electricity_mwh=x @ d.electricity_mwh_per_t,

@@ -31,10 +31,12 @@ from mixopt.model.carbon import (
     Footprint,
     Label,
     PowerSource,
+    Process,
     Route,
     RouteFrom,
     derived_footprint,
     infer_route,
+    process_footprint,
     recycled_class,
     route_conflict,
 )
@@ -157,7 +159,9 @@ class Material(_Frozen):
     recycled: RecycledClass | None = _field(
         "'post-consumer' or 'pre-consumer' (implied by a scrap route; for scrap electrolysis "
         "the class of its feed); absent means not recycled", default=None)
-    cost: Price = _field("price per charged t", "currency/t")
+    cost: Price | None = _field("price per charged t (required, but for the output of a "
+                                "process: that comes from the process)", "currency/t",
+                                default=None)
     footprint: Footprint | None = _field(
         "footprint per charged t: {full, scope12} or {scope1, scope2, scope3} (or give "
         "energy instead)", "t CO2e/t", default=None)
@@ -195,10 +199,7 @@ class Material(_Frozen):
         if self.footprint is not None and self.energy is not None:
             raise ValueError("give footprint or energy, not both (the footprint of an energy "
                              "material follows from its power source)")
-        if self.footprint is None and self.energy is None:
-            raise ValueError("footprint: required, but not given (or give energy: "
-                             "electricity, power source, direct and upstream emissions)")
-        return self
+        return self  # neither: required, unless a process makes it (``io.validate``)
 
     @property
     def route_known(self) -> tuple[str, RouteFrom]:
@@ -258,6 +259,10 @@ class Instance(_Frozen):
     objective: Objective = _field("what to minimise and the instance-wide cap",
                                   default=Objective())
     casting: Casting = _field("casthouse emissions per t of slab", default=Casting())
+    processes: tuple[Process, ...] = _field(
+        "materials made from other materials inside the month (scrap electrolysis): "
+        "{name, inputs, output, capacity_t, cost_per_t, electricity_mwh_per_t, power, "
+        "direct_t_co2e_per_t, source}", default=())
     labels: dict[Name, Label] = _field(
         "carbon labels: {scope12_max, full_max, renewable_electricity_min, "
         "post_consumer_min, recycled_min, inert_anode_min, source}", default_factory=dict)
@@ -283,16 +288,45 @@ class Instance(_Frozen):
         return any(m.is_milp() for m in self.materials)
 
     @functools.cached_property
+    def made_by(self) -> dict[str, Process]:
+        """Material name -> the process that makes it."""
+        return {p.output: p for p in self.processes}
+
+    def _feed(self, p: Process) -> list[int]:
+        index = {m.name: i for i, m in enumerate(self.materials)}
+        return [index[name] for name in p.inputs]
+
+    @functools.cached_property
     def footprints(self) -> tuple[Footprint, ...]:
-        """Each material's footprint: as given, or derived from its energy and power source
-        (``carbon.derived_footprint``). Validation has checked every power source exists."""
-        return tuple(m.footprint if m.footprint is not None
-                     else derived_footprint(m.energy, self.power[m.energy.power])
-                     for m in self.materials)
+        """Each material's footprint: as given, derived from its energy and power source
+        (``carbon.derived_footprint``), or, for a process's output, from its inputs and the
+        process (``carbon.process_footprint``). Validation has checked every name."""
+        out: list[Footprint | None] = [
+            m.footprint if m.footprint is not None else
+            derived_footprint(m.energy, self.power[m.energy.power]) if m.energy is not None
+            else None for m in self.materials]
+        for i, m in enumerate(self.materials):
+            if m.name in self.made_by:
+                p = self.made_by[m.name]
+                out[i] = process_footprint(p, [out[j] for j in self._feed(p)],
+                                           self.power.get(p.power) if p.power else None)
+        return tuple(out)
+
+    @functools.cached_property
+    def costs(self) -> tuple[float, ...]:
+        """Price per t: as given, or for a process's output its inputs' plus processing."""
+        out = [m.cost if m.cost is not None else 0.0 for m in self.materials]
+        for i, m in enumerate(self.materials):
+            if m.name in self.made_by:
+                p = self.made_by[m.name]
+                out[i] = p.cost_per_t + sum(a * out[j] for a, j in
+                                            zip(p.inputs.values(), self._feed(p), strict=True))
+        return tuple(out)
 
     @functools.cached_property
     def electricity_mwh_per_t(self) -> tuple[tuple[float, float], ...]:
-        """Per material: (MWh per t, renewable MWh per t); (0, 0) without energy data."""
+        """Per material: (MWh per t, renewable MWh per t); (0, 0) without energy data; a
+        process's output carries its own electricity and its inputs'."""
         out = []
         for m in self.materials:
             if m.energy is None:
@@ -300,6 +334,29 @@ class Instance(_Frozen):
             else:
                 mwh = m.energy.electricity_mwh_per_t
                 out.append((mwh, mwh * self.power[m.energy.power].renewable_share))
+        for i, m in enumerate(self.materials):
+            if m.name in self.made_by:
+                p = self.made_by[m.name]
+                share = self.power[p.power].renewable_share if p.power else 0.0
+                feed = [(a * out[j][0], a * out[j][1]) for a, j in
+                        zip(p.inputs.values(), self._feed(p), strict=True)]
+                out[i] = (p.electricity_mwh_per_t + sum(e for e, _ in feed),
+                          p.electricity_mwh_per_t * share + sum(r for _, r in feed))
+        return tuple(out)
+
+    @functools.cached_property
+    def recycled_fractions(self) -> tuple[tuple[float, float], ...]:
+        """Per material: (post-consumer, pre-consumer) share of its mass, from its route;
+        a process's output has its inputs' (by mass)."""
+        out = [(float(m.recycled_as == "post-consumer"), float(m.recycled_as == "pre-consumer"))
+               for m in self.materials]
+        for i, m in enumerate(self.materials):
+            if m.name in self.made_by:
+                p = self.made_by[m.name]
+                total = sum(p.inputs.values())
+                feed = list(zip(p.inputs.values(), self._feed(p), strict=True))
+                out[i] = (sum(a * out[j][0] for a, j in feed) / total,
+                          sum(a * out[j][1] for a, j in feed) / total)
         return tuple(out)
 
     @property

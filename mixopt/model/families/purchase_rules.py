@@ -10,9 +10,9 @@ import numpy as np
 
 from mixopt.model.arrays import InstanceArrays
 from mixopt.model.families.base import Family
-from mixopt.model.families.shared import kept, violation
+from mixopt.model.families.shared import kept, use_terms, violation
 from mixopt.model.figures import Figures, Violation, tolerance
-from mixopt.model.lp import INF, LPBuilder, charge_col
+from mixopt.model.lp import INF, LPBuilder
 
 
 def big_m_tonnes(d: InstanceArrays) -> np.ndarray:
@@ -20,14 +20,14 @@ def big_m_tonnes(d: InstanceArrays) -> np.ndarray:
     return np.minimum(d.available_max_t, d.slab_tonnes.sum() / d.yield_t_per_t)
 
 
-def _rows(d: InstanceArrays, ms: np.ndarray, start: int) -> tuple[np.ndarray, np.ndarray]:
-    """Rows and columns of sum_p x[p,m] - k * col[m] for the materials ``ms``."""
-    P, M, _ = d.shape
+def _rows(d: InstanceArrays, ms: np.ndarray, start: int,
+          per_col: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows, columns and values of (tonnes of m bought) - per_col[m] * col[m] for the
+    materials ``ms`` (bought: charged, and consumed by processes)."""
     k = len(ms)
-    rows = np.concatenate([np.repeat(np.arange(k), P), np.arange(k)])
-    cols = np.concatenate([charge_col(M, np.tile(np.arange(P), k), np.repeat(ms, P)),
-                           start + np.arange(k)])
-    return rows, cols
+    r, c, v = use_terms(d, ms)
+    return (np.concatenate([r, np.arange(k)]), np.concatenate([c, start + np.arange(k)]),
+            np.concatenate([v, -per_col]))
 
 
 def lot_columns(b: LPBuilder, d: InstanceArrays) -> None:
@@ -43,8 +43,7 @@ def define_lots(b: LPBuilder, d: InstanceArrays) -> None:
     if block is None:
         return
     ms = np.flatnonzero(np.isfinite(d.lot_t))
-    rows, cols = _rows(d, ms, block.start)
-    vals = np.concatenate([np.ones(d.shape[0] * len(ms)), -d.lot_t[ms]])
+    rows, cols, vals = _rows(d, ms, block.start, d.lot_t[ms])
     b.add_rows("lot", [(d.materials[m],) for m in ms], rows, cols, vals, 0.0, 0.0)
 
 
@@ -61,13 +60,11 @@ def define_min_order(b: LPBuilder, d: InstanceArrays) -> None:
     if block is None:
         return
     ms = np.flatnonzero(np.isfinite(d.min_order_t))
-    rows, cols = _rows(d, ms, block.start)
-    ones = np.ones(d.shape[0] * len(ms))
     keys = [(d.materials[m],) for m in ms]
-    b.add_rows("min_order", keys, rows, cols, np.concatenate([ones, -d.min_order_t[ms]]),
-               0.0, INF)
-    b.add_rows("order_link", keys, rows, cols, np.concatenate([ones, -big_m_tonnes(d)[ms]]),
-               -INF, 0.0)
+    rows, cols, vals = _rows(d, ms, block.start, d.min_order_t[ms])
+    b.add_rows("min_order", keys, rows, cols, vals, 0.0, INF)
+    rows, cols, vals = _rows(d, ms, block.start, big_m_tonnes(d)[ms])
+    b.add_rows("order_link", keys, rows, cols, vals, -INF, 0.0)
 
 
 def check_lots(fig: Figures) -> list[Violation]:

@@ -10,7 +10,7 @@ import numpy as np
 
 from mixopt.model.arrays import InstanceArrays
 from mixopt.model.figures import Violation, tolerance
-from mixopt.model.lp import LPBuilder
+from mixopt.model.lp import LPBuilder, charge_col
 
 
 def violation(family: str, side: str, key: tuple, excess: float, limit: float, unit: str,
@@ -45,3 +45,23 @@ def per_product_rows(b: LPBuilder, name: str, d: InstanceArrays, ps: np.ndarray,
     cols = np.repeat(ps, M) * M + np.tile(np.arange(M), len(ps))
     vals = (coef / d.slab_tonnes[ps, None]).ravel()
     b.add_rows(name, [(d.products[p],) for p in ps], rows, cols, vals, lo, hi)
+
+
+def use_terms(d: InstanceArrays, ms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(rows, cols, vals) of the tonnes of each material in ``ms`` bought: charged into
+    every product, plus what processes consume to make their outputs (row k is ms[k])."""
+    P, M, _ = d.shape
+    ps = np.arange(P)
+    rows, cols, vals = [], [], []
+    for k, m in enumerate(np.asarray(ms).tolist()):
+        rows.append(np.full(P, k))
+        cols.append(charge_col(M, ps, m))
+        vals.append(np.ones(P))
+        for i, o, a in d.feeds:
+            if i == m:
+                rows.append(np.full(P, k))
+                cols.append(charge_col(M, ps, o))
+                vals.append(np.full(P, a))
+    if not rows:
+        return np.zeros(0, dtype=int), np.zeros(0, dtype=int), np.zeros(0)
+    return np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)

@@ -6,24 +6,23 @@ import numpy as np
 
 from mixopt.model.arrays import InstanceArrays
 from mixopt.model.families.base import Dual, Elastic, Family, Relaxation
-from mixopt.model.families.shared import kept, round_out, violation
+from mixopt.model.families.shared import kept, round_out, use_terms, violation
 from mixopt.model.figures import Figures, Violation
 from mixopt.model.instance import Instance
-from mixopt.model.lp import Block, LinearProgram, LPBuilder, charge_col
+from mixopt.model.lp import Block, LinearProgram, LPBuilder
 
 #: Slack on a supply limit of (near) zero is measured against this share of the month.
 FLOOR_SUPPLY_SHARE = 0.01
 
 
 def define_supply(b: LPBuilder, d: InstanceArrays) -> None:
-    """(SU) a_min_m <= sum_p x[p,m] <= a_max_m  for every material with a limit
-    (for every material when ``b.every_row``, so that a re-solve can add a limit)."""
-    P, M, _ = d.shape
+    """(SU) a_min_m <= sum_p x[p,m] + sum_o c_mo sum_p x[p,o] <= a_max_m  for every
+    material with a limit (for every material when ``b.every_row``, so that a re-solve can
+    add a limit); c_mo: t of m a process consumes per t of its output o."""
     has = (d.available_min_t > 0) | np.isfinite(d.available_max_t)
     ms = np.flatnonzero(has | b.every_row)
-    rows = np.repeat(np.arange(len(ms)), P)
-    cols = charge_col(M, np.tile(np.arange(P), len(ms)), np.repeat(ms, P))
-    b.add_rows("supply", [(d.materials[m],) for m in ms], rows, cols, np.ones(len(rows)),
+    rows, cols, vals = use_terms(d, ms)
+    b.add_rows("supply", [(d.materials[m],) for m in ms], rows, cols, vals,
                d.available_min_t[ms], d.available_max_t[ms])
 
 
@@ -76,7 +75,9 @@ def relax(v: Violation, fig: Figures, instance: Instance) -> Relaxation:
 
 FAMILY = Family(
     name="supply", label="SU", title="supply",
-    math="a⁻_m ≤ Σ_p x_pm ≤ a⁺_m", domain="m with a⁻_m > 0 or a⁺_m < ∞",
-    fields="`materials.available.min`, `materials.available.max`", keys=("material",),
+    math="a⁻_m ≤ Σ_p x_pm + Σ_o c_mo Σ_p x_po ≤ a⁺_m (c_mo: t of m a process uses per t "
+         "of its output o)", domain="m with a⁻_m > 0 or a⁺_m < ∞",
+    fields="`materials.available.min`, `materials.available.max`, `processes.inputs`, "
+           "`processes.capacity_t`", keys=("material",),
     define=define_supply, check=check, words=words, dual=Dual("t"),
     elastic=Elastic("supply", refs, relax), reached=reached)
