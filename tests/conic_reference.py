@@ -28,8 +28,8 @@ def conic_optimum(inst: Instance, fixed_use_t: dict[str, float] | None = None
     n = P * M
     obj = inst.objective
     scope = obj.scope
-    f = np.array([m.footprint.full if scope == "full" else m.footprint.scope12 for m in mats])
-    k = np.array([m.cost for m in mats])
+    f = np.array([fp.full if scope == "full" else fp.scope12 for fp in inst.footprints])
+    k = np.array(inst.costs)
     y = np.array([m.yield_ for m in mats])
     r = np.array([m.recycled_as is not None for m in mats], dtype=float)
     cast = (inst.casting.footprint.full if scope == "full" else inst.casting.footprint.scope12)

@@ -26,7 +26,8 @@ def test_template_has_every_sheet_and_the_registry(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.stderr
     wb = load_workbook(out)
     assert wb.sheetnames == ["README", "settings", "products", "alloys", "aims", "materials",
-                             "composition", "composition_sd", "scenarios"]
+                             "composition", "composition_sd", "power", "labels", "processes",
+                             "process_inputs", "scenarios"]
     lists = {dv.formula1 for dv in wb["materials"].data_validations.dataValidation}
     assert '"post-consumer,pre-consumer"' in lists  # dropdowns where a cell takes a word
     readme = [tuple(c.value or "" for c in row) for row in wb["README"].iter_rows(min_row=5)]
@@ -42,7 +43,8 @@ def test_template_has_every_sheet_and_the_registry(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", ["can-body.toml", "can-body-and-end.toml",
-                                  "westerberg-steel-milp.toml", "can-body-csv/can-body.toml"])
+                                  "can-body-electrolysis.toml", "westerberg-steel-milp.toml",
+                                  "can-body-csv/can-body.toml"])
 def test_toml_to_xlsx_to_toml_is_lossless(name: str, tmp_path: Path) -> None:
     runner = CliRunner()
     xlsx, back = tmp_path / "i.xlsx", tmp_path / "back.toml"

@@ -154,10 +154,21 @@ def updated(manifest: Manifest, outcomes: list[Outcome]) -> tuple[Manifest, list
             runs.append(run)
             continue
         new = run.model_copy(update={
-            "status": o.status,
-            "objective": o.objective if o.objective is not None else None,
-            "tonnes": {k: o.tonnes.get(k, v) for k, v in run.tonnes.items()}})
+            "status": o.status, "objective": _kept(run.objective, o.objective),
+            "tonnes": {k: _kept(v, o.tonnes.get(k, v)) for k, v in run.tonnes.items()}})
         if new != run:
             changed.append(run.id)
         runs.append(new)
     return manifest.model_copy(update={"runs": tuple(runs)}), changed
+
+
+#: An update keeps a stored value that differs from the new one by no more than this
+#: (relative): last-digit noise is not a change to review.
+UPDATE_RTOL = 1e-12
+
+
+def _kept(old: float | None, new: float | None) -> float | None:
+    if old is not None and new is not None and math.isclose(old, new, rel_tol=UPDATE_RTOL,
+                                                            abs_tol=1e-12):
+        return old
+    return new

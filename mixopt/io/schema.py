@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from mixopt.model.carbon import Label, PowerSource, Process
 from mixopt.model.instance import Casting, Instance, Material, Objective, Product
 from mixopt.model.paths import get_path, set_path
 
@@ -48,6 +49,17 @@ MATERIAL_COLUMNS: dict[str, tuple[str, ...]] = flat_columns(Material, skip=CONST
 #: Columns of a products table; aims are their own long table (product, constituent, window).
 PRODUCT_COLUMNS: dict[str, tuple[str, ...]] = {k: (k,) for k in Product.model_fields
                                                if k != "aim"}
+#: Named-record tables of the instance (a sheet each in a workbook): table -> (model,
+#: columns). The first column is the record's name; processes' inputs are their own long
+#: sheet (``PROCESS_INPUT_COLUMNS``).
+NAMED_SHEETS: dict[str, tuple[type[BaseModel], dict[str, tuple[str, ...]]]] = {
+    "power": (PowerSource, {"name": ("name",), **flat_columns(PowerSource)}),
+    "labels": (Label, {"name": ("name",), **flat_columns(Label)}),
+    "processes": (Process, flat_columns(Process, skip=("inputs",))),
+}
+PROCESS_INPUT_COLUMNS = ("process", "material", "t_per_t")
+#: Columns holding a list of names: one cell, names separated by commas.
+LIST_COLUMNS = {("products", "labels")}
 #: Settings rows of a workbook: the instance's scalar fields and its nested tables.
 SETTINGS_KEYS: dict[str, tuple[str, ...]] = {
     **{k: (k,) for k in ("name", "description", "currency", "scrap_method")},
@@ -132,6 +144,14 @@ def field_registry() -> list[tuple[str, str, str, str, str]]:
         rows += [(table, "material", "", "required", "material name (as materials.name)"),
                  (table, "<constituent>", "wt%", "0",
                   f"one column per constituent: {info.description}")]
+    for sheet, (model, columns) in NAMED_SHEETS.items():
+        if "name" not in model.model_fields:  # a table keyed by name: the key is a column
+            rows.append((sheet, "name", "", "required", f"the name of the {sheet} entry"))
+            columns = {c: p for c, p in columns.items() if c != "name"}
+        rows += [(sheet, *r) for r in _describe(model, columns)]
+    rows += [("process_inputs", "process", "", "required", "process name (as processes.name)"),
+             ("process_inputs", "material", "", "required", "an input material"),
+             ("process_inputs", "t_per_t", "t/t", "required", "t of it per t of output")]
     rows += [("scenarios", "scenario", "", "required", "scenario name"),
              ("scenarios", "path", "", "required",
               "field to override, e.g. materials.INERTA.available.max"),

@@ -14,6 +14,8 @@ from openpyxl import Workbook
 from mixopt.io.schema import (
     CONSTITUENT_TABLES,
     MATERIAL_COLUMNS,
+    NAMED_SHEETS,
+    PROCESS_INPUT_COLUMNS,
     PRODUCT_COLUMNS,
     SETTINGS_KEYS,
     field_registry,
@@ -48,6 +50,15 @@ EXAMPLES = {
                "max_wt_pct": 1.4},
     "aims": {"product": "(example) AA3104 slab", "constituent": "Mn", "min_wt_pct": 0.85,
              "max_wt_pct": 1.3},
+    "power": {"name": "(example) Siberian hydro", "t_co2e_per_mwh": 0.0,
+              "renewable_share": 0.99, "source": "where the factor comes from"},
+    "labels": {"name": "(example) ALLOW", "scope12_max": 4.0,
+               "source": "RUSAL ALLOW: scope 1+2 below 4.0 t CO2e/t"},
+    "processes": {"name": "(example) scrap electrolysis", "output": "SE P1020",
+                  "capacity_t": 300, "cost_per_t": 1400, "electricity_mwh_per_t": 9.0,
+                  "power": "Siberian hydro", "direct_t_co2e_per_t": 0.5},
+    "process_inputs": {"process": "(example) scrap electrolysis",
+                       "material": "Off-grade scrap", "t_per_t": 1.06},
 }
 #: Dropdowns (data validation): (sheet, column or settings key, choices, strict).
 CHOICES = (("materials", "route", ROUTES, True),
@@ -161,7 +172,7 @@ def instance_workbook(instance: Instance | None = None) -> Workbook:
     ws.column_dimensions["A"].width = 28
     ws.column_dimensions["B"].width = 44
     sheet("products", list(PRODUCT_COLUMNS),
-          [[p.get(c) for c in PRODUCT_COLUMNS] for p in raw.get("products", [])],
+          [[_cell(p.get(c)) for c in PRODUCT_COLUMNS] for p in raw.get("products", [])],
           units(Product, PRODUCT_COLUMNS))
     sheet("alloys", list(ALLOY_COLUMNS), [[a, e, lo, hi] for a, lim in raw.get(
         "alloys", {}).items() for e, (lo, hi) in lim.items()], WINDOW_UNITS)
@@ -178,12 +189,27 @@ def instance_workbook(instance: Instance | None = None) -> Workbook:
         sheet(table, ["material", *els],
               [[m["name"], *(m.get(table, {}).get(e) for e in els)] for m in mats],
               dict.fromkeys(els, "wt%"))
+    for title, (model, columns) in NAMED_SHEETS.items():
+        table = full.get(title) or ({} if title != "processes" else [])
+        records = ([{"name": k, **v} for k, v in table.items()] if isinstance(table, dict)
+                   else list(table))
+        sheet(title, list(columns), [list(flatten_record(r, columns).values())
+                                     for r in records],
+              units(model, {c: p for c, p in columns.items() if c != "name"}))
+    sheet("process_inputs", list(PROCESS_INPUT_COLUMNS),
+          [[p["name"], m, t] for p in full.get("processes") or [] for m, t in
+           p["inputs"].items()], {"t_per_t": "t/t"})
     scenarios = instance.scenarios if instance is not None else {}
     sheet("scenarios", list(SCENARIO_COLUMNS),
           [[name, p, _scenario_cell(v)] for name, table in scenarios.items()
            for p, v in flatten(table).items()], {})
     _choices(wb, sorted(set(library()) | set(raw.get("alloys", {}))))
     return wb
+
+
+def _cell(v: Any) -> Any:
+    """A list of names (a product's labels) as one cell: names separated by commas."""
+    return ", ".join(v) if isinstance(v, list | tuple) else v
 
 
 def _scenario_cell(v: Any) -> Any:

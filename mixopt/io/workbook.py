@@ -20,7 +20,10 @@ from openpyxl import load_workbook
 from mixopt.errors import InputError, Problem
 from mixopt.io.schema import (
     CONSTITUENT_TABLES,
+    LIST_COLUMNS,
     MATERIAL_COLUMNS,
+    NAMED_SHEETS,
+    PROCESS_INPUT_COLUMNS,
     PRODUCT_COLUMNS,
     SETTINGS_KEYS,
     column_of,
@@ -38,8 +41,12 @@ from mixopt.model.paths import set_path
 ALLOY_COLUMNS = ("alloy", "constituent", "min_wt_pct", "max_wt_pct")
 AIM_COLUMNS = ("product", "constituent", "min_wt_pct", "max_wt_pct")
 SCENARIO_COLUMNS = ("scenario", "path", "value")
-TABLE_COLUMNS = {"products": PRODUCT_COLUMNS, "materials": MATERIAL_COLUMNS}
-TABLE_MODELS = {"products": Product, "materials": Material}
+TABLE_COLUMNS = {"products": PRODUCT_COLUMNS, "materials": MATERIAL_COLUMNS,
+                 "processes": NAMED_SHEETS["processes"][1]}
+TABLE_MODELS = {"products": Product, "materials": Material,
+                "processes": NAMED_SHEETS["processes"][0]}
+#: Tables keyed by name (a sheet each, the name in the first column).
+KEYED_SHEETS = ("power", "labels")
 SETTINGS_UNITS = units(Instance, SETTINGS_KEYS)
 #: Settings the README sheet marks required: their rows must be there, their cells filled.
 SETTINGS_REQUIRED = required(Instance, SETTINGS_KEYS)
@@ -57,6 +64,7 @@ class WorkbookOrigin:
         self.windows: dict[tuple[str, str, str], int] = {}  # (sheet, owner, e) -> row
         self.constituents: dict[tuple[str, str], Row] = {}  # (sheet, material) -> row
         self.scenarios: dict[str, int] = {}
+        self.keyed: dict[tuple[str, str], Row] = {}  # (sheet, name) -> row (power, labels)
 
     def _at(self, msg: str, sheet: str, row: int | None = None, column: str | None = None,
             letter: str | None = None, name: str | None = None) -> Problem:
@@ -89,6 +97,12 @@ class WorkbookOrigin:
                 default=None)
             return self._at(msg, "alloys", r, "min_wt_pct" if e else "alloy",
                             "C" if e else "A", f"{parts[1]} / {e}" if e else str(parts[1]))
+        if head in KEYED_SHEETS and len(parts) >= 2:
+            row = self.keyed.get((head, str(parts[1])))
+            col = column_of([str(p) for p in parts[2:]], NAMED_SHEETS[head][1]) \
+                if len(parts) > 2 else "name"
+            return self._at(msg, head, row.number if row else None, col,
+                            row.letters.get(col) if row else None, str(parts[1]))
         if head == "scenarios" and len(parts) >= 2:
             return self._at(msg, "scenarios", self.scenarios.get(str(parts[1])), "scenario",
                             "A", str(parts[1]))
@@ -114,6 +128,9 @@ def read_workbook(path: str | Path) -> Instance:
     raw: dict[str, Any] = book.settings()
     for name, columns in TABLE_COLUMNS.items():
         raw[name] = book.records(name, columns)
+    book.process_inputs(raw["processes"])
+    for sheet in KEYED_SHEETS:
+        raw[sheet] = book.keyed_records(sheet)
     alloys = book.windows("alloys", "alloy")
     if alloys:
         raw["alloys"] = alloys
@@ -176,8 +193,44 @@ class _Book:
         out = []
         for i, row in enumerate(ws.rows("name")):
             self.origin.rows[(name, i)] = row
-            out.append(nest(row.values, columns))
+            rec = nest(row.values, columns)
+            for table, col in LIST_COLUMNS:  # "ALLOW, Green Power" -> a list of names
+                if table == name and isinstance(rec.get(col), str):
+                    rec[col] = [v.strip() for v in rec[col].split(",") if v.strip()]
+            out.append(rec)
         return out
+
+    def keyed_records(self, sheet: str) -> dict[str, dict[str, Any]]:
+        """A sheet of records keyed by their name (power sources, labels)."""
+        model, columns = NAMED_SHEETS[sheet]
+        ws = self.sheet(sheet, units(model, {c: p for c, p in columns.items()
+                                             if c != "name"}))
+        out: dict[str, dict[str, Any]] = {}
+        for row in ws.rows("name") if ws else ():
+            name = row.values.get("name")
+            if name is None:
+                ws.problem("the name is needed", row.number, "name")
+                continue
+            self.origin.keyed[(sheet, str(name))] = row
+            out[str(name)] = nest({k: v for k, v in row.values.items() if k != "name"},
+                                  columns)
+        return out
+
+    def process_inputs(self, processes: list[dict[str, Any]]) -> None:
+        """The long sheet (process, material, t_per_t) into each process's inputs."""
+        by_name = {p.get("name"): p for p in processes}
+        ws = self.sheet("process_inputs", {"t_per_t": "t/t"})
+        for row in ws.rows("process") if ws else ():
+            name, mat, t = (row.values.get(k) for k in PROCESS_INPUT_COLUMNS)
+            if name not in by_name:
+                ws.problem(f"names process {name!r}, which the processes sheet does not have",
+                           row.number, "process", name)
+                continue
+            if mat is None or t is None:
+                ws.problem("material and t_per_t are both needed", row.number,
+                           "material" if mat is None else "t_per_t", name)
+                continue
+            by_name[name].setdefault("inputs", {})[str(mat)] = t
 
     def windows(self, sheet: str, owner: str) -> dict[str, dict[str, list[Any]]]:
         """A long sheet of windows (owner, constituent, min_wt_pct, max_wt_pct)."""

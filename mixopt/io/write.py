@@ -34,9 +34,12 @@ def instance_dict(instance: Instance) -> dict[str, Any]:
 
 
 def material_dict(m: Material) -> dict[str, Any]:
-    """One material as plain data: defaults left out, name, cost and footprint always in."""
+    """One material as plain data: defaults left out, name, cost and footprint always in
+    (when it has them)."""
     d = m.model_dump(by_alias=True, exclude_none=True, exclude_defaults=True)
-    d.update(name=m.name, cost=m.cost)
+    d["name"] = m.name
+    if m.cost is not None:  # a process's output has none: it is made, not bought
+        d["cost"] = m.cost
     if m.footprint is not None:
         d["footprint"] = m.footprint.model_dump(exclude_none=True)
     return d
