@@ -78,7 +78,9 @@ def random_instance(rng: np.random.Generator, k: int = 0) -> dict:
             "power": {"grid": {"t_co2e_per_mwh": float(rng.uniform(0.1, 0.9)),
                                "renewable_share": float(rng.uniform(0.1, 0.6))},
                       "hydro": {"t_co2e_per_mwh": 0.01, "renewable_share": 1.0}},
-            "labels": labels, "alloys": alloys, "products": prods, "materials": mats}
+            "labels": labels, "alloys": alloys, "products": prods, "materials": mats,
+            "capacities": [{"name": "scrap furnace", "materials": ["m0", "m1"],
+                            "max": float(rng.uniform(30, 250))}]}
 
 
 def random_plan(rng: np.random.Generator, d, balanced: bool) -> np.ndarray:

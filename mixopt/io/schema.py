@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from mixopt.model.carbon import Label, PowerSource, Process
-from mixopt.model.instance import Casting, Instance, Material, Objective, Product
+from mixopt.model.instance import Capacity, Casting, Instance, Material, Objective, Product
 from mixopt.model.paths import get_path, set_path
 
 
@@ -56,10 +56,11 @@ NAMED_SHEETS: dict[str, tuple[type[BaseModel], dict[str, tuple[str, ...]]]] = {
     "power": (PowerSource, {"name": ("name",), **flat_columns(PowerSource)}),
     "labels": (Label, {"name": ("name",), **flat_columns(Label)}),
     "processes": (Process, flat_columns(Process, skip=("inputs",))),
+    "capacities": (Capacity, flat_columns(Capacity)),
 }
 PROCESS_INPUT_COLUMNS = ("process", "material", "t_per_t")
 #: Columns holding a list of names: one cell, names separated by commas.
-LIST_COLUMNS = {("products", "labels")}
+LIST_COLUMNS = {("products", "labels"), ("capacities", "materials")}
 #: Settings rows of a workbook: the instance's scalar fields and its nested tables.
 SETTINGS_KEYS: dict[str, tuple[str, ...]] = {
     **{k: (k,) for k in ("name", "description", "currency", "scrap_method")},

@@ -57,6 +57,8 @@ EXAMPLES = {
     "processes": {"name": "(example) scrap electrolysis", "output": "SE P1020",
                   "capacity_t": 300, "cost_per_t": 1400, "electricity_mwh_per_t": 9.0,
                   "power": "Siberian hydro", "direct_t_co2e_per_t": 0.5},
+    "capacities": {"name": "(example) scrap furnace", "materials": "UBC bales, Off-grade scrap",
+                   "max": 9000, "source": "melting capacity of the scrap furnace"},
     "process_inputs": {"process": "(example) scrap electrolysis",
                        "material": "Off-grade scrap", "t_per_t": 1.06},
 }
@@ -190,10 +192,10 @@ def instance_workbook(instance: Instance | None = None) -> Workbook:
               [[m["name"], *(m.get(table, {}).get(e) for e in els)] for m in mats],
               dict.fromkeys(els, "wt%"))
     for title, (model, columns) in NAMED_SHEETS.items():
-        table = full.get(title) or ({} if title != "processes" else [])
+        table = full.get(title) or []
         records = ([{"name": k, **v} for k, v in table.items()] if isinstance(table, dict)
                    else list(table))
-        sheet(title, list(columns), [list(flatten_record(r, columns).values())
+        sheet(title, list(columns), [[_cell(v) for v in flatten_record(r, columns).values()]
                                      for r in records],
               units(model, {c: p for c, p in columns.items() if c != "name"}))
     sheet("process_inputs", list(PROCESS_INPUT_COLUMNS),

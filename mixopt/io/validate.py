@@ -191,7 +191,7 @@ def validate(raw: dict[str, Any], origin: Origin, problems: list[Problem],
         found = _from_validation_error(err, raw, origin)
     else:
         found = [p for check in (_aims_inside_windows, _power_sources, _labels_defined,
-                                 _processes) for p in check(instance, raw, origin)]
+                                 _processes, _capacities) for p in check(instance, raw, origin)]
     # a cell the reader already refused (a date, a formula) is absent, not twice wrong
     seen = {p.place for p in problems}
     problems.extend(p for p in found if p.place not in seen)
@@ -236,6 +236,21 @@ def _labels_defined(instance: Instance, raw: Mapping[str, Any],
                           f"{known or 'none'})")
             for i, p in enumerate(instance.products) for name in p.labels
             if name not in instance.labels]
+
+
+def _capacities(instance: Instance, raw: Mapping[str, Any], origin: Origin) -> list[Problem]:
+    """A capacity names materials of the instance, and its name once."""
+    names = {m.name for m in instance.materials}
+    out, seen = [], set()
+    for k, c in enumerate(instance.capacities):
+        if c.name in seen:
+            out.append(origin.locate(("capacities", k, "name"), raw,
+                                     f"duplicate capacity name {c.name!r}"))
+        seen.add(c.name)
+        out += [origin.locate(("capacities", k, "materials"), raw,
+                              f"names material {m!r}, which the instance does not have")
+                for m in c.materials if m not in names]
+    return out
 
 
 #: What the output of a process may not give: it is made, not bought.
@@ -344,7 +359,7 @@ class TableOrigin:
     def locate(self, loc: tuple[Any, ...], raw: Mapping[str, Any], msg: str) -> Problem:
         parts = list(loc)
         table = str(parts[0]) if parts else None
-        if table in ("materials", "products", "processes") and len(parts) >= 2 \
+        if table in ("materials", "products", "processes", "capacities") and len(parts) >= 2 \
                 and isinstance(parts[1], int):
             i = parts[1]
             rows = raw.get(table) or []

@@ -27,7 +27,7 @@ from mixopt.io.validate import instance_from_dict
 from mixopt.model.instance import Instance
 from mixopt.model.paths import flatten
 
-NAMED_TABLES = ("materials", "products", "processes")
+NAMED_TABLES = ("materials", "products", "processes", "capacities")
 
 
 def parse_value(text: str) -> Any:

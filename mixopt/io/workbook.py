@@ -42,9 +42,9 @@ ALLOY_COLUMNS = ("alloy", "constituent", "min_wt_pct", "max_wt_pct")
 AIM_COLUMNS = ("product", "constituent", "min_wt_pct", "max_wt_pct")
 SCENARIO_COLUMNS = ("scenario", "path", "value")
 TABLE_COLUMNS = {"products": PRODUCT_COLUMNS, "materials": MATERIAL_COLUMNS,
-                 "processes": NAMED_SHEETS["processes"][1]}
+                 **{t: NAMED_SHEETS[t][1] for t in ("processes", "capacities")}}
 TABLE_MODELS = {"products": Product, "materials": Material,
-                "processes": NAMED_SHEETS["processes"][0]}
+                **{t: NAMED_SHEETS[t][0] for t in ("processes", "capacities")}}
 #: Tables keyed by name (a sheet each, the name in the first column).
 KEYED_SHEETS = ("power", "labels")
 SETTINGS_UNITS = units(Instance, SETTINGS_KEYS)

@@ -59,6 +59,9 @@ class InstanceArrays:
     confidence: np.ndarray  # (P,) chance-constraint confidence, nan: limits hold on the mean
     confidence_per: str  # "limit" or "heat"
     margin_sd: float  # robust margin in standard deviations, 0: none
+    #: per capacity: (name, material indices) and its limit (t charged)
+    capacity_groups: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    capacity_max_t: np.ndarray = field(default_factory=lambda: np.zeros(0))
     #: one entry per limit a product's labels set: (product index, label, criterion)
     label_rows: tuple[tuple[int, str, str], ...] = ()
     label_limit: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (L,) its value
@@ -190,4 +193,7 @@ def to_arrays(instance: Instance) -> InstanceArrays:
         confidence_per=obj.confidence_per,
         margin_sd=obj.margin_sd,
         label_rows=label_rows, label_limit=label_limit,
+        capacity_groups=tuple((c.name, tuple(index[m] for m in c.materials))
+                              for c in instance.capacities),
+        capacity_max_t=np.array([c.max for c in instance.capacities], dtype=float),
     )

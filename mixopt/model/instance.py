@@ -128,6 +128,16 @@ class Casting(_Frozen):
     source: str = _field("where the casting footprint comes from", default="")
 
 
+class Capacity(_Frozen):
+    """A plant limit shared by a group of materials: melting, refining or shredding."""
+
+    name: Name = _field("unique capacity name")
+    materials: tuple[Name, ...] = _field("the materials whose charge it limits",
+                                         min_length=1)
+    max: SupplyTonnes = _field("t charged of those materials at most (per period)", "t")
+    source: str = _field("what the limit is", default="")
+
+
 class Product(_Frozen):
     name: Name = _field("unique product name")
     alloy: Name = _field("alloy of the slab: an entry of [alloys] or of the shipped library")
@@ -259,6 +269,9 @@ class Instance(_Frozen):
     objective: Objective = _field("what to minimise and the instance-wide cap",
                                   default=Objective())
     casting: Casting = _field("casthouse emissions per t of slab", default=Casting())
+    capacities: tuple[Capacity, ...] = _field(
+        "plant limits on the charge of groups of materials: {name, materials, max, source}",
+        default=())
     processes: tuple[Process, ...] = _field(
         "materials made from other materials inside the month (scrap electrolysis): "
         "{name, inputs, output, capacity_t, cost_per_t, electricity_mwh_per_t, power, "

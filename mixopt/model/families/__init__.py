@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from mixopt.model.families import (
     aim,
+    capacities,
     chance,
     chemistry,
     footprint_caps,
@@ -32,6 +33,7 @@ FAMILIES: tuple[Family, ...] = (
     margin.FAMILY,
     aim.FAMILY,
     supply.FAMILY,
+    capacities.FAMILY,
     footprint_caps.PRODUCT,
     footprint_caps.INSTANCE,
     recycled_share.FAMILY,
