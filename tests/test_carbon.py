@@ -333,3 +333,17 @@ def test_doubling_the_capacity_is_one_override() -> None:
 ])
 def test_bad_processes_are_refused_by_name(change, expected: str) -> None:
     _refused(_electrolysis_month(), change, expected)
+
+
+def test_a_zero_casting_footprint_does_not_hide_the_scope_split() -> None:
+    raw = _energy_month()
+    raw.pop("casting")  # default: no casting emissions, nothing to split
+    raw["materials"][2]["footprint"] = {"full": 0.1, "scope12": 0.0}  # burden-free scrap
+    d = declarations(solve(instance_from_dict(raw)))["products"][0]
+    assert d["footprint_scope1_t_co2e_per_t"] is not None
+    assert d["footprint_scope1_t_co2e_per_t"] + d["footprint_scope2_t_co2e_per_t"] == \
+        pytest.approx(d["footprint_scope12_t_co2e_per_t"], rel=1e-12)
+    raw["materials"][2]["footprint"] = {"full": 0.5, "scope12": 0.4}  # not split: unknown
+    d = declarations(solve(instance_from_dict(raw)))["products"][0]
+    assert d["footprint_scope1_t_co2e_per_t"] is None
+    assert d["footprint_scope3_t_co2e_per_t"] is not None

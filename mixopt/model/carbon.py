@@ -106,6 +106,14 @@ class Footprint(_Frozen):
     def in_scope(self, scope: str) -> float:
         return self.full if scope == "full" else self.scope12
 
+    @property
+    def scope1_known(self) -> float | None:
+        """Scope 1 where the inputs tell it: given (or derived), or 0 when scope 1+2 is 0
+        (nothing to split); else None."""
+        if self.scope1 is not None:
+            return self.scope1
+        return 0.0 if self.scope12 == 0 else None
+
     def scope12_above_full(self) -> str | None:
         """Legal, but probably a slip (scope 3 would be negative): said, not refused."""
         if self.scope12 > self.full * (1 + 1e-9) + 1e-12:

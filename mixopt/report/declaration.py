@@ -44,7 +44,6 @@ def declarations(result: Result) -> dict[str, Any]:
     if ev is None:
         return head
     cast = inst.casting.footprint
-    inert, primary = ev.arrays.inert_anode, ev.arrays.primary
     for p, prod in enumerate(inst.products):
         slab, charged = float(ev.slab_t[p]), float(ev.charged_t[p])
         full, s12 = float(ev.footprint_full_t[p] / slab), float(ev.footprint_scope12_t[p] / slab)
@@ -77,10 +76,9 @@ def declarations(result: Result) -> dict[str, Any]:
             "casting_scope12_t_co2e_per_t": cast.scope12,
             "casting_share_of_full": cast.full / full if full > 0 else None,
             "casting_source": inst.casting.source or "not stated in the instance",
-            "recycled_post_consumer_share": float(ev.recycled_post_t[p] / charged),
-            "recycled_pre_consumer_share": float(ev.recycled_pre_t[p] / charged),
-            "inert_anode_share": float(ev.mix_t[p, inert].sum() / charged),
-            "primary_share": float(ev.mix_t[p, primary].sum() / charged),
+            **{k: fig[k] for k in ("recycled_post_consumer_share",
+                                   "recycled_pre_consumer_share", "inert_anode_share",
+                                   "primary_share")},
             # shares rest on routes; a material of unknown route is listed, never guessed
             "unknown_route_materials": [m["material"] for m in mats
                                         if m["route_from"] == "unknown"],

@@ -63,6 +63,8 @@ def summary_figures(ev: Evaluation, sel: slice | int) -> dict[str, float | None]
         "electricity_mwh_per_t": per_t(mwh) if mwh > 0 else None,
         "renewable_electricity_share": ren / mwh if mwh > 0 else None,
         "recycled_share": share(post + pre),
+        "inert_anode_share": share(float(np.sum(ev.mix_t[sel][..., ev.arrays.inert_anode]))),
+        "primary_share": share(float(np.sum(ev.mix_t[sel][..., ev.arrays.primary]))),
         "recycled_post_consumer_share": share(post),
         "recycled_pre_consumer_share": share(pre),
     }
