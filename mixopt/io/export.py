@@ -4,8 +4,10 @@ product), ``chemistry.AA3104_slab.Mn`` (a row of the chemistry family), and so o
 every family's rows and columns (``mixopt.model.families``). Any solver can then be
 regressed on mixopt's instances.
 
-The file's objective is the LP's: the month's total (t CO2e when minimising the
-footprint, currency when minimising cost); mixopt reports the footprint per t of slab.
+The file's objective is the one mixopt reports: when minimising the footprint, the LP's
+total t CO2e is divided by the month's slab (t CO2e per t of slab, casting included);
+when minimising cost, the total cost. The solution is the same LP's: dividing an
+objective by a constant moves no optimum.
 """
 
 from __future__ import annotations
@@ -39,11 +41,17 @@ def block_names(blocks: tuple) -> list[str]:
 
 def write_model(instance: Instance, path: Path, force: bool = False) -> None:
     """Write the LP/MILP of ``instance`` to ``path`` (.mps or .lp, by HiGHS)."""
+    from dataclasses import replace
+
     from mixopt.model.arrays import to_arrays
     from mixopt.model.formulation import build_lp
     from mixopt.model.solve_once import load_arrays
 
-    lp = build_lp(to_arrays(instance), instance.objective.minimise)
+    d = to_arrays(instance)
+    lp = build_lp(d, instance.objective.minimise)
+    if instance.objective.minimise == "footprint":  # as reported: per t of slab
+        slab = float(d.slab_tonnes.sum())
+        lp = replace(lp, c=lp.c / slab, offset=lp.offset / slab)
     if lp.cones is not None and len(lp.cones):
         raise InputError([Problem(str(path), "the month has chance constraints (a confidence "
                                              "with spreads): second-order cones have no MPS "
