@@ -191,7 +191,8 @@ def validate(raw: dict[str, Any], origin: Origin, problems: list[Problem],
         found = _from_validation_error(err, raw, origin)
     else:
         found = [p for check in (_aims_inside_windows, _power_sources, _labels_defined,
-                                 _processes, _capacities) for p in check(instance, raw, origin)]
+                                 _processes, _capacities, _sold_products)
+                 for p in check(instance, raw, origin)]
     # a cell the reader already refused (a date, a formula) is absent, not twice wrong
     seen = {p.place for p in problems}
     problems.extend(p for p in found if p.place not in seen)
@@ -236,6 +237,45 @@ def _labels_defined(instance: Instance, raw: Mapping[str, Any],
                           f"{known or 'none'})")
             for i, p in enumerate(instance.products) for name in p.labels
             if name not in instance.labels]
+
+
+def _sold_products(instance: Instance, raw: Mapping[str, Any],
+                   origin: Origin) -> list[Problem]:
+    """A product sold in a range makes as much as pays: its slab is a decision, which the
+    footprint objective, chance constraints, margins, aims and labels do not take (their
+    rows are per t of an order). Minimum orders need a bound on the most that is made."""
+    out = []
+    sold = [(i, p) for i, p in enumerate(instance.products) if p.sold]
+    if not sold:
+        return out
+    if instance.objective.minimise == "footprint":
+        out.append(origin.locate(("objective", "minimise"), raw,
+                                 "'footprint' cannot be minimised with products sold in a range "
+                                 f"({', '.join(p.name for _, p in sold)}): minimise 'cost' "
+                                 "(purchases less revenue), or give their tonnes"))
+    for what, path, has in (
+            ("a confidence", ("objective", "confidence"), instance.objective.confidence),
+            ("a robust margin", ("objective", "margin_sd"), instance.objective.margin_sd)):
+        if has:
+            out.append(origin.locate(path, raw, f"{what} is not available with products sold "
+                                                "in a range yet: give their tonnes"))
+    for i, p in sold:
+        for field, has in (("confidence", p.confidence), ("aim", p.aim),
+                           ("labels", p.labels)):
+            if has:
+                out.append(origin.locate(("products", i, field), raw,
+                                         f"not available for a product sold in a range yet "
+                                         f"(its slab is a decision): give tonnes, or drop "
+                                         f"{field}"))
+    unbounded = [p.name for _, p in sold if p.tonnes_max is None]
+    if unbounded:
+        for j, m in enumerate(instance.materials):
+            if m.min_order is not None and m.available.max is None:
+                out.append(origin.locate(("materials", j, "min_order"), raw,
+                                         "a minimum order needs a bound on the most that can "
+                                         f"be charged: give available.max, or tonnes_max for "
+                                         f"{', '.join(unbounded)}"))
+    return out
 
 
 def _capacities(instance: Instance, raw: Mapping[str, Any], origin: Origin) -> list[Problem]:

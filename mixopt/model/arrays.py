@@ -21,7 +21,13 @@ class InstanceArrays:
     materials: tuple[str, ...]
     constituents: tuple[str, ...]
     scope: str  # the objective's and the caps' scope: "full" or "scope12"
-    slab_tonnes: np.ndarray  # (P,) t of slab per product
+    #: (P,) t of slab per product: the order; for a sold product the tonnes its rows are
+    #: scaled by (``Product.nominal_t``), not what it makes
+    slab_tonnes: np.ndarray
+    slab_min_t: np.ndarray  # (P,) least slab: the order, or a sold product's tonnes_min
+    slab_max_t: np.ndarray  # (P,) most slab: the order, or tonnes_max (inf: none)
+    price_per_t: np.ndarray  # (P,) revenue per t of slab of a sold product, else 0
+    sold: np.ndarray  # (P,) bool: made in a range at a price rather than to an order
     cost_per_t: np.ndarray  # (M,) currency per charged t
     footprint_full_t_co2e_per_t: np.ndarray  # (M,) per charged t
     footprint_scope12_t_co2e_per_t: np.ndarray  # (M,)
@@ -65,6 +71,11 @@ class InstanceArrays:
     #: one entry per limit a product's labels set: (product index, label, criterion)
     label_rows: tuple[tuple[int, str, str], ...] = ()
     label_limit: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (L,) its value
+
+    def slab_basis_t(self, slab_t: np.ndarray) -> np.ndarray:
+        """(P,) the tonnes a plan's per-t figures are per: the order, or what a sold
+        product makes (``slab_t``)."""
+        return np.where(self.sold, slab_t, self.slab_tonnes)
 
     @property
     def shape(self) -> tuple[int, int, int]:
@@ -150,7 +161,11 @@ def to_arrays(instance: Instance) -> InstanceArrays:
         materials=tuple(m.name for m in mats),
         constituents=elems,
         scope=instance.objective.scope,
-        slab_tonnes=np.array([p.tonnes for p in prods]),
+        slab_tonnes=np.array([p.nominal_t for p in prods]),
+        slab_min_t=np.array([p.tonnes_range[0] for p in prods]),
+        slab_max_t=np.array([p.tonnes_range[1] for p in prods]),
+        price_per_t=np.array([p.price or 0.0 for p in prods]),
+        sold=np.array([p.sold for p in prods], dtype=bool),
         cost_per_t=np.array(instance.costs),
         footprint_full_t_co2e_per_t=np.array([f.full for f in fps]),
         footprint_scope12_t_co2e_per_t=np.array([f.scope12 for f in fps]),

@@ -56,6 +56,7 @@ class Figures:
     #                    consumed by processes to make their outputs (``fed_t``)
     fed_t: np.ndarray  # (M,) t consumed by processes
     cost: np.ndarray  # material cost, without carbon price
+    revenue: np.ndarray  # a sold product's slab at its price (0 for orders)
     carbon_cost: np.ndarray  # carbon price x footprint (objective scope)
     footprint_full_t: np.ndarray  # casting included
     footprint_scope12_t: np.ndarray  # casting included
@@ -83,22 +84,23 @@ def figures(d: InstanceArrays, mix_t: np.ndarray) -> Figures:
     metal = (x * d.yield_t_per_t) @ d.composition_wt_pct  # (P, E) t x wt%
     with np.errstate(divide="ignore", invalid="ignore"):
         comp = np.where(slab[:, None] > 0, metal / slab[:, None], 0.0)
-    fp_full = x @ d.footprint_full_t_co2e_per_t + d.casting_full_t_co2e_per_t * d.slab_tonnes
-    fp_s12 = (x @ d.footprint_scope12_t_co2e_per_t
-              + d.casting_scope12_t_co2e_per_t * d.slab_tonnes)
+    cast = d.slab_basis_t(slab)  # the order, or what a sold product makes
+    fp_full = x @ d.footprint_full_t_co2e_per_t + d.casting_full_t_co2e_per_t * cast
+    fp_s12 = x @ d.footprint_scope12_t_co2e_per_t + d.casting_scope12_t_co2e_per_t * cast
     fp = fp_full if d.scope == "full" else fp_s12
     s1 = d.footprint_scope1_t_co2e_per_t
     used = x > 0
     with np.errstate(invalid="ignore"):
         fp_s1 = np.where((used & np.isnan(s1)[None, :]).any(axis=1), np.nan,
-                         x @ np.nan_to_num(s1)) + d.casting_scope1_t_co2e_per_t * d.slab_tonnes
+                         x @ np.nan_to_num(s1)) + d.casting_scope1_t_co2e_per_t * cast
     charged_m = x.sum(axis=0)
     fed = np.zeros(len(charged_m))
     for i, o, a in d.feeds:
         fed[i] += a * charged_m[o]
     return Figures(arrays=d, mix_t=x, slab_t=slab, charged_t=x.sum(axis=1),
                    use_t=charged_m + fed, fed_t=fed,
-                   cost=x @ d.cost_per_t, carbon_cost=d.carbon_price_per_t_co2e * fp,
+                   cost=x @ d.cost_per_t, revenue=d.price_per_t * slab,
+                   carbon_cost=d.carbon_price_per_t_co2e * fp,
                    footprint_full_t=fp_full, footprint_scope12_t=fp_s12, footprint_t=fp,
                    footprint_scope1_t=fp_s1, electricity_mwh=x @ d.electricity_mwh_per_t,
                    renewable_mwh=x @ d.renewable_mwh_per_t,

@@ -27,17 +27,22 @@ from mixopt.model.lp import INF, LinearProgram, LPBuilder
 
 def define_objective(d: InstanceArrays, sense: str, ncols: int) -> tuple[np.ndarray, float, str]:
     """Footprint: min sum f_m x[p,m] (+ f_cast sum T_p), in t CO2e.
-    Cost: min sum (k_m + pi f_m) x[p,m] (+ pi f_cast sum T_p), in currency.
+    Cost: min sum (k_m + pi f_m) x[p,m] (+ pi f_cast sum T_p) - sum_p v_p sum_m y_m x[p,m],
+    in currency: purchases and carbon less the revenue of sold products (v_p per t of
+    slab; a sold product's casting footprint follows its slab, sum_m y_m x[p,m]).
     Columns other than the charges cost nothing.
     """
     P, M, _ = d.shape
     c = np.zeros(ncols)
-    cast_t = d.casting_t_co2e_per_t * d.slab_tonnes.sum()
+    ordered = ~d.sold
+    cast_t = d.casting_t_co2e_per_t * d.slab_tonnes[ordered].sum()
+    per_slab = np.where(d.sold, d.casting_t_co2e_per_t, 0.0)[:, None] * d.yield_t_per_t
     if sense == "footprint":
-        c[: P * M] = np.tile(d.footprint_t_co2e_per_t, P)
+        c[: P * M] = (d.footprint_t_co2e_per_t[None, :] + per_slab).ravel()
         return c, cast_t, "t CO2e"
     price = d.carbon_price_per_t_co2e
-    c[: P * M] = np.tile(d.cost_per_t + price * d.footprint_t_co2e_per_t, P)
+    c[: P * M] = (d.cost_per_t + price * d.footprint_t_co2e_per_t
+                  + price * per_slab - d.price_per_t[:, None] * d.yield_t_per_t).ravel()
     return c, price * cast_t, "currency"
 
 

@@ -95,7 +95,7 @@ def objective_of(instance: Instance, ev: Evaluation) -> float:
     """The reported objective, recomputed from the rechecked figures."""
     if instance.objective.minimise == "footprint":
         return float(ev.footprint_t.sum() / ev.arrays.slab_tonnes.sum())
-    return float(ev.cost.sum() + ev.carbon_cost.sum())
+    return float(ev.cost.sum() + ev.carbon_cost.sum() - ev.revenue.sum())
 
 
 def _binding_side(lo: float, hi: float, a: float) -> str | None:

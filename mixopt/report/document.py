@@ -70,6 +70,7 @@ def products_document(inst: Instance, ev: Evaluation,
     for p, prod in enumerate(inst.products):
         out.append({
             "name": prod.name, "alloy": prod.alloy, "tonnes": prod.tonnes,
+            "tonnes_min": prod.tonnes_min, "tonnes_max": prod.tonnes_max, "price": prod.price,
             "footprint_cap": prod.footprint_cap, "min_recycled": prod.min_recycled,
             **summary_figures(ev, p),
             "composition": {e: float(ev.composition_wt_pct[p, i])

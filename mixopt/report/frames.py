@@ -15,6 +15,7 @@ import numpy as np
 
 from mixopt.io.spreadsheet import formula_safe
 from mixopt.model.evaluate import Evaluation
+from mixopt.model.instance import Instance
 from mixopt.model.pipeline import Result
 
 if TYPE_CHECKING:
@@ -53,6 +54,10 @@ def summary_figures(ev: Evaluation, sel: slice | int) -> dict[str, float | None]
     return {
         "slab_t": slab, "charged_t": charged,
         "cost": float(np.sum(ev.cost[sel])), "carbon_cost": float(np.sum(ev.carbon_cost[sel])),
+        "revenue": float(np.sum(ev.revenue[sel])),
+        # what the plan earns: revenue less purchases and carbon (minus the net cost)
+        "margin": float(np.sum(ev.revenue[sel]) - np.sum(ev.cost[sel])
+                        - np.sum(ev.carbon_cost[sel])),
         "footprint_t": fp, "footprint_per_t": fp / slab if slab > 0 else None,
         "footprint_full_per_t": float(np.sum(ev.footprint_full_t[sel])) / slab if slab else None,
         "footprint_scope12_per_t": (float(np.sum(ev.footprint_scope12_t[sel])) / slab
@@ -72,10 +77,13 @@ def summary_figures(ev: Evaluation, sel: slice | int) -> dict[str, float | None]
 
 def mix_records(result: Result) -> list[dict[str, Any]]:
     """Every non-zero charge: product, material, kind, tonnes, share of the product's charge."""
-    ev = result.evaluation
-    if ev is None:
+    if result.evaluation is None:
         return []
-    inst = result.instance
+    return plan_mix_records(result.instance, result.evaluation)
+
+
+def plan_mix_records(inst: Instance, ev: Evaluation) -> list[dict[str, Any]]:
+    """``mix_records`` of one plan of ``inst`` (a month, or one period of a horizon)."""
     recs = []
     for p, prod in enumerate(inst.products):
         for m, mat in enumerate(inst.materials):
@@ -88,10 +96,15 @@ def mix_records(result: Result) -> list[dict[str, Any]]:
 
 def footprint_by_kind_records(result: Result) -> list[dict[str, Any]]:
     """Footprint (objective scope) per product and material kind, casting as its own kind."""
-    ev, inst = result.evaluation, result.instance
-    if ev is None:
+    if result.evaluation is None:
         return []
+    return plan_footprint_by_kind(result.instance, result.evaluation)
+
+
+def plan_footprint_by_kind(inst: Instance, ev: Evaluation) -> list[dict[str, Any]]:
+    """``footprint_by_kind_records`` of one plan of ``inst``."""
     d = ev.arrays
+    slab = d.slab_basis_t(ev.slab_t)
     recs = []
     for p, prod in enumerate(inst.products):
         by: dict[str, float] = {}
@@ -99,9 +112,9 @@ def footprint_by_kind_records(result: Result) -> list[dict[str, Any]]:
             f = float(ev.mix_t[p, m] * d.footprint_t_co2e_per_t[m])
             if f > 0:
                 by[mat.kind or mat.name] = by.get(mat.kind or mat.name, 0.0) + f
-        by["casting"] = float(d.casting_t_co2e_per_t * d.slab_tonnes[p])
-        recs += [dict(zip(KIND_COLUMNS, (prod.name, k, v, v / prod.tonnes), strict=True))
-                 for k, v in by.items()]
+        by["casting"] = float(d.casting_t_co2e_per_t * slab[p])
+        recs += [dict(zip(KIND_COLUMNS, (prod.name, k, v, v / slab[p] if slab[p] > 0 else 0.0),
+                          strict=True)) for k, v in by.items()]
     return recs
 
 

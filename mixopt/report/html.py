@@ -145,7 +145,7 @@ def _product(result: Result, p: int, decl: dict[str, Any], mix: pd.DataFrame,
     inst, ev = result.instance, result.evaluation
     prod = inst.products[p]
     parts = [(f'<section class="product"><h2>{_e(prod.name)} — {_e(prod.alloy)}, '
-              f'{prod.tonnes:,.0f} t</h2>'),
+              f'{ev.slab_t[p]:,.0f} t{" sold" if prod.sold else ""}</h2>'),
              ('<div class="grid2"><div><h3>Charge mix</h3><table><tr><th>material</th>'
               '<th>kind</th><th class="n">t</th><th class="n">share</th></tr>')]
     for r in mix[mix["product"] == prod.name].itertuples():

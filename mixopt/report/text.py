@@ -85,7 +85,8 @@ def _product(con: Console, result: Result, p: int, mix: pd.DataFrame,
     """One product: its mix, its chemistry against the window, its footprint by kind."""
     inst, ev = result.instance, result.evaluation
     prod = inst.products[p]
-    t = Table(title=f"{prod.name} ({prod.alloy}, {prod.tonnes:,.0f} t slab)",
+    made = "sold" if prod.sold else "ordered"
+    t = Table(title=f"{prod.name} ({prod.alloy}, {ev.slab_t[p]:,.0f} t slab {made})",
               title_justify="left")
     for c in ("material", "kind", "t", "share"):
         t.add_column(c, justify="right" if c in ("t", "share") else "left")

@@ -9,7 +9,7 @@ from mixopt.model.families.base import Dual, Elastic, Family, Relaxation
 from mixopt.model.families.shared import kept, product_index, round_out, violation
 from mixopt.model.figures import Figures, Violation
 from mixopt.model.instance import Instance
-from mixopt.model.lp import Block, LinearProgram, LPBuilder
+from mixopt.model.lp import INF, Block, LinearProgram, LPBuilder
 from mixopt.model.uncertainty import held_by_spread
 
 #: Slack on a window limit of (near) zero is measured against this floor of its size.
@@ -23,7 +23,8 @@ def define_chemistry(b: LPBuilder, d: InstanceArrays) -> None:
     makes no row, and windows held by (CC) or (RM) have their rows there.
     """
     M = d.shape[1]
-    pe = np.argwhere(d.windowed & ~held_by_spread(d))
+    pe = np.argwhere(d.windowed & ~held_by_spread(d) & ~d.sold[:, None])
+    _sold_rows(b, d)
     if len(pe) == 0:
         return
     coef = d.yield_t_per_t[:, None] * d.composition_wt_pct  # (M, E)
@@ -37,6 +38,30 @@ def define_chemistry(b: LPBuilder, d: InstanceArrays) -> None:
     b.add_rows("chemistry", keys, np.concatenate(rows), np.concatenate(cols),
                np.concatenate(vals), d.limit_min_wt_pct[pe[:, 0], pe[:, 1]],
                d.limit_max_wt_pct[pe[:, 0], pe[:, 1]])
+
+
+def _sold_rows(b: LPBuilder, d: InstanceArrays) -> None:
+    """(CS) a sold product's slab tonnes are a decision, so its windows are homogeneous:
+    sum_m y_m (c_me - lo_pe) x[p,m] / T_p >= 0 and sum_m y_m (c_me - hi_pe) x[p,m] / T_p
+    <= 0 (the same window, with the slab made in place of the order)."""
+    M = d.shape[1]
+    pe = np.argwhere(d.windowed & d.sold[:, None])
+    for side, limit, lo, hi in (("min", d.limit_min_wt_pct, 0.0, INF),
+                                ("max", d.limit_max_wt_pct, -INF, 0.0)):
+        lo_side = side == "min"
+        sel = [(p, e) for p, e in pe if (limit[p, e] > 0 if lo_side else limit[p, e] < 100)]
+        rows, cols, vals = [], [], []
+        for r, (p, e) in enumerate(sel):
+            coef = d.yield_t_per_t * (d.composition_wt_pct[:, e] - limit[p, e])
+            nz = np.flatnonzero(coef)
+            rows.append(np.full(len(nz), r))
+            cols.append(p * M + nz)
+            vals.append(coef[nz] / d.slab_tonnes[p])
+        if sel:
+            b.add_rows(f"chemistry_sold_{side}",
+                       [(d.products[p], d.constituents[e]) for p, e in sel],
+                       np.concatenate(rows), np.concatenate(cols), np.concatenate(vals),
+                       np.full(len(sel), lo), np.full(len(sel), hi))
 
 
 def check(fig: Figures) -> list[Violation]:
@@ -92,8 +117,10 @@ def relax(v: Violation, fig: Figures, instance: Instance) -> Relaxation:
 
 FAMILY = Family(
     name="chemistry", label="CH", title="chemistry",
-    math="lo_pe ≤ Σ_m y_m c_me x_pm / T_p ≤ hi_pe",
+    math="lo_pe ≤ Σ_m y_m c_me x_pm / T_p ≤ hi_pe; for a sold product "
+         "Σ_m y_m (c_me − lo_pe) x_pm / T_p ≥ 0 and Σ_m y_m (c_me − hi_pe) x_pm / T_p ≤ 0",
     domain="p ∈ P, e ∈ E_p with a real window (not [0, 100])",
+    blocks=("chemistry_sold_min", "chemistry_sold_max"),
     fields="`alloys.<alloy>.<e>`, `materials.composition`, `materials.yield`, "
            "`products.tonnes`",
     keys=("product", "constituent"), define=define_chemistry, check=check, words=words,

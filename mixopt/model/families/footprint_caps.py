@@ -19,9 +19,13 @@ def define_product_footprint_cap(b: LPBuilder, d: InstanceArrays) -> None:
     """(FP) sum_m f_m x[p,m] / T_p <= F_p - f_cast  per capped product. With
     ``b.every_row`` the rows exist uncapped too (right-hand side +inf), for re-solves."""
     ps = np.flatnonzero(np.isfinite(d.product_cap_t_co2e_per_t) | b.every_row)
-    per_product_rows(b, "product_footprint_cap", d, ps,
-                     np.tile(d.footprint_t_co2e_per_t, (len(ps), 1)), np.full(len(ps), -INF),
-                     d.product_cap_t_co2e_per_t[ps] - d.casting_t_co2e_per_t)
+    net = d.product_cap_t_co2e_per_t[ps] - d.casting_t_co2e_per_t
+    # a sold product: its slab is a decision, so the cap moves into the row (homogeneous)
+    homogeneous = d.sold[ps] & np.isfinite(net)
+    coef = (d.footprint_t_co2e_per_t[None, :]
+            - np.where(homogeneous, net, 0.0)[:, None] * d.yield_t_per_t[None, :])
+    per_product_rows(b, "product_footprint_cap", d, ps, coef, np.full(len(ps), -INF),
+                     np.where(homogeneous, 0.0, net))
 
 
 def define_footprint_cap(b: LPBuilder, d: InstanceArrays) -> None:
@@ -29,17 +33,23 @@ def define_footprint_cap(b: LPBuilder, d: InstanceArrays) -> None:
     (or ``b.every_row``)."""
     P, M, _ = d.shape
     if np.isfinite(d.instance_cap_t_co2e_per_t) or b.every_row:
-        rhs = d.instance_cap_t_co2e_per_t - d.casting_t_co2e_per_t
+        net = d.instance_cap_t_co2e_per_t - d.casting_t_co2e_per_t
+        total = d.slab_tonnes.sum()
+        coef = np.tile(d.footprint_t_co2e_per_t, (P, 1))
+        rhs = net
+        if d.sold.any() and np.isfinite(net):  # sold slab is a decision: into the row
+            coef[d.sold] -= net * d.yield_t_per_t
+            rhs = net * d.slab_tonnes[~d.sold].sum() / total
         b.add_rows("footprint_cap", [()], np.zeros(P * M), np.arange(P * M),
-                   np.tile(d.footprint_t_co2e_per_t, P) / d.slab_tonnes.sum(),
-                   np.array([-INF]), np.array([rhs]))
+                   coef.ravel() / total, np.array([-INF]), np.array([rhs]))
 
 
 def check_product(fig: Figures) -> list[Violation]:
     d = fig.arrays
     out = []
     for p, name in enumerate(d.products):
-        cap, per_t = d.product_cap_t_co2e_per_t[p], fig.footprint_t[p] / d.slab_tonnes[p]
+        cap = d.product_cap_t_co2e_per_t[p]
+        per_t = fig.footprint_t[p] / max(d.slab_basis_t(fig.slab_t)[p], 1e-12)
         if np.isfinite(cap):
             out.append(violation("product_footprint_cap", "max", (name,), per_t - cap, cap,
                                  "t CO2e/t", f"footprint {per_t:.6g} t CO2e/t above the cap "
@@ -52,7 +62,7 @@ def check_instance(fig: Figures) -> list[Violation]:
     cap = d.instance_cap_t_co2e_per_t
     if not np.isfinite(cap):
         return []
-    per_t = fig.footprint_t.sum() / d.slab_tonnes.sum()
+    per_t = fig.footprint_t.sum() / max(d.slab_basis_t(fig.slab_t).sum(), 1e-12)
     return kept([violation("footprint_cap", "max", (), per_t - cap, cap, "t CO2e/t",
                            f"footprint {per_t:.6g} t CO2e/t above the cap {cap:g}")])
 
@@ -98,13 +108,27 @@ def relax_instance(v: Violation, fig: Figures, instance: Instance) -> Relaxation
                       f"cannot be met; the least reachable is {got:.4g}. Raise it to {new:g}")
 
 
+def _per_cap_product(fig: Figures, key: tuple) -> float:
+    """The row moves by S_p / T_p per unit of a sold product's cap (1 for an order)."""
+    d = fig.arrays
+    p = product_index(d, key[0])
+    return float(fig.slab_t[p] / d.slab_tonnes[p]) if d.sold[p] else 1.0
+
+
+def _per_cap_instance(fig: Figures, key: tuple) -> float:
+    d = fig.arrays
+    return float(d.slab_basis_t(fig.slab_t).sum() / d.slab_tonnes.sum())
+
+
 PRODUCT = Family(
     name="product_footprint_cap", label="FP", title="product footprint cap",
     math="Σ_m f_m x_pm / T_p ≤ F_p − f^cast", domain="p with a cap",
     fields="`products.footprint_cap`, `materials.footprint`, `casting.footprint`, "
            "`objective.scope`", keys=("product",),
     define=define_product_footprint_cap, check=check_product, words=words_product,
-    dual=Dual("t CO2e/t slab"), elastic=Elastic("limit", refs_product, relax_product))
+    dual=Dual("t CO2e/t slab", _per_cap_product,
+              "y, times S_p / T_p for a sold product (its row is homogeneous)"),
+    elastic=Elastic("limit", refs_product, relax_product))
 
 INSTANCE = Family(
     name="footprint_cap", label="FI", title="footprint cap over all products",
@@ -112,4 +136,6 @@ INSTANCE = Family(
     fields="`objective.footprint_cap`, `materials.footprint`, `casting.footprint`, "
            "`objective.scope`", keys=(),
     define=define_footprint_cap, check=check_instance, words=words_instance,
-    dual=Dual("t CO2e/t slab"), elastic=Elastic("limit", refs_instance, relax_instance))
+    dual=Dual("t CO2e/t slab", _per_cap_instance,
+              "y, times Σ_p S_p / Σ_p T_p with sold products (S: slab made)"),
+    elastic=Elastic("limit", refs_instance, relax_instance))

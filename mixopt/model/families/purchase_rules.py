@@ -16,8 +16,10 @@ from mixopt.model.lp import INF, LPBuilder
 
 
 def big_m_tonnes(d: InstanceArrays) -> np.ndarray:
-    """Largest useful charge of each material: its supply, or all slab at its yield."""
-    return np.minimum(d.available_max_t, d.slab_tonnes.sum() / d.yield_t_per_t)
+    """Largest useful charge of each material: its supply, or all slab at its yield
+    (validation refuses a minimum order that neither bounds)."""
+    most = np.where(d.sold, d.slab_max_t, d.slab_tonnes).sum()
+    return np.minimum(d.available_max_t, most / d.yield_t_per_t)
 
 
 def _rows(d: InstanceArrays, ms: np.ndarray, start: int,
