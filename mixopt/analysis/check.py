@@ -53,17 +53,20 @@ def _rel_close(got: float, want: float, rtol: float, atol: float = 0.0) -> bool:
 
 def run_one(folder: Path, run: Run, rtol: float = DEFAULT_RTOL,
             options: SolveOptions | None = None) -> Outcome:
-    """Solve one run (in its own process when called from a worker) and compare."""
-    from mixopt.io.read import read_instance
-    from mixopt.io.variants import apply_overrides, scenario, with_overrides
-    from mixopt.model.pipeline import solve
+    """Solve one run (in its own process when called from a worker) and compare. A
+    multi-period instance gets the run's overrides in every period; its tonnes are
+    bought over the horizon."""
+    import dataclasses
+
+    from mixopt.io.read import read_any
+    from mixopt.model.horizon import Horizon
 
     rtol = run.rtol or rtol
     t0 = time.perf_counter()
     path = Path(folder) / run.path
     if run.status == "invalid":
         try:
-            read_instance(path)
+            read_any(path)
         except InputError as err:
             found = [str(p) for p in err.problems]
             fails = []
@@ -77,21 +80,20 @@ def run_one(folder: Path, run: Run, rtol: float = DEFAULT_RTOL,
                        ("the input was accepted; it was expected to be refused",),
                        time_s=time.perf_counter() - t0)
     try:
-        inst = with_overrides(read_instance(path), **run.objective_settings())
-        if run.field_overrides():
-            inst = apply_overrides(inst, run.field_overrides(), f"run {run.id!r}")
-        if run.scenario:
-            inst = scenario(inst, run.scenario)
+        read = read_any(path)
+        if isinstance(read, Horizon):
+            read = dataclasses.replace(read, instances=tuple(
+                _variant(i, run) for i in read.instances))
+        else:
+            read = _variant(read, run)
     except InputError as err:
         return Outcome(run.id, run.status, "invalid", run.objective, None,
                        (f"the input was refused: {err}",), time_s=time.perf_counter() - t0)
-    result = solve(inst, options)
+    status, message, got, use = _solved(read, options)
     fails: list[str] = []
-    status = str(result.status)
     if status != run.status:
-        fails.append(f"status {status}, {run.status} expected ({result.message})")
-    got = result.objective_value
-    if result.status.has_solution and run.status == status:
+        fails.append(f"status {status}, {run.status} expected ({message})")
+    if use is not None and run.status == status:
         if run.objective is None:
             fails.append(f"objective {got!r}, none stored: run `mixopt check --update`")
         elif got is None or not _rel_close(got, run.objective, rtol):
@@ -99,8 +101,7 @@ def run_one(folder: Path, run: Run, rtol: float = DEFAULT_RTOL,
                          f"{abs(got - run.objective) / max(abs(run.objective), 1e-300):.3g},"
                          f" over {rtol:g})")
     tonnes: dict[str, float] = {}
-    if result.evaluation is not None:
-        use = dict(zip(result.arrays.materials, result.evaluation.use_t, strict=True))
+    if use is not None:
         for name, want in run.tonnes.items():
             if name not in use:
                 fails.append(f"no material {name!r} in the instance")
@@ -112,6 +113,42 @@ def run_one(folder: Path, run: Run, rtol: float = DEFAULT_RTOL,
         fails.append("no plan, so no tonnages to compare")
     return Outcome(run.id, run.status, status, run.objective, got, tuple(fails), tonnes,
                    time_s=time.perf_counter() - t0)
+
+
+def _variant(inst: Any, run: Run) -> Any:
+    """One instance (or one period) with the run's objective settings, overrides and
+    scenario."""
+    from mixopt.io.variants import apply_overrides, scenario, with_overrides
+
+    inst = with_overrides(inst, **run.objective_settings())
+    if run.field_overrides():
+        inst = apply_overrides(inst, run.field_overrides(), f"run {run.id!r}")
+    if run.scenario:
+        inst = scenario(inst, run.scenario)
+    return inst
+
+
+def _solved(read: Any, options: SolveOptions | None) -> tuple[
+        str, str, float | None, dict[str, float] | None]:
+    """(status, message, objective, t bought of each material: None without a plan)."""
+    from mixopt.model.horizon import Horizon
+
+    if isinstance(read, Horizon):
+        from mixopt.model.multiperiod import solve_horizon
+
+        hr = solve_horizon(read, options, sensitivity=False)
+        if hr.plan is None:
+            return str(hr.status), hr.message, None, None
+        return (str(hr.status), hr.message, hr.objective_value,
+                {m: float(v.sum()) for m, v in hr.plan.bought_t.items()})
+    from mixopt.model.pipeline import solve
+
+    result = solve(read, options)
+    if result.evaluation is None:
+        return str(result.status), result.message, None, None
+    return (str(result.status), result.message, result.objective_value,
+            dict(zip(result.arrays.materials, map(float, result.evaluation.use_t),
+                     strict=True)))
 
 
 def _run_chunk(folder: str, runs: list[Run], rtol: float,

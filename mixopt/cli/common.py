@@ -271,6 +271,23 @@ def read_variant(path: Path, variant: dict[str, Any] | None = None) -> Instance:
     return apply_variant(read_instance(path), variant or {})
 
 
+def read_variant_any(path: Path, variant: dict[str, Any] | None = None) -> Any:
+    """``read_variant`` for single- or multi-period instances: a horizon gets the variant
+    in every period (a --set value then means every period, as a plain number does)."""
+    import dataclasses
+
+    from mixopt.io.read import read_any
+    from mixopt.model.horizon import Horizon
+
+    read = read_any(path)
+    if not isinstance(read, Horizon):
+        return apply_variant(read, variant or {})
+    if not any(variant.values()) if variant else True:
+        return read
+    return dataclasses.replace(read, instances=tuple(apply_variant(i, variant or {})
+                                                   for i in read.instances))
+
+
 def apply_variant(inst: Instance, variant: dict[str, Any]) -> Instance:
     """``inst`` with a command line's scenario, --set assignments and flags applied."""
     from mixopt.io.variants import apply_overrides, objective_overrides, parse_assignment

@@ -18,6 +18,7 @@ from mixopt.cli.common import (
     options,
     output_options,
     read_variant,
+    read_variant_any,
     samples_option,
     solver_options,
     variant_options,
@@ -29,9 +30,16 @@ from mixopt.cli.common import (
 @guard
 def validate(path: Path) -> None:
     """Check an instance and list every problem at once."""
-    from mixopt.io.read import read_instance
+    from mixopt.io.read import read_any
+    from mixopt.model.horizon import Horizon
 
-    inst = read_instance(path)
+    inst = read_any(path)
+    if isinstance(inst, Horizon):
+        first = inst.first
+        click.echo(f"{path}: valid ({'MILP' if inst.is_milp else 'LP'}; {len(inst.periods)} "
+                   f"periods, {len(first.products)} products, {len(first.materials)} "
+                   f"materials, {len(first.constituents())} constituents)")
+        return
     kind = "MILP" if inst.is_milp else "LP"
     click.echo(f"{path}: valid ({kind}; {len(inst.products)} products, "
                f"{len(inst.materials)} materials, {len(inst.constituents())} constituents)")
@@ -72,14 +80,20 @@ def verify(path: Path, solution: Path, variant: dict, samples: int, fmt: str,
               help="A plan (JSON with a 'mix' list) handed to HiGHS as the starting plan.")
 @click.option("--no-sensitivity", is_flag=True,
               help="Skip shadow prices, reduced costs and ranging (faster on large LPs).")
+@click.option("--myopic", is_flag=True,
+              help="Multi-period: also plan each period alone (stock carried over) and print "
+                   "the value of planning ahead against the joint plan.")
+@click.option("--rolling", type=click.IntRange(min=1), metavar="N",
+              help="Multi-period: also re-plan every period with N periods in view, keeping "
+                   "the first, and print the value of planning ahead against the joint plan.")
 @variant_options
 @samples_option
 @solver_options
 @output_options(formats=("table", "json", "csv", "xlsx", "declaration"))
 @guard
 def solve_cmd(path: Path, no_diagnose: bool, start_path: Path | None, no_sensitivity: bool,
-              variant: dict, samples: int, fmt: str, output: Path | None,
-              force: bool) -> None:
+              myopic: bool, rolling: int | None, variant: dict, samples: int, fmt: str,
+              output: Path | None, force: bool) -> None:
     """Solve an instance for least footprint, or least cost under a cap.
 
     PATH is a .toml instance (tables may sit in CSV files beside it) or an .xlsx workbook
@@ -89,8 +103,18 @@ def solve_cmd(path: Path, no_diagnose: bool, start_path: Path | None, no_sensiti
     from mixopt.model.pipeline import solve
 
     check_output(output, force, fmt)
-    inst = read_variant(path, variant)
+    from mixopt.model.horizon import Horizon
+
+    inst = read_variant_any(path, variant)
     opts = options()
+    if isinstance(inst, Horizon):
+        from mixopt.cli.periods import solve_horizon_cmd
+
+        solve_horizon_cmd(inst, opts, myopic, rolling, start_path, no_sensitivity, fmt,
+                          output, force)
+    if myopic or rolling:
+        raise click.UsageError("--myopic and --rolling plan multi-period instances "
+                               "(periods = [...]); this one has a single period")
     start = read_mix(start_path, inst) if start_path is not None else None
     # ranging is the largest cost outside HiGHS on large months: computed only when the
     # output shows it (table, json, xlsx), and the output says when it was skipped

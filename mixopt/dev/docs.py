@@ -14,7 +14,7 @@ from pathlib import Path
 from mixopt.model.families import FAMILIES
 
 DOCUMENT = Path(__file__).resolve().parents[2] / "models" / "formulation.md"
-MARKERS = ("families", "duals")
+MARKERS = ("families", "duals", "links")
 
 
 def families_table() -> str:
@@ -43,9 +43,22 @@ def duals_table() -> str:
     return "\n".join(lines)
 
 
+def links_table() -> str:
+    """Every family that links periods (``families.periods.LINKING``)."""
+    from mixopt.model.families.periods import LINKING
+
+    lines = ["| label | family | rows | for | instance fields | built by | rechecked by |",
+             "|---|---|---|---|---|---|---|"]
+    for f in LINKING:
+        lines.append(f"| ({f.label}) {f.title} | `{f.name}` | {f.math} | {f.domain} | "
+                     f"{f.fields} | `{f.define.__module__}.{f.define.__name__}` | "
+                     f"`{f.check.__module__}.{getattr(f.check, '__name__', 'check')}` |")
+    return "\n".join(lines)
+
+
 def generated(text: str) -> str:
     """``text`` with every marked section replaced by its generated table."""
-    tables = {"families": families_table(), "duals": duals_table()}
+    tables = {"families": families_table(), "duals": duals_table(), "links": links_table()}
     for name in MARKERS:
         pattern = re.compile(rf"(<!-- {name}:start -->\n).*?(<!-- {name}:end -->)", re.DOTALL)
         if not pattern.search(text):

@@ -21,6 +21,7 @@ from mixopt.errors import Problem
 from mixopt.io.csvfile import read_rows
 from mixopt.io.schema import CONSTITUENT_TABLES, MATERIAL_COLUMNS, nest
 from mixopt.io.validate import TableOrigin, read_document, validate
+from mixopt.model.horizon import Horizon
 from mixopt.model.instance import Instance
 
 FILES_KEYS = ("materials", *CONSTITUENT_TABLES)
@@ -71,8 +72,9 @@ def _attach_constituents(path: Path, table: str, materials: list[dict[str, Any]]
         index[name][table] = values
 
 
-def read_toml(path: Path) -> Instance:
-    """Read and validate a TOML instance (and the CSV tables it names)."""
+def read_toml(path: Path) -> Instance | Horizon:
+    """Read and validate a TOML instance (and the CSV tables it names); with ``periods``,
+    a multi-period instance (``mixopt.io.periods``)."""
     problems: list[Problem] = []
     raw = read_document(path, tomllib.loads, "an instance")
     origin = TableOrigin(path)
@@ -96,4 +98,8 @@ def read_toml(path: Path) -> Instance:
         if table in files and isinstance(mats, list):
             _attach_constituents(path.parent / str(files[table]), table, mats, origin,
                                  problems, path.parent)
+    if "periods" in raw:
+        from mixopt.io.periods import read_horizon
+
+        return read_horizon(raw, origin, problems, validate)
     return validate(raw, origin, problems)

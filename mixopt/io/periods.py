@@ -1,0 +1,206 @@
+"""Read a multi-period instance (``periods = [...]``) into a ``Horizon``.
+
+Any numeric field of a material, product or capacity may be a table keyed by period
+(``cost = { "2027-01" = 1850, "2027-02" = 1900 }``); a plain number means every period.
+Each period is resolved into an ordinary single-period record and validated as one (so
+every rule of a month holds per period, with the same messages); what links the periods
+(``stock``, ``contract`` on a material) is read into ``mixopt.model.horizon``. Every
+problem of every period is gathered, each once, naming file, table, row and field.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Iterator
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from mixopt.errors import InputError, Problem
+from mixopt.model.horizon import Contract, Horizon, Stock, Stocked
+from mixopt.model.instance import Instance
+
+#: Tables whose records may hold per-period values.
+PERIOD_TABLES = ("materials", "products", "capacities")
+#: Fields that are tables of their own (their entries may be per period), not a period
+#: table themselves.
+CONTAINERS = {"materials": ("available", "footprint", "energy", "composition",
+                            "composition_sd", "stock"),
+              "products": ("aim",), "capacities": ()}
+#: Material fields of a horizon only: what links the periods.
+LINKING = ("stock", "contract")
+#: Stock fields that hold once for the horizon (not per period).
+ONCE = ("initial", "final")
+
+
+def _period_tables(raw: dict[str, Any]) -> Iterator[tuple[tuple[Any, ...], dict]]:
+    """(location, table) of every per-period value of the instance."""
+    for table in PERIOD_TABLES:
+        rows = raw.get(table)
+        if not isinstance(rows, list):
+            continue
+        for i, rec in enumerate(rows):
+            if not isinstance(rec, dict):
+                continue
+            for key, value in rec.items():
+                if key in CONTAINERS[table] and isinstance(value, dict):
+                    for sub, v in value.items():
+                        if isinstance(v, dict):
+                            yield (table, i, key, sub), v
+                elif isinstance(value, dict) and key != "contract":
+                    yield (table, i, key), value
+
+
+def _set(raw: dict[str, Any], loc: tuple[Any, ...], value: Any) -> None:
+    node: Any = raw
+    for step in loc[:-1]:
+        node = node[step]
+    node[loc[-1]] = value
+
+
+def _periods(raw: dict[str, Any], origin: Any, problems: list[Problem]) -> list[str]:
+    periods = raw.pop("periods")
+    if (not isinstance(periods, list) or not periods
+            or not all(isinstance(p, str) and p.strip() for p in periods)):
+        problems.append(origin.locate(("periods",), raw, "must be a non-empty list of period "
+                                                         "names, e.g. [\"2027-01\", \"2027-02\"]"))
+        return []
+    seen: set[str] = set()
+    for p in periods:
+        if p in seen:
+            problems.append(origin.locate(("periods",), raw, f"period {p!r} is listed twice"))
+        seen.add(p)
+    return list(dict.fromkeys(periods))
+
+
+def _check_tables(raw: dict[str, Any], periods: list[str], origin: Any,
+                  problems: list[Problem]) -> None:
+    for loc, table in _period_tables(raw):
+        unknown = [k for k in table if k not in periods]
+        missing = [p for p in periods if p not in table]
+        if loc[2] == "stock" and loc[3] in ONCE:
+            problems.append(origin.locate(loc, raw, "holds once for the horizon: give one "
+                                                    "number, not a table by period"))
+        elif unknown:
+            problems.append(origin.locate(loc, raw, f"period {', '.join(map(repr, unknown))} "
+                                                    f"is not in periods {periods}"))
+        elif missing:
+            problems.append(origin.locate(loc, raw, f"gives no value for period "
+                                                    f"{', '.join(map(repr, missing))}: give "
+                                                    "every period, or one number for all"))
+
+
+def _resolved(raw: dict[str, Any], period: str) -> dict[str, Any]:
+    out = copy.deepcopy(raw)
+    for loc, table in list(_period_tables(raw)):
+        _set(out, loc, table[period])
+    return out
+
+
+def _model(model: type[BaseModel], value: Any, loc: tuple[Any, ...], raw: dict[str, Any],
+           origin: Any, problems: list[Problem]) -> Any:
+    try:
+        return model.model_validate(value)
+    except ValidationError as err:
+        for e in err.errors(include_url=False):
+            msg = e["msg"].removeprefix("Value error, ")
+            problems.append(origin.locate((*loc, *e["loc"]), raw, msg))
+    return None
+
+
+def _linking(raw: dict[str, Any], per: list[dict[str, Any]], origin: Any,
+             problems: list[Problem]) -> tuple[dict[str, Stocked], dict[str, Contract]]:
+    """Stock and contracts, read from every period's record; stocked materials' purchase
+    fields move from the period records (which rule the charge) to ``Stocked``."""
+    made = {p.get("output") for p in raw.get("processes") or [] if isinstance(p, dict)}
+    stocked: dict[str, Stocked] = {}
+    contracts: dict[str, Contract] = {}
+    for i, rec in enumerate(raw.get("materials") or []):
+        if not isinstance(rec, dict) or not any(k in rec for k in LINKING):
+            continue
+        name = rec.get("name")
+        if name in made:
+            problems.append(origin.locate(("materials", i, "stock" if "stock" in rec
+                                           else "contract"), raw,
+                                          "a process makes this material inside the period: "
+                                          "it is neither stored nor bought under contract"))
+            continue
+        if "contract" in rec:
+            c = _model(Contract, rec["contract"], ("materials", i, "contract"), raw, origin,
+                       problems)
+            if c is not None:
+                contracts[name] = c
+        if "stock" not in rec:
+            continue
+        stocks = [_model(Stock, r["materials"][i]["stock"], ("materials", i, "stock"), raw,
+                         origin, problems) for r in per]
+        if any(s is None for s in stocks):
+            continue
+        recs = [r["materials"][i] for r in per]
+        avail = [r.get("available") if isinstance(r.get("available"), dict) else {}
+                 for r in recs]
+        try:
+            stocked[name] = Stocked(
+                initial_t=stocks[0].initial, final_t=stocks[0].final,
+                max_t=tuple(math.inf if s.max is None else s.max for s in stocks),
+                holding_cost=tuple(s.holding_cost for s in stocks),
+                buy_min_t=tuple(float(a.get("min", 0.0)) for a in avail),
+                buy_max_t=tuple(math.inf if a.get("max") is None else float(a["max"])
+                                for a in avail),
+                cost=tuple(float(r.get("cost", 0.0)) for r in recs),
+                lot_t=recs[0].get("lot"), min_order_t=recs[0].get("min_order"))
+        except (TypeError, ValueError):
+            continue  # a bad number: the period's own validation names it
+        for r in recs:  # the charge of a period is ruled by its stock, not by the offer
+            for key in ("available", "lot", "min_order"):
+                r.pop(key, None)
+    for r in per:
+        for rec in r.get("materials") or []:
+            if isinstance(rec, dict):
+                for key in LINKING:
+                    rec.pop(key, None)
+    return stocked, contracts
+
+
+def read_horizon(raw: dict[str, Any], origin: Any, problems: list[Problem],
+                 validate: Any) -> Horizon:
+    """The multi-period instance of ``raw`` (a TOML document with ``periods``);
+    ``validate`` is ``mixopt.io.validate.validate``. Raises ``InputError`` listing every
+    problem, each once."""
+    periods = _periods(raw, origin, problems)
+    if not periods:
+        raise InputError(problems)
+    _check_tables(raw, periods, origin, problems)
+    if problems:
+        raise InputError(problems)
+    per = [_resolved(raw, p) for p in periods]
+    stocked, contracts = _linking(raw, per, origin, problems)
+    _unknown_materials(raw, stocked, contracts, origin, problems)
+    instances: list[Instance] = []
+    for k, r in enumerate(per):
+        found: list[Problem] = []
+        try:
+            instances.append(validate(r, origin, found, warn=k == 0))
+        except InputError as err:
+            found = list(err.problems)
+        seen = {(p.place, p.message) for p in problems}
+        problems.extend(p for p in found if (p.place, p.message) not in seen)
+    if problems:
+        raise InputError(problems)
+    return Horizon(tuple(periods), tuple(instances), stocked, contracts)
+
+
+def _unknown_materials(raw: dict[str, Any], stocked: dict[str, Stocked],
+                       contracts: dict[str, Contract], origin: Any,
+                       problems: list[Problem]) -> None:
+    """Stored lots need a bound for their big-M (minimum orders)."""
+    for i, rec in enumerate(raw.get("materials") or []):
+        if not isinstance(rec, dict):
+            continue
+        s = stocked.get(rec.get("name"))
+        if s is not None and s.min_order_t is not None and not all(
+                math.isfinite(b) for b in s.buy_max_t):
+            problems.append(origin.locate(("materials", i, "min_order"), raw,
+                                          "a stored material's minimum order needs "
+                                          "available.max in every period"))
