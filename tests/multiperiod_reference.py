@@ -118,6 +118,19 @@ def reference_objective(path: Path | dict) -> tuple[str, float | None]:
                     r[x(k, p, m)] = fp[m] - (cap - cast) * y[m]
                 A_ub.append(r)
                 b_ub.append(0.0)
+        cap_all = obj.get("footprint_cap")
+        if cap_all is not None:  # over all products of the period, casting included
+            r = row()
+            rhs = 0.0
+            for p, prod in enumerate(prods):
+                T = _at(prod.get("tonnes"), per)
+                for m, mat in enumerate(mats):
+                    y = mat.get("yield", 1.0)
+                    r[x(k, p, m)] = fp[m] - ((cap_all - cast) * y if T is None else 0.0)
+                if T is not None:
+                    rhs += (cap_all - cast) * T
+            A_ub.append(r)
+            b_ub.append(rhs)
         for capy in raw.get("capacities", []):
             r = row()
             for name in capy["materials"]:

@@ -298,3 +298,84 @@ def test_infeasible_link_is_diagnosed(tmp_path: Path) -> None:
     assert res.exit_code == 3, res.output
     assert "every period has a plan alone" in res.output
     assert "VEG1" in res.output
+
+
+def test_long_csv_table_reads_as_the_toml(tmp_path: Path) -> None:
+    """Williams with its materials in a long CSV (a period column; the blank-period row
+    holds what every period shares) solves to the published profit; a bad period in the
+    CSV is named by its file, row and column."""
+    import tomllib
+
+    raw = tomllib.loads(WILLIAMS.read_text())
+    lines = [("name,period,route,cost,footprint_full,footprint_scope12,stock_initial,"
+              "stock_final,stock_max,stock_holding_cost")]
+    comp = ["material,Hardness"]
+    for m in raw["materials"]:
+        s = m["stock"]
+        lines.append(f"{m['name']},,other,,0,0,{s['initial']},{s['final']},{s['max']},"
+                     f"{s['holding_cost']}")
+        lines += [f"{m['name']},{p},,{c},,,,,," for p, c in m["cost"].items()]
+        comp.append(f"{m['name']},{m['composition']['Hardness']}")
+    (tmp_path / "oils.csv").write_text("\n".join(lines) + "\n")
+    (tmp_path / "hardness.csv").write_text("\n".join(comp) + "\n")
+    text = WILLIAMS.read_text()
+    head = text[:text.index("[[materials]]")]
+    (tmp_path / "w.toml").write_text(
+        head + '\n[files]\nmaterials = "oils.csv"\ncomposition = "hardness.csv"\n')
+    r = solve_horizon(read_any(tmp_path / "w.toml"))
+    assert -r.objective_value == pytest.approx(107842.59, rel=1e-7)
+    bad = "\n".join(lines).replace("VEG2,2027-03", "VEG2,2027-3")
+    (tmp_path / "oils.csv").write_text(bad + "\n")
+    with pytest.raises(InputError) as err:
+        read_any(tmp_path / "w.toml")
+    text = "\n".join(str(p) for p in err.value.problems)
+    assert "oils.csv" in text and "row 11 ('VEG2'), field 'period'" in text, text
+    assert "period '2027-3' is not in periods" in text
+
+
+def test_long_workbook_reads_as_the_toml(tmp_path: Path) -> None:
+    """A multi-period workbook: a 'periods' setting, and a period column in the
+    materials sheet (one row per material and period; Excel's dates for 2027-01 read as
+    that period); solves to the published profit, and a wrong period is named by cell."""
+    import openpyxl
+
+    from mixopt.io.template import instance_workbook
+
+    h = read_any(WILLIAMS)
+    wb = instance_workbook(h.instances[0])
+    ws = wb["settings"]
+    ws.append(["periods", ", ".join(h.periods), None])
+    ms = wb["materials"]
+    heads = [c.value for c in ms[1]]
+    extra = ["period", "stock_initial [t]", "stock_final [t]", "stock_max [t]",
+             "stock_holding_cost [GBP/t per period]"]
+    for k, head in enumerate(extra):
+        ms.cell(row=1, column=len(heads) + 1 + k, value=head)
+    cost = heads.index(next(x for x in heads if x.startswith("cost")))
+    first = [[c.value for c in row] for row in ms.iter_rows(min_row=2, max_row=6)]
+    for r, values in enumerate(first, start=2):
+        ms.cell(row=r, column=cost + 1, value=None)  # the cost goes per period
+        for k, v in enumerate([None, 500, 500, 1000, 5]):
+            ms.cell(row=r, column=len(heads) + 1 + k, value=v)
+    raw = __import__("tomllib").loads(WILLIAMS.read_text())
+    for m in raw["materials"]:
+        for k, (p, c) in enumerate(m["cost"].items()):
+            row = [m["name"]] + [None] * (len(heads) - 1) + [p, None, None, None, None]
+            row[cost] = c
+            if k == 2:  # typed 2027-03 in Excel: stored as a date
+                import datetime
+
+                row[len(heads)] = datetime.datetime(2027, 3, 1)
+            ms.append(row)
+    path = tmp_path / "w.xlsx"
+    wb.save(path)
+    r = solve_horizon(read_any(path))
+    assert -r.objective_value == pytest.approx(107842.59, rel=1e-7)
+    book = openpyxl.load_workbook(path)
+    book["materials"].cell(row=8, column=len(heads) + 1, value="2027-13")
+    book.save(path)
+    with pytest.raises(InputError) as err:
+        read_any(path)
+    text = "\n".join(str(p) for p in err.value.problems)
+    assert "sheet 'materials', row 8 ('VEG1'), column 'period'" in text, text
+    assert "period '2027-13' is not in periods" in text

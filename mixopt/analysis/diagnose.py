@@ -290,6 +290,9 @@ def single_limit_ways(instance: Instance, d: InstanceArrays, lp: LinearProgram,
 def diagnose(instance: Instance, options: SolveOptions | None = None) -> Diagnosis:
     """Why an instance has no plan, and the least change that gives it one."""
     first = solve(instance, options)
+    if first.status in (Status.UNBOUNDED, Status.INFEASIBLE_OR_UNBOUNDED) and \
+            unbounded_notes(instance):
+        return Diagnosis(instance, first.status, notes=tuple(unbounded_notes(instance)))
     if first.status != Status.INFEASIBLE:
         return Diagnosis(instance, first.status,
                          notes=(f"the instance is {first.status}: nothing to relax",))
@@ -327,6 +330,15 @@ def diagnose(instance: Instance, options: SolveOptions | None = None) -> Diagnos
     words = conflict_words(lp, d, iis) or []
     return Diagnosis(instance, first.status, tuple(checks), tuple(found), tuple(words),
                      tuple(notes))
+
+
+def unbounded_notes(instance: Instance) -> list[str]:
+    """Why a plan could earn without end: products sold at a price with no most tonnes
+    (no capacity or supply then bounds what they make)."""
+    return [f"{p.name} is sold at {p.price:g} per t with no tonnes_max, and no capacity or "
+            "supply bounds what it can make: give it a tonnes_max, or a capacity on its "
+            f"materials   [--set \"products.{p.name}.tonnes_max=...\"]"
+            for p in instance.products if p.sold and p.tonnes_max is None and (p.price or 0) > 0]
 
 
 def _confidence_notes(instance: Instance, options: SolveOptions | None) -> list[str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mixopt.analysis.diagnose import _SIDE, diagnose, render, to_json_dict
+from mixopt.analysis.diagnose import _SIDE, diagnose, render, to_json_dict, unbounded_notes
 from mixopt.model.families import BY_BLOCK
 from mixopt.model.families.periods import words as link_words
 from mixopt.model.horizon import Horizon
@@ -23,14 +23,8 @@ from mixopt.model.status import SolveOptions, Status
 
 
 def _unbounded(h: Horizon) -> list[str]:
-    out = []
-    for period, inst in zip(h.periods, h.instances, strict=True):
-        for p in inst.products:
-            if p.sold and p.tonnes_max is None and (p.price or 0) > 0:
-                out.append(f"{period}: {p.name} is sold at {p.price:g} per t with no "
-                           "tonnes_max, and no capacity or supply bounds what it can make: "
-                           "give it a tonnes_max, or a capacity on its materials")
-    return out
+    return [f"{period}: {note}" for period, inst in zip(h.periods, h.instances, strict=True)
+            for note in unbounded_notes(inst)]
 
 
 def _joint_conflict(h: Horizon) -> list[str]:

@@ -122,7 +122,8 @@ def solve_cmd(path: Path, no_diagnose: bool, start_path: Path | None, no_sensiti
     result = solve(inst, opts, start, sensitivity=shown and not no_sensitivity,
                    risk_samples=samples)
     diag = None
-    if result.status == "infeasible" and not no_diagnose:
+    if result.status in ("infeasible", "unbounded", "infeasible_or_unbounded") and \
+            not no_diagnose:
         from mixopt.analysis.diagnose import diagnose
 
         diag = diagnose(inst, opts)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -32,6 +32,49 @@ CONTAINERS = {"materials": ("available", "footprint", "energy", "composition",
 LINKING = ("stock", "contract")
 #: Stock fields that hold once for the horizon (not per period).
 ONCE = ("initial", "final")
+
+
+def fold_long(rows: list[dict[str, Any]], periods: list[str],
+              locate: Callable[[int, str, str], Problem],
+              problems: list[Problem]) -> tuple[list[dict[str, Any]], list[int]]:
+    """Rows of a long table (a ``period`` column; blank: every period) folded into one
+    row per name, a column that differs by period becoming a table keyed by period.
+    Returns the rows and, for each, the 1-based table row of its first line;
+    ``locate(row, column, message)`` names a problem of one line (its period cell)."""
+    groups: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    for i, row in enumerate(rows, start=1):
+        groups.setdefault(str(row.get("name", "")), []).append((i, row))
+    out, first = [], []
+    for name, lines in groups.items():
+        default: dict[str, Any] = {}
+        per: dict[str, dict[str, Any]] = {}
+        for i, row in lines:
+            period = str(row.get("period") or "").strip()
+            if period and period not in periods:
+                problems.append(locate(i, "period", f"period {period!r} is not in periods "
+                                                    f"{periods}"))
+                continue
+            target = per.setdefault(period, {}) if period else default
+            if target:
+                problems.append(locate(i, "period", f"a second row for {name!r}" + (
+                    f" in period {period!r}" if period else " without a period")))
+                continue
+            target.update({k: v for k, v in row.items() if k != "period"})
+        folded: dict[str, Any] = {"name": name}
+        for col in dict.fromkeys(k for _, r in lines for k in r if k not in ("period", "name")):
+            given = {p: r[col] for p, r in per.items() if r.get(col) not in (None, "")}
+            if not given:
+                folded[col] = default.get(col, "")
+            elif len(set(map(str, given.values()))) == 1 and set(given) >= set(periods) \
+                    and set(given) <= set(periods):
+                folded[col] = next(iter(given.values()))
+            else:
+                base = default.get(col, "")
+                folded[col] = {**({p: base for p in periods} if base not in (None, "")
+                                  else {}), **given}
+        out.append(folded)
+        first.append(lines[0][0])
+    return out, first
 
 
 def _period_tables(raw: dict[str, Any]) -> Iterator[tuple[tuple[Any, ...], dict]]:

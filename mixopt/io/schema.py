@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from mixopt.model.carbon import Label, PowerSource, Process
+from mixopt.model.horizon import Contract, Stock
 from mixopt.model.instance import Capacity, Casting, Instance, Material, Objective, Product
 from mixopt.model.paths import get_path, set_path
 
@@ -46,6 +47,16 @@ def flat_columns(model: type[BaseModel], sep: str = "_",
 CONSTITUENT_TABLES = ("composition", "composition_sd")
 #: Columns of a materials table (CSV or sheet); the constituent tables are their own.
 MATERIAL_COLUMNS: dict[str, tuple[str, ...]] = flat_columns(Material, skip=CONSTITUENT_TABLES)
+#: Columns of a materials table of a multi-period instance: the linking fields
+#: (``stock_max``, ``contract_take_or_pay``, ...) and ``period`` (a long table: one row
+#: per material and period, a blank period meaning every period).
+PERIOD_COLUMN = "period"
+#: The setting (TOML top-level key, workbook settings row) listing a horizon's periods.
+PERIODS_KEY = "periods"
+HORIZON_MATERIAL_COLUMNS: dict[str, tuple[str, ...]] = {
+    **MATERIAL_COLUMNS,
+    **{f"stock_{c}": ("stock", *p) for c, p in flat_columns(Stock).items()},
+    **{f"contract_{c}": ("contract", *p) for c, p in flat_columns(Contract).items()}}
 #: Columns of a products table; aims are their own long table (product, constituent, window).
 PRODUCT_COLUMNS: dict[str, tuple[str, ...]] = {k: (k,) for k in Product.model_fields
                                                if k != "aim"}

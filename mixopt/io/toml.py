@@ -19,7 +19,13 @@ from typing import Any
 
 from mixopt.errors import Problem
 from mixopt.io.csvfile import read_rows
-from mixopt.io.schema import CONSTITUENT_TABLES, MATERIAL_COLUMNS, nest
+from mixopt.io.schema import (
+    CONSTITUENT_TABLES,
+    HORIZON_MATERIAL_COLUMNS,
+    MATERIAL_COLUMNS,
+    PERIOD_COLUMN,
+    nest,
+)
 from mixopt.io.validate import TableOrigin, read_document, validate
 from mixopt.model.horizon import Horizon
 from mixopt.model.instance import Instance
@@ -27,17 +33,34 @@ from mixopt.model.instance import Instance
 FILES_KEYS = ("materials", *CONSTITUENT_TABLES)
 
 
-def _materials_from_csv(path: Path, problems: list[Problem],
-                        inside: Path) -> list[dict[str, Any]]:
+def _materials_from_csv(path: Path, problems: list[Problem], inside: Path,
+                        origin: TableOrigin, periods: Any) -> list[dict[str, Any]]:
+    """The materials table; with ``periods`` a long table (``period`` column, one row per
+    material and period) folded into one record per material (``io.periods.fold_long``)."""
     rows = read_rows(path, "materials", problems, inside)
     if rows is None:
         return []
+    columns = HORIZON_MATERIAL_COLUMNS if periods is not None else MATERIAL_COLUMNS
+    known = [*columns, PERIOD_COLUMN] if periods is not None else list(columns)
     if rows:
-        unknown = [c for c in rows[0] if c not in MATERIAL_COLUMNS]
+        unknown = [c for c in rows[0] if c not in known]
         if unknown:
+            hint = (" (a period column and stock_/contract_ columns need periods = [...] "
+                    "in the instance)" if periods is None and any(
+                        c == PERIOD_COLUMN or c.startswith(("stock_", "contract_"))
+                        for c in unknown) else "")
             problems.append(Problem(str(path), f"unknown columns {unknown}; known columns are "
-                                               f"{list(MATERIAL_COLUMNS)}", "materials"))
-    return [nest(row, MATERIAL_COLUMNS) for row in rows]
+                                               f"{known}{hint}", "materials"))
+    if periods is not None and isinstance(periods, list):
+        from mixopt.io.periods import fold_long
+
+        def locate(i: int, column: str, msg: str) -> Problem:
+            return Problem(str(path), msg, "materials", i, str(rows[i - 1].get("name")),
+                           column)
+
+        rows, origin.materials_rows = fold_long(rows, [str(p) for p in periods], locate,
+                                                problems)
+    return [nest(row, columns) for row in rows]
 
 
 def _attach_constituents(path: Path, table: str, materials: list[dict[str, Any]],
@@ -92,7 +115,8 @@ def read_toml(path: Path) -> Instance | Horizon:
                                                f"{files['materials']!r}", "files",
                                     field="materials"))
         origin.materials_csv = path.parent / str(files["materials"])
-        raw["materials"] = _materials_from_csv(origin.materials_csv, problems, path.parent)
+        raw["materials"] = _materials_from_csv(origin.materials_csv, problems, path.parent,
+                                               origin, raw.get("periods"))
     mats = raw.get("materials")
     for table in CONSTITUENT_TABLES:
         if table in files and isinstance(mats, list):

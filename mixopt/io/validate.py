@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from mixopt.errors import InputError, Problem
 from mixopt.io.atomic import note_input
-from mixopt.io.schema import CONSTITUENT_TABLES, MATERIAL_COLUMNS, column_of
+from mixopt.io.schema import CONSTITUENT_TABLES, HORIZON_MATERIAL_COLUMNS, column_of
 from mixopt.model.alloys import library
 from mixopt.model.instance import Instance
 
@@ -393,6 +393,8 @@ class TableOrigin:
     def __init__(self, file: Path, materials_csv: Path | None = None) -> None:
         self.file = file
         self.materials_csv = materials_csv
+        #: a long materials table folded by period: the CSV row of each record's first row
+        self.materials_rows: list[int] | None = None
         #: constituent tables read from CSV: table -> (file, {material: CSV row})
         self.tables: dict[str, tuple[Path, dict[str, int]]] = {}
 
@@ -412,8 +414,10 @@ class TableOrigin:
                                str(name) if name else None, str(parts[3]))
             if table == "materials" and self.materials_csv is not None:
                 if field is not None and sub not in CONSTITUENT_TABLES:
-                    field = column_of(parts[2:], MATERIAL_COLUMNS)
-                return Problem(str(self.materials_csv), msg, "materials", i + 1,
+                    field = column_of(parts[2:], HORIZON_MATERIAL_COLUMNS)
+                line = (self.materials_rows[i] if self.materials_rows is not None
+                        and i < len(self.materials_rows) else i + 1)
+                return Problem(str(self.materials_csv), msg, "materials", line,
                                str(name) if name else None, field)
             return Problem(str(self.file), msg, table, i + 1, str(name) if name else None,
                            field)

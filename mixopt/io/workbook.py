@@ -20,9 +20,12 @@ from openpyxl import load_workbook
 from mixopt.errors import InputError, Problem
 from mixopt.io.schema import (
     CONSTITUENT_TABLES,
+    HORIZON_MATERIAL_COLUMNS,
     LIST_COLUMNS,
     MATERIAL_COLUMNS,
     NAMED_SHEETS,
+    PERIOD_COLUMN,
+    PERIODS_KEY,
     PROCESS_INPUT_COLUMNS,
     PRODUCT_COLUMNS,
     SETTINGS_KEYS,
@@ -35,6 +38,7 @@ from mixopt.io.sheets import TEXT, Row, SheetReader
 from mixopt.io.spreadsheet import check_workbook_file
 from mixopt.io.validate import validate
 from mixopt.io.variants import parse_value
+from mixopt.model.horizon import Contract, Horizon, Stock
 from mixopt.model.instance import Instance, Material, Product
 from mixopt.model.paths import set_path
 
@@ -111,7 +115,7 @@ class WorkbookOrigin:
         return self._at(msg, "settings", r, "value", "B", key or None)
 
 
-def read_workbook(path: str | Path) -> Instance:
+def read_workbook(path: str | Path) -> Instance | Horizon:
     """Read and validate an instance workbook; every problem names sheet, column, Excel row
     and cell."""
     path = Path(path)
@@ -126,6 +130,7 @@ def read_workbook(path: str | Path) -> Instance:
         raise InputError([Problem(str(path), f"has no sheet {s!r}", sheet=s) for s in missing])
     book = _Book(path, values, formulas)
     raw: dict[str, Any] = book.settings()
+    book.periods = raw.get("periods")
     for name, columns in TABLE_COLUMNS.items():
         raw[name] = book.records(name, columns)
     book.process_inputs(raw["processes"])
@@ -140,6 +145,10 @@ def read_workbook(path: str | Path) -> Instance:
     scenarios = book.scenarios()
     if scenarios:
         raw["scenarios"] = scenarios
+    if "periods" in raw:  # a multi-period workbook: long tables with a period column
+        from mixopt.io.periods import read_horizon
+
+        return read_horizon(raw, book.origin, book.problems, validate)
     return validate(raw, book.origin, book.problems)  # raises with every problem gathered
 
 
@@ -150,6 +159,7 @@ class _Book:
         self.path, self.values, self.formulas = path, values, formulas
         self.origin = WorkbookOrigin(path)
         self.problems: list[Problem] = []
+        self.periods: list[str] | None = None  # a multi-period workbook's periods
 
     def sheet(self, name: str, units_: dict[str, str], default: str = TEXT,
               ) -> SheetReader | None:
@@ -164,6 +174,10 @@ class _Book:
         for row in ws.rows("key") if ws else ():
             key, value = row.values.get("key"), row.values.get("value")
             if key is None:
+                continue
+            if key == PERIODS_KEY:  # "2027-01, 2027-02, 2027-03"
+                self.origin.settings[key] = row.number
+                raw["periods"] = [v.strip() for v in str(value or "").split(",") if v.strip()]
                 continue
             if key not in SETTINGS_KEYS:
                 ws.problem(f"unknown setting {key!r}; known: {list(SETTINGS_KEYS)}",
@@ -184,16 +198,33 @@ class _Book:
         return raw
 
     def records(self, name: str, columns: dict[str, tuple[str, ...]]) -> list[dict[str, Any]]:
-        ws = self.sheet(name, units(TABLE_MODELS[name], columns))
+        unit = units(TABLE_MODELS[name], columns)
+        if self.periods is not None:  # long tables: a period column, and the linking fields
+            columns, unit = _horizon_columns(name, columns, unit)
+        ws = self.sheet(name, unit)
         if ws is None:
             return []
         unknown = [c for c in ws.columns() if c not in columns]
         if unknown:
             ws.problem(f"unknown columns {unknown}; known: {list(columns)}", 1, unknown[0])
+        rows = list(ws.rows("name"))
+        values = [row.values for row in rows]
+        if self.periods is not None:
+            from mixopt.io.periods import fold_long
+
+            for v in values:
+                v[PERIOD_COLUMN] = _period_text(v.get(PERIOD_COLUMN), self.periods)
+            def locate(i: int, column: str, msg: str, rows: list = rows) -> Problem:
+                row = rows[i - 1]
+                return self.origin._at(msg, name, row.number, column, row.letters.get(column),
+                                       str(row.values.get("name")))
+
+            values, first = fold_long(values, self.periods, locate, self.problems)
+            rows = [rows[k - 1] for k in first]
         out = []
-        for i, row in enumerate(ws.rows("name")):
+        for i, (row, vals) in enumerate(zip(rows, values, strict=True)):
             self.origin.rows[(name, i)] = row
-            rec = nest(row.values, columns)
+            rec = nest(vals, columns)
             for table, col in LIST_COLUMNS:  # "ALLOW, Green Power" -> a list of names
                 if table == name and isinstance(rec.get(col), str):
                     rec[col] = [v.strip() for v in rec[col].split(",") if v.strip()]
@@ -301,6 +332,30 @@ class _Book:
             self.origin.scenarios.setdefault(str(name), row.number)
             out.setdefault(str(name), {})[str(p)] = parse_value(v) if isinstance(v, str) else v
         return out
+
+
+def _horizon_columns(name: str, columns: dict[str, tuple[str, ...]],
+                     unit: dict[str, str]) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
+    """The columns of a multi-period workbook's table: its own, ``period``, and for
+    materials the linking fields (stock_*, contract_*), with their units."""
+    columns = {**(HORIZON_MATERIAL_COLUMNS if name == "materials" else columns),
+               PERIOD_COLUMN: (PERIOD_COLUMN,)}
+    unit = {**unit, PERIOD_COLUMN: TEXT}
+    if name == "materials":
+        for prefix, model in (("stock_", Stock), ("contract_", Contract)):
+            unit.update({f"{prefix}{c}": u for c, u in
+                         units(model, {c[len(prefix):]: p[1:] for c, p in columns.items()
+                                       if c.startswith(prefix)}).items()})
+    return columns, unit
+
+
+def _period_text(value: Any, periods: list[str]) -> Any:
+    """A period cell as typed: Excel turns 2027-01 into the date 2027-01-01, which means
+    the period 2027-01 when that is one of the periods."""
+    text = str(value) if value is not None else None
+    if text and len(text) >= 10 and text[7:10] == "-01" and text[:7] in periods:
+        return text[:7]
+    return value
 
 
 def _in_unit(ws: SheetReader, row: Row, column: str, value: Any, unit: str) -> Any:
