@@ -379,3 +379,35 @@ def test_long_workbook_reads_as_the_toml(tmp_path: Path) -> None:
     text = "\n".join(str(p) for p in err.value.problems)
     assert "sheet 'materials', row 8 ('VEG1'), column 'period'" in text, text
     assert "period '2027-13' is not in periods" in text
+
+
+def _fields(html: str) -> dict[str, str]:
+    import re
+
+    return {k: v.strip() for k, v in re.findall(r'data-field="([^"]+)">([^<]*)<', html)}
+
+
+def test_horizon_report_shows_the_plan(tmp_path: Path) -> None:
+    """The HTML report of the quarter: its cards are the JSON's figures, with a stock
+    chart and a footprint chart; in Chromium too when the machine has it."""
+    import shutil
+    import subprocess
+
+    page = tmp_path / "q.html"
+    res = CliRunner().invoke(main, ["report", str(QUARTER), "-o", str(page)])
+    assert res.exit_code == 0, res.output
+    doc = _solve_json(QUARTER, "--myopic")
+    html = page.read_text()
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is not None:  # the DOM as a browser builds it
+        html = subprocess.run(
+            [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+             f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", page.as_uri()],
+            capture_output=True, text=True, timeout=120, check=True).stdout
+    f = _fields(html)
+    assert f["status"] == "optimal"
+    assert f["objective"] == f"{doc['objective']['value']:,.2f}"
+    assert f["margin"] == f"{doc['totals']['margin']:,.2f}"
+    value = doc["planning_ahead"]["value_of_planning_ahead"]
+    assert f["value_of_planning_ahead"] == f"{value:,.2f} USD"
+    assert html.count("<svg") >= 2 and "UBC bales stock" in html

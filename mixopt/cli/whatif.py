@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -25,6 +26,7 @@ from mixopt.cli.common import (
     output_options,
     progress,
     read_variant,
+    read_variant_any,
     samples_option,
     solver_options,
     uncertainty_options,
@@ -172,8 +174,12 @@ def report_cmd(path: Path, output: Path, pareto: bool, no_confidence_curve: bool
     from mixopt.report.html import render
 
     check_output(output, force)
-    inst = read_variant(path, variant)
+    from mixopt.model.horizon import Horizon
+
+    inst = read_variant_any(path, variant)
     opts = options()
+    if isinstance(inst, Horizon):  # a horizon: its plan against the myopic one
+        _horizon_report(inst, opts, output, force)
     result = solve(inst, opts, risk_samples=samples)
     fr = frontier(inst, options=opts) if pareto and result.status.has_solution else None
     curve = None
@@ -189,3 +195,22 @@ def report_cmd(path: Path, output: Path, pareto: bool, no_confidence_curve: bool
     write_atomic(output, render(result, fr, curve, diag), force=force)
     wrote(output)
     sys.exit(int(STATUS_EXIT[result.status]))
+
+
+def _horizon_report(h: Any, opts: Any, output: Path, force: bool) -> None:
+    """The report of a multi-period plan, with the value of planning ahead."""
+    from mixopt.io.atomic import write_atomic
+    from mixopt.model.multiperiod import solve_horizon, solve_rolling
+    from mixopt.report.horizon_html import render
+
+    result = solve_horizon(h, opts)
+    ahead = solve_rolling(h, 1, opts) if result.plan is not None else None
+    diag = None
+    if result.plan is None and str(result.status) in ("infeasible", "unbounded",
+                                                       "infeasible_or_unbounded"):
+        from mixopt.analysis.diagnose_periods import diagnose_horizon
+
+        diag = diagnose_horizon(h, result, opts)
+    write_atomic(output, render(result, ahead, diag), force=force)
+    wrote(output)
+    sys.exit(int(STATUS_EXIT[str(result.status)]))

@@ -88,6 +88,8 @@ def to_json_dict(result: HorizonResult, ahead: HorizonResult | None = None) -> d
             doc["products"].append({"period": period, "name": prod.name, "alloy": prod.alloy,
                                     "tonnes": prod.tonnes, "tonnes_min": prod.tonnes_min,
                                     "tonnes_max": prod.tonnes_max, "price": prod.price,
+                                    "footprint_cap": prod.footprint_cap,
+                                    "min_recycled": prod.min_recycled,
                                     **summary_figures(ev, p),
                                     "composition": {e: float(ev.composition_wt_pct[p, i])
                                                     for i, e in
