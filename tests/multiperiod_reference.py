@@ -30,9 +30,11 @@ def _at(value: Any, period: str, default: Any = None) -> Any:
     return value[period] if isinstance(value, dict) else value
 
 
-def reference_objective(path: Path | dict) -> tuple[str, float | None]:
+def reference_objective(path: Path | dict,
+                        horizon_cap: float | None = None) -> tuple[str, float | None]:
     """("optimal", objective) as mixopt reports it (net cost, or t CO2e per t of slab),
-    or (status, None)."""
+    or (status, None); ``horizon_cap``: footprint per t of slab over all periods (every
+    product ordered)."""
     raw = path if isinstance(path, dict) else tomllib.loads(Path(path).read_text())
     periods = raw["periods"]
     K = len(periods)
@@ -170,6 +172,16 @@ def reference_objective(path: Path | dict) -> tuple[str, float | None]:
                 if amin > 0:
                     A_ub.append(-r)
                     b_ub.append(-amin)
+    if horizon_cap is not None:
+        r = row()
+        total = 0.0
+        for k, per in enumerate(periods):
+            for p, prod in enumerate(prods):
+                total += _at(prod["tonnes"], per)
+                for m in range(M):
+                    r[x(k, p, m)] = fp[m]
+        A_ub.append(r)
+        b_ub.append((horizon_cap - cast) * total)
     for m, mat in enumerate(mats):
         con = mat.get("contract")
         if con is None:

@@ -3,6 +3,7 @@ contract recomputed from its rows, myopic and rolling plans, and bad input by na
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from pathlib import Path
@@ -411,3 +412,30 @@ def test_horizon_report_shows_the_plan(tmp_path: Path) -> None:
     value = doc["planning_ahead"]["value_of_planning_ahead"]
     assert f["value_of_planning_ahead"] == f"{value:,.2f} USD"
     assert html.count("<svg") >= 2 and "UBC bales stock" in html
+
+
+def test_horizon_frontier_points_are_rechecked_optima() -> None:
+    """pareto on the quarter: from the least footprint to the least-cost plan's, costs
+    fall as the cap rises, each point equal to the independent model under the same cap
+    over the horizon; MACs are the segments' slopes."""
+    import tomllib
+
+    res = CliRunner().invoke(main, ["pareto", str(QUARTER), "--points", "4", "--format",
+                                    "json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    pts = doc["points"]
+    assert doc["method"] == "sampled" and len(pts) == 4
+    assert pts[-1]["cost"] == pytest.approx(solve_horizon(read_any(QUARTER)).objective_value,
+                                            rel=RTOL)
+    costs = [p["cost"] for p in pts]
+    assert costs == sorted(costs, reverse=True) and costs[0] > costs[-1]
+    slab = 30000.0
+    raw = tomllib.loads(QUARTER.read_text())
+    for a, b in itertools.pairwise(pts):
+        mac = (a["cost"] - b["cost"]) / ((b["footprint_per_t"] - a["footprint_per_t"]) * slab)
+        assert b["mac_per_t_co2e"] == pytest.approx(mac, rel=1e-9)
+    for p in pts[1:]:
+        assert p["footprint_per_t"] <= p["cap_t_co2e_per_t"] * (1 + 1e-9)
+        status, want = reference_objective(raw, horizon_cap=p["cap_t_co2e_per_t"])
+        assert status == "optimal" and p["cost"] == pytest.approx(want, rel=RTOL)

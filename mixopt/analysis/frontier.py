@@ -268,6 +268,10 @@ def frontier(instance: Instance, points: int = 11,
              options: SolveOptions | None = None) -> Frontier:
     """Exact breakpoints for an LP; a sampled frontier for a MILP or under chance
     constraints (a cone program's frontier is curved)."""
+    sold = [p.name for p in instance.products if p.sold]
+    if sold:
+        raise FrontierError(f"a frontier needs every product's tonnes; {', '.join(sold)} "
+                            "sold in a range make the footprint per t a ratio of decisions")
     if instance.is_milp or to_arrays(instance).has_chance:
         return sampled_frontier(instance, points, options)
     return lp_frontier(instance, options)

@@ -125,7 +125,11 @@ def pareto_cmd(path: Path, points: int, plot_path: Path | None, variant: dict, f
         if plot_path.suffix.lower() not in (".png", ".svg"):
             raise click.BadParameter("must end in .png or .svg", param_hint="--plot")
         check_output(plot_path, force)
-    inst = read_variant(path, variant)
+    from mixopt.model.horizon import Horizon
+
+    inst = read_variant_any(path, variant)
+    if isinstance(inst, Horizon):
+        _horizon_pareto(inst, points, plot_path, fmt, output, force)
     try:
         fr = frontier(inst, points, options())
     except FrontierError as exc:
@@ -214,3 +218,38 @@ def _horizon_report(h: Any, opts: Any, output: Path, force: bool) -> None:
     write_atomic(output, render(result, ahead, diag), force=force)
     wrote(output)
     sys.exit(int(STATUS_EXIT[str(result.status)]))
+
+
+def _horizon_pareto(h: Any, points: int, plot_path: Path | None, fmt: str,
+                    output: Path | None, force: bool) -> None:
+    """``pareto`` on a multi-period instance: sampled caps over the whole horizon."""
+    from mixopt.analysis.frontier import FrontierError
+    from mixopt.analysis.frontier_periods import horizon_frontier
+
+    try:
+        doc = horizon_frontier(h, points, options())
+    except FrontierError as exc:
+        fail(Exit.INFEASIBLE, f"no frontier: {exc}")
+    if fmt == "json":
+        emit(json.dumps(doc, indent=2, allow_nan=False) + "\n", output, force)
+    else:
+        import pandas as pd
+
+        emit_frame(pd.DataFrame(doc["points"]), fmt,
+                   f"{h.name}: net cost ({h.first.currency}) against a footprint cap over the "
+                   f"{len(h.periods)} periods, SAMPLED (not exact between points)", output,
+                   force, h.first.currency)
+    if plot_path is not None:
+        from mixopt.report.charts import pyplot, save
+
+        plt = pyplot()
+        fig, ax = plt.subplots(figsize=(8, 5), dpi=120)
+        pts = [p for p in doc["points"] if p["cost"] is not None]
+        ax.plot([p["footprint_per_t"] for p in pts], [p["cost"] / 1e6 for p in pts], "o-")
+        ax.set_xlabel("footprint over the horizon, t CO2e per t of slab")
+        ax.set_ylabel(f"net cost, million {h.first.currency}")
+        save(fig, plot_path, force)
+        wrote(plot_path)
+    for note in doc["notes"]:
+        click.echo(f"mixopt: {note}", err=True)
+    sys.exit(int(Exit.OK))

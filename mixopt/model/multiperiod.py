@@ -41,7 +41,8 @@ class WindowLP:
 
 
 def build_window(h: Horizon, start: int, stop: int, opening_t: dict[str, float] | None = None,
-                 bought_before_t: dict[str, float] | None = None) -> WindowLP:
+                 bought_before_t: dict[str, float] | None = None,
+                 cap_t_co2e_per_t: float | None = None) -> WindowLP:
     """The LP of periods ``start:stop`` (columns and rows of each period keyed by period)."""
     sense = h.first.objective.minimise
     arrays = tuple(to_arrays(i) for i in h.instances[start:stop])
@@ -68,7 +69,8 @@ def build_window(h: Horizon, start: int, stop: int, opening_t: dict[str, float] 
             b.add_rows(blk.name, [(period, *key) for key in blk.keys], coo.row[sel] - blk.start,
                        coo.col[sel] + col0[k], coo.data[sel], lp.row_lo[s], lp.row_hi[s])
     stocks = {m: s.initial_t for m, s in h.stocked.items()} if opening_t is None else opening_t
-    w = Window(h, start, stop, arrays, tuple(col0), stocks, bought_before_t or {})
+    w = Window(h, start, stop, arrays, tuple(col0), stocks, bought_before_t or {},
+               cap_t_co2e_per_t)
     stock_columns(b, w)
     for family in LINKING:
         family.define(b, w)
@@ -216,11 +218,13 @@ def _duals(wlp: WindowLP, raw: RawSolution, evs: tuple[Evaluation, ...]) -> list
 def solve_horizon(h: Horizon, options: SolveOptions | None = None, sensitivity: bool = True,
                   start: int = 0, stop: int | None = None,
                   opening_t: dict[str, float] | None = None,
-                  bought_before_t: dict[str, float] | None = None) -> HorizonResult:
-    """Plan periods ``start:stop`` together (all of them by default) and recheck."""
+                  bought_before_t: dict[str, float] | None = None,
+                  cap_t_co2e_per_t: float | None = None) -> HorizonResult:
+    """Plan periods ``start:stop`` together (all of them by default) and recheck;
+    ``cap_t_co2e_per_t``: a footprint cap over the whole window (the frontier's)."""
     t0 = time.perf_counter()
     stop = len(h.periods) if stop is None else stop
-    wlp = build_window(h, start, stop, opening_t, bought_before_t)
+    wlp = build_window(h, start, stop, opening_t, bought_before_t, cap_t_co2e_per_t)
     t1 = time.perf_counter()
     session = HighsSession(wlp.lp, options)
     raw = session.solve(sensitivity, None)

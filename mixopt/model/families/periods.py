@@ -39,6 +39,8 @@ class Window:
     col0: tuple[int, ...]  # first column of each period's own block of the joint LP
     opening_t: dict[str, float]  # stock at the start of the window
     bought_before_t: dict[str, float]
+    #: a cap on the footprint over the whole window, t CO2e per t of slab (the frontier's)
+    cap_t_co2e_per_t: float | None = None
 
     @property
     def ks(self) -> range:
@@ -198,6 +200,37 @@ def define_contract(b: LPBuilder, w: Window) -> None:
                np.array(vals), np.array(lo), np.array(hi))
 
 
+def define_horizon_cap(b: LPBuilder, w: Window) -> None:
+    """(HC) sum_k sum_p sum_m f_m x^k_pm / sum_k T_k <= F - f^cast over the window (every
+    product ordered: the frontier refuses sold products)."""
+    F = w.cap_t_co2e_per_t
+    if F is None:
+        return
+    total = sum(float(d.slab_tonnes.sum()) for d in w.arrays)
+    cols, vals = [], []
+    for k, d in enumerate(w.arrays):
+        P, M, _ = d.shape
+        cols.append(w.col0[k] + np.arange(P * M))
+        vals.append(np.tile(d.footprint_t_co2e_per_t, P) / total)
+    c = np.concatenate(cols)
+    b.add_rows("horizon_footprint_cap", [()], np.zeros(len(c), dtype=int), c,
+               np.concatenate(vals), np.array([-INF]),
+               np.array([F - w.arrays[0].casting_t_co2e_per_t]))
+
+
+def check_horizon_cap(plan: HorizonPlan) -> list[Violation]:
+    F = plan.window.cap_t_co2e_per_t
+    if F is None:
+        return []
+    fp = sum(float(np.sum(mix @ d.footprint_t_co2e_per_t) + d.casting_t_co2e_per_t
+                   * d.slab_tonnes.sum()) for mix, d in zip(plan.mix_t, plan.window.arrays,
+                                                            strict=True))
+    per_t = fp / sum(float(d.slab_tonnes.sum()) for d in plan.window.arrays)
+    return kept([violation("horizon_footprint_cap", "max", (), per_t - F, F, "t CO2e/t",
+                           f"footprint {per_t:.6g} t CO2e/t over the horizon, above the cap "
+                           f"{F:g}")])
+
+
 def check_stock(plan: HorizonPlan) -> list[Violation]:
     w, out = plan.window, []
     for m in w.stocked():
@@ -287,4 +320,9 @@ LINKING: tuple[LinkFamily, ...] = (
                "c⁻_m ≤ Σ_k (t of m bought in k) + u_m ≤ c⁺_m (u_m only under take-or-pay, "
                "paid at the contract price)", "m with a contract",
                "`materials.contract`", define_contract, check_contract),
+    LinkFamily("horizon_footprint_cap", "HC", "footprint cap over the horizon",
+               "Σ_k Σ_p Σ_m f_m x^k_pm / Σ_k Σ_p T_pk ≤ F − f^cast",
+               "when a frontier sets F (`mixopt pareto` on a multi-period instance)",
+               "`casting.footprint`, `materials.footprint`, `objective.scope`",
+               define_horizon_cap, check_horizon_cap),
 )
