@@ -52,6 +52,41 @@ def bench_sweep(lots: int, products: int, elements: int, points: int, seed: int)
     click.echo(f"  largest objective difference    {f.max_rel_diff:8.1e}   (relative)")
 
 
+@bench.command("periods")
+@click.option("--size", "sizes", multiple=True, metavar="PERIODSxLOTSxPRODUCTSxELEMENTS",
+              help="Sizes to run (repeatable); default 12x500x20x12.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@guard
+def bench_periods_cmd(sizes: tuple[str, ...], seed: int) -> None:
+    """A generated multi-period instance: mixopt against a raw highspy build of the same
+    LP, phase by phase (build, load, solve, recheck)."""
+    from mixopt.dev.bench_periods import bench_periods
+
+    click.echo(f"{_machine()}; each contender in its own spawned process; times in s")
+    click.echo(f"{'size':>16} {'who':<12} {'read':>7} {'build':>7} {'load':>7} {'solve':>8} "
+               f"{'extract':>8} {'outside':>8} {'columns':>9} {'objective':>18}")
+    for text in sizes or ["12x500x20x12"]:
+        try:
+            k, lots, products, elements = (int(v) for v in text.lower().split("x"))
+        except ValueError:
+            raise click.BadParameter(f"{text!r} is not PERIODSxLOTSxPRODUCTSxELEMENTS",
+                                     param_hint="--size") from None
+        ours, raw = bench_periods(k, lots, products, elements, seed)
+        for r in (ours, raw):
+            p = r.phases
+            click.echo(f"{text:>16} {r.who:<12} {p['read']:7.3f} {p['build']:7.3f} "
+                       f"{p['load']:7.3f} {p['solve']:8.3f} {p['extract']:8.3f} "
+                       f"{r.outside_solve - p['read']:8.3f} {r.columns:9d} "
+                       f"{r.objective:18.6f}")
+        rel = abs(ours.objective - raw.objective) / max(1.0, abs(raw.objective))
+        mine = ours.outside_solve - ours.phases["read"]
+        theirs = raw.outside_solve - raw.phases["read"]
+        click.echo(f"{text:>16} {'ratio':<12} outside HiGHS's run, reading aside: "
+                   f"{mine / theirs:.2f}x the raw build (target <= 1.5); with reading "
+                   f"{ours.outside_solve / raw.outside_solve:.2f}x; objectives differ by "
+                   f"{rel:.1e}")
+
+
 @bench.command("solve")
 @click.option("--size", "sizes", multiple=True, metavar="LOTSxPRODUCTSxELEMENTS",
               help="Sizes to run (repeatable); default 50x5x10 500x20x12 2000x40x12 "

@@ -22,7 +22,7 @@ import numpy as np
 
 from mixopt.model.arrays import InstanceArrays
 from mixopt.model.families import FAMILIES
-from mixopt.model.lp import INF, LinearProgram, LPBuilder
+from mixopt.model.lp import INF, LinearProgram, LPBuilder, Pairs
 
 
 def define_objective(d: InstanceArrays, sense: str, ncols: int) -> tuple[np.ndarray, float, str]:
@@ -46,7 +46,8 @@ def define_objective(d: InstanceArrays, sense: str, ncols: int) -> tuple[np.ndar
     return c, price * cast_t, "currency"
 
 
-def build_lp(d: InstanceArrays, sense: str, every_row: bool = False) -> LinearProgram:
+def build_lp(d: InstanceArrays, sense: str, every_row: bool = False,
+             compressed: bool = True) -> LinearProgram:
     """Assemble every registered family into one ``LinearProgram``.
 
     ``every_row`` keeps a supply row for every material and a cap row for every product
@@ -55,14 +56,14 @@ def build_lp(d: InstanceArrays, sense: str, every_row: bool = False) -> LinearPr
     or supplies changes only bounds of one persistent LP (``HighsSession.update``).
     """
     b = LPBuilder(every_row=every_row)
-    b.add_columns("charge", [(p, m) for p in d.products for m in d.materials], 0.0, INF)
+    b.add_columns("charge", Pairs(d.products, d.materials), 0.0, INF)
     for family in FAMILIES:
         if family.columns is not None:
             family.columns(b, d)
     for family in FAMILIES:
         family.define(b, d)
     c, offset, unit = define_objective(d, sense, b.ncols)
-    return b.build(c, offset, unit)
+    return b.build(c, offset, unit, compressed)
 
 
 def columns_from_mix(lp: LinearProgram, d: InstanceArrays, mix_t: np.ndarray) -> np.ndarray:

@@ -9,12 +9,80 @@ read back as the limit or the decision they are.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
 INF = np.inf
+
+
+class Prefixed(Sequence):
+    """The keys of a block with a prefix (a period) in front of each, without copying
+    them: ``Prefixed(("2027-01",), keys)[i] == ("2027-01", *keys[i])``."""
+
+    __slots__ = ("keys", "prefix")
+
+    def __init__(self, prefix: tuple, keys: Sequence[tuple]) -> None:
+        self.prefix, self.keys = prefix, keys
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [(*self.prefix, *k) for k in self.keys[i]]
+        return (*self.prefix, *self.keys[i])
+
+    def index(self, key: Any, *args: Any) -> int:
+        n = len(self.prefix)
+        if tuple(key[:n]) != self.prefix:
+            raise ValueError(f"{key!r} is not in the block")
+        return self.keys.index(tuple(key[n:]))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Prefixed):
+            return self.prefix == other.prefix and self.keys == other.keys
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    def __hash__(self) -> int:
+        return hash((self.prefix, len(self.keys)))
+
+
+class Pairs(Sequence):
+    """The keys (p, m) of the charge block, products outer, without building them."""
+
+    __slots__ = ("inner", "outer")
+
+    def __init__(self, outer: Sequence, inner: Sequence) -> None:
+        self.outer, self.inner = outer, inner
+
+    def __len__(self) -> int:
+        return len(self.outer) * len(self.inner)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        p, m = divmod(i, len(self.inner))
+        return self.outer[p], self.inner[m]
+
+    def index(self, key: Any, *args: Any) -> int:
+        return self.outer.index(key[0]) * len(self.inner) + self.inner.index(key[1])
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Pairs):
+            return (tuple(self.outer) == tuple(other.outer)
+                    and tuple(self.inner) == tuple(other.inner))
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    def __hash__(self) -> int:
+        return hash((tuple(self.outer), tuple(self.inner)))
 
 
 @dataclass(frozen=True)
@@ -23,7 +91,7 @@ class Block:
 
     name: str
     start: int
-    keys: tuple[tuple, ...]
+    keys: Sequence[tuple]  # a tuple of keys, or ``Prefixed`` keys of an appended LP
 
     @property
     def stop(self) -> int:
@@ -111,7 +179,7 @@ class LPBuilder:
         """Add ``len(keys)`` columns; returns their block (None when there are none)."""
         if not keys:
             return None
-        block = Block(name, self.ncols, tuple(keys))
+        block = Block(name, self.ncols, keys if isinstance(keys, Pairs) else tuple(keys))
         self._cols.append(block)
         self._col_lo.append(np.broadcast_to(np.asarray(lo, dtype=float), len(keys)))
         self._col_hi.append(np.broadcast_to(np.asarray(hi, dtype=float), len(keys)))
@@ -135,6 +203,25 @@ class LPBuilder:
         self._rows.append(Block(name, self.nrows, tuple(keys)))
         self.nrows += len(keys)
 
+    def add_lp(self, lp: LinearProgram, prefix: tuple) -> int:
+        """Append every column and row of ``lp`` (no cones), its block keys prefixed with
+        ``prefix`` (a period); returns the column offset of ``lp`` in this builder."""
+        col0, row0 = self.ncols, self.nrows
+        coo = lp.A.tocoo()
+        self._data.append(coo.data)
+        self._ri.append(coo.row.astype(np.int64) + row0)
+        self._ci.append(coo.col.astype(np.int64) + col0)
+        self._lo.append(lp.row_lo)
+        self._hi.append(lp.row_hi)
+        self._col_lo.append(lp.col_lo)
+        self._col_hi.append(lp.col_hi)
+        self._integer.append(lp.integer)
+        self._cols += [Block(b.name, b.start + col0, Prefixed(prefix, b.keys)) for b in lp.cols]
+        self._rows += [Block(b.name, b.start + row0, Prefixed(prefix, b.keys)) for b in lp.rows]
+        self.ncols += lp.A.shape[1]
+        self.nrows += lp.A.shape[0]
+        return col0
+
     def add_cones(self, S: sp.csr_matrix, r_col: np.ndarray, link_row: np.ndarray,
                   unit: np.ndarray) -> None:
         """Cones ``‖S[k] ∘ x‖ <= x[r_col[k]]`` with their link rows (LP row numbers) and the
@@ -144,9 +231,23 @@ class LPBuilder:
                             np.asarray(link_row, dtype=np.int64),
                             np.asarray(unit, dtype=float)))
 
-    def build(self, c: np.ndarray, offset: float, unit: str) -> LinearProgram:
+    def build(self, c: np.ndarray, offset: float, unit: str,
+              compressed: bool = True) -> LinearProgram:
+        """The frozen LP; ``compressed=False`` keeps A in COO form (an LP that is only
+        appended to a larger one, ``add_lp``, needs no column-wise copy of its own)."""
         def cat(parts: list[np.ndarray], dtype: type = float) -> np.ndarray:
             return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+
+        if not compressed:
+            A = sp.coo_matrix((cat(self._data), (cat(self._ri, np.int64),
+                                                 cat(self._ci, np.int64))),
+                              shape=(self.nrows, self.ncols))
+            return LinearProgram(A=A, row_lo=cat(self._lo), row_hi=cat(self._hi),
+                                 col_lo=cat(self._col_lo), col_hi=cat(self._col_hi),
+                                 c=np.asarray(c, dtype=float), offset=float(offset),
+                                 integer=cat(self._integer, bool).astype(bool),
+                                 rows=tuple(self._rows), cols=tuple(self._cols),
+                                 objective_unit=unit)
 
         A = sp.csc_matrix((cat(self._data), (cat(self._ri, np.int64), cat(self._ci, np.int64))),
                           shape=(self.nrows, self.ncols))

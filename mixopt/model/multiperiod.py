@@ -50,24 +50,11 @@ def build_window(h: Horizon, start: int, stop: int, opening_t: dict[str, float] 
         raise InputError([Problem(h.name, "chance constraints (a confidence with spreads) are "
                                           "not available in multi-period instances yet: plan "
                                           "the months one by one, or use margin_sd")])
-    parts = tuple(build_lp(d, sense) for d in arrays)
+    parts = tuple(build_lp(d, sense, compressed=False) for d in arrays)
     b, col0, row0 = LPBuilder(), [], []
-    for k, (d, lp) in enumerate(zip(arrays, parts, strict=True)):
-        period = h.periods[start + k]
-        col0.append(b.ncols)
-        for blk in lp.cols:
-            s = slice(blk.start, blk.stop)
-            b.add_columns(blk.name, [(period, *key) for key in blk.keys], lp.col_lo[s],
-                          lp.col_hi[s], integer=bool(lp.integer[blk.start]))
     for k, lp in enumerate(parts):
-        period = h.periods[start + k]
         row0.append(b.nrows)
-        coo = lp.A.tocoo()
-        for blk in lp.rows:
-            sel = (coo.row >= blk.start) & (coo.row < blk.stop)
-            s = slice(blk.start, blk.stop)
-            b.add_rows(blk.name, [(period, *key) for key in blk.keys], coo.row[sel] - blk.start,
-                       coo.col[sel] + col0[k], coo.data[sel], lp.row_lo[s], lp.row_hi[s])
+        col0.append(b.add_lp(lp, (h.periods[start + k],)))
     stocks = {m: s.initial_t for m, s in h.stocked.items()} if opening_t is None else opening_t
     w = Window(h, start, stop, arrays, tuple(col0), stocks, bought_before_t or {},
                cap_t_co2e_per_t)

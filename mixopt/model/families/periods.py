@@ -118,31 +118,33 @@ def stock_columns(b: LPBuilder, w: Window) -> None:
     b.add_columns("shortfall", [(m,) for m in take], 0.0, INF)
 
 
-def _col(b: LPBuilder, block: str, key: tuple) -> int:
-    blk = b.col_block(block)
-    return blk.start + blk.keys.index(key)
+def _col(b: LPBuilder, w: Window, block: str, m: str, k: int) -> int:
+    """The column of stored material ``m`` in period k of the ``buy`` or ``stock`` block
+    (materials outer, periods inner)."""
+    return b.col_block(block).start + w.stocked().index(m) * len(w.ks) + k
 
 
 def define_stock_balance(b: LPBuilder, w: Window) -> None:
     """(SB) s_m,k-1 + b_mk - (charged and fed t of m in k) - s_mk = 0, s_m,-1 the opening
     stock."""
-    rows, cols, vals, rhs, keys = [], [], [], [], []
-    for m in w.stocked():
-        for k in w.ks:
-            r = len(keys)
-            keys.append((w.period(k), m))
-            uc, uv = w.use_terms(k, m)
-            c = [_col(b, "buy", keys[-1]), _col(b, "stock", keys[-1]), *uc]
-            v = [1.0, -1.0, *(-uv)]
-            if k > 0:
-                c.append(_col(b, "stock", (w.period(k - 1), m)))
-                v.append(1.0)
-            rows += [r] * len(c)
-            cols += c
-            vals += v
-            rhs.append(-w.opening_t.get(m, 0.0) if k == 0 else 0.0)
-    b.add_rows("stock_balance", keys, np.array(rows), np.array(cols), np.array(vals),
-               np.array(rhs), np.array(rhs))
+    names = w.stocked()
+    if not names:
+        return
+    K, S = len(w.ks), len(names)
+    buy, stock = b.col_block("buy").start, b.col_block("stock").start
+    own = np.arange(S * K)  # row j*K + k: material j, period k
+    rows = [own, own, own[own % K > 0]]
+    cols = [buy + own, stock + own, stock + own[own % K > 0] - 1]
+    vals = [np.ones(S * K), -np.ones(S * K), np.ones(len(rows[2]))]
+    for k, d in enumerate(w.arrays):
+        r, c, v = use_terms(d, np.array([d.materials.index(m) for m in names]))
+        rows.append(r * K + k)
+        cols.append(c + w.col0[k])
+        vals.append(-v)
+    rhs = np.zeros(S * K)
+    rhs[::K] = [-w.opening_t.get(m, 0.0) for m in names]
+    b.add_rows("stock_balance", [(w.period(k), m) for m in names for k in w.ks],
+               np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), rhs, rhs)
 
 
 def define_stock_purchases(b: LPBuilder, w: Window) -> None:
@@ -160,7 +162,8 @@ def define_stock_purchases(b: LPBuilder, w: Window) -> None:
                 (size, 0.0, INF), (s.buy_max_t[h.periods.index(key[0])], -INF, 0.0)]
             for coef, a, z in sides:
                 rows += [len(keys)] * 2
-                cols += [_col(b, "buy", key), cb.start + i]
+                cols += [_col(b, w, "buy", key[1], h.periods.index(key[0]) - w.start),
+                         cb.start + i]
                 vals += [1.0, -coef]
                 lo.append(a)
                 hi.append(z)
@@ -171,7 +174,7 @@ def define_stock_purchases(b: LPBuilder, w: Window) -> None:
 
 def _bought_terms(b: LPBuilder, w: Window, m: str) -> tuple[list[int], list[float]]:
     if m in w.horizon.stocked:
-        return [_col(b, "buy", (w.period(k), m)) for k in w.ks], [1.0] * len(w.ks)
+        return [_col(b, w, "buy", m, k) for k in w.ks], [1.0] * len(w.ks)
     cols, vals = [], []
     for k in w.ks:
         c, v = w.use_terms(k, m)
@@ -187,7 +190,8 @@ def define_contract(b: LPBuilder, w: Window) -> None:
     for m, c in sorted(w.horizon.contracts.items()):
         cs, vs = _bought_terms(b, w, m)
         if c.take_or_pay and w.at_end:
-            cs.append(_col(b, "shortfall", (m,)))
+            short = b.col_block("shortfall")
+            cs.append(short.start + short.keys.index((m,)))
             vs.append(1.0)
         before = w.bought_before_t.get(m, 0.0)
         rows += [len(keys)] * len(cs)

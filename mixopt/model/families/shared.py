@@ -51,17 +51,15 @@ def use_terms(d: InstanceArrays, ms: np.ndarray) -> tuple[np.ndarray, np.ndarray
     """(rows, cols, vals) of the tonnes of each material in ``ms`` bought: charged into
     every product, plus what processes consume to make their outputs (row k is ms[k])."""
     P, M, _ = d.shape
+    ms = np.asarray(ms, dtype=np.int64)
     ps = np.arange(P)
-    rows, cols, vals = [], [], []
-    for k, m in enumerate(np.asarray(ms).tolist()):
-        rows.append(np.full(P, k))
-        cols.append(charge_col(M, ps, m))
-        vals.append(np.ones(P))
-        for i, o, a in d.feeds:
-            if i == m:
-                rows.append(np.full(P, k))
-                cols.append(charge_col(M, ps, o))
-                vals.append(np.full(P, a))
-    if not rows:
-        return np.zeros(0, dtype=int), np.zeros(0, dtype=int), np.zeros(0)
+    rows = [np.repeat(np.arange(len(ms)), P)]
+    cols = [charge_col(M, np.tile(ps, len(ms)), np.repeat(ms, P))]
+    vals = [np.ones(len(ms) * P)]
+    row_of = {int(m): k for k, m in enumerate(ms)}
+    for i, o, a in d.feeds:
+        if i in row_of:
+            rows.append(np.full(P, row_of[i]))
+            cols.append(charge_col(M, ps, o))
+            vals.append(np.full(P, a))
     return np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
