@@ -439,3 +439,17 @@ def test_horizon_frontier_points_are_rechecked_optima() -> None:
         assert p["footprint_per_t"] <= p["cap_t_co2e_per_t"] * (1 + 1e-9)
         status, want = reference_objective(raw, horizon_cap=p["cap_t_co2e_per_t"])
         assert status == "optimal" and p["cost"] == pytest.approx(want, rel=RTOL)
+
+
+def test_diagnose_command_on_a_horizon(tmp_path: Path) -> None:
+    text = WILLIAMS.read_text().replace(
+        'name = "VEG1"', 'name = "VEG1"\navailable = { max = 50 }').replace(
+        "initial = 500, final = 500, max = 1000", "initial = 500, final = 900, max = 1000", 1)
+    path = _fixed(tmp_path, text)
+    res = CliRunner().invoke(main, ["diagnose", str(path), "--format", "json"])
+    assert res.exit_code == 3
+    doc = json.loads(res.stdout)
+    assert "VEG1 in 2027-06: at least 900 t must be in stock at the end" in doc["conflict"]
+    assert "VEG1 in 2027-03: at most 50 t can be bought" in doc["conflict"]
+    res = CliRunner().invoke(main, ["diagnose", str(WILLIAMS)])
+    assert res.exit_code == 0 and "nothing to relax" in res.output

@@ -183,9 +183,22 @@ def diagnose_cmd(path: Path, variant: dict, fmt: str, output: Path | None,
     """Explain why an instance has no plan: checks, the least change that gives one
     (verified by solving), and the limits that conflict. Exits 3 when infeasible."""
     from mixopt.analysis.diagnose import diagnose, render, to_json_dict
+    from mixopt.model.horizon import Horizon
 
     check_output(output, force)
-    diag = diagnose(read_variant(path, variant), options())
+    inst = read_variant_any(path, variant)
+    if isinstance(inst, Horizon):  # several periods: each alone, then what links them
+        from mixopt.analysis.diagnose_periods import diagnose_horizon
+        from mixopt.model.multiperiod import solve_horizon
+
+        result = solve_horizon(inst, options(), sensitivity=False)
+        doc = diagnose_horizon(inst, result, options())
+        if result.plan is not None:
+            doc["lines"].append(f"  note: the instance is {result.status}: nothing to relax")
+        emit(json.dumps(doc, indent=2, allow_nan=False) + "\n" if fmt == "json"
+             else "\n".join(doc["lines"]) + "\n", output, force)
+        sys.exit(int(STATUS_EXIT[str(result.status)]))
+    diag = diagnose(inst, options())
     text = (json.dumps(to_json_dict(diag), indent=2, allow_nan=False) + "\n"
             if fmt == "json" else render(diag))
     emit(text, output, force)
