@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.optimize import linprog
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from mixopt.model.alloys import library
 
@@ -61,7 +61,9 @@ def reference_objective(path: Path | dict,
         return nx + K * len(stocked) + k * len(stocked) + j
 
     nu0 = nx + 2 * K * len(stocked)
-    n = nu0 + len(take)
+    lotted = [j for j, m in enumerate(stocked) if "lot" in mats[m]]  # whole lots bought
+    nn0 = nu0 + len(take)
+    n = nn0 + K * len(lotted)
     c = np.zeros(n)
     lo, hi = np.zeros(n), np.full(n, np.inf)
     A_ub, b_ub, A_eq, b_eq = [], [], [], []
@@ -172,6 +174,13 @@ def reference_objective(path: Path | dict,
                 if amin > 0:
                     A_ub.append(-r)
                     b_ub.append(-amin)
+    for q, j in enumerate(lotted):
+        for k in range(K):
+            r = row()
+            r[buy(k, j)] = 1.0
+            r[nn0 + q * K + k] = -mats[stocked[j]]["lot"]
+            A_eq.append(r)
+            b_eq.append(0.0)
     if horizon_cap is not None:
         r = row()
         total = 0.0
@@ -203,14 +212,25 @@ def reference_objective(path: Path | dict,
             c[u] = con.get("price", last) if sense == "cost" else 0.0
         A_ub.append(-r)
         b_ub.append(-con.get("min", 0.0))
-    res = linprog(c, A_ub=np.array(A_ub) if A_ub else None, b_ub=b_ub or None,
-                  A_eq=np.array(A_eq) if A_eq else None, b_eq=b_eq or None,
-                  bounds=list(zip(lo, hi, strict=True)), method="highs")
-    if res.status == 2:
-        return "infeasible", None
-    if res.status == 3:
-        return "unbounded", None
-    assert res.status == 0, res.message
+    if lotted:  # a MILP: scipy's milp (HiGHS's branch and bound, through scipy)
+        integrality = np.zeros(n)
+        integrality[nn0:] = 1
+        cons = [LinearConstraint(np.array(A), -np.inf, np.array(b)) for A, b in
+                ((A_ub, b_ub),) if A] + [LinearConstraint(np.array(A_eq), b_eq, b_eq)]
+        res = milp(c, constraints=cons, integrality=integrality, bounds=Bounds(lo, hi),
+                   options={"mip_rel_gap": 1e-9})
+        if res.status == 2:
+            return "infeasible", None
+        assert res.status == 0, res.message
+    else:
+        res = linprog(c, A_ub=np.array(A_ub) if A_ub else None, b_ub=b_ub or None,
+                      A_eq=np.array(A_eq) if A_eq else None, b_eq=b_eq or None,
+                      bounds=list(zip(lo, hi, strict=True)), method="highs")
+        if res.status == 2:
+            return "infeasible", None
+        if res.status == 3:
+            return "unbounded", None
+        assert res.status == 0, res.message
     value = float(res.fun + const)
     if sense == "footprint":
         slab = sum(prod_slab for prod_slab in _slabs(res.x, x, periods, prods, mats))

@@ -45,7 +45,7 @@ def test_shipped_horizons_equal_an_independent_model(path: Path) -> None:
     assert r.objective_value == pytest.approx(want, rel=RTOL)
 
 
-def _random_horizon(rng: np.random.Generator, sense: str) -> dict:
+def _random_horizon(rng: np.random.Generator, sense: str, lots: bool = False) -> dict:
     K = int(rng.integers(2, 5))
     periods = [f"2027-{k + 1:02d}" for k in range(K)]
     els = ("Fe", "Si", "Mn")
@@ -65,6 +65,8 @@ def _random_horizon(rng: np.random.Generator, sense: str) -> dict:
             mx = round(float(rng.uniform(200, 800)), 1)
             m["stock"] = {"initial": round(float(rng.uniform(0, mx)), 1), "max": mx,
                           "holding_cost": round(float(rng.uniform(0, 30)), 2)}
+            if lots and rng.random() < 0.5:  # bought in whole lots (a MILP)
+                m["lot"] = float(rng.choice([20.0, 25.0, 40.0]))
             if rng.random() < 0.5:
                 m["stock"]["final"] = round(float(rng.uniform(0, mx / 2)), 1)
         if rng.random() < 0.3:
@@ -91,10 +93,12 @@ def _random_horizon(rng: np.random.Generator, sense: str) -> dict:
             "products": prods, "materials": mats}
 
 
-@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("seed", range(16))
 def test_random_horizons_equal_an_independent_model(tmp_path: Path, seed: int) -> None:
+    """Random horizons (seeds 12-15 buy stored lots whole: MILPs) against the independent
+    model (scipy's linprog, or milp for whole lots)."""
     rng = np.random.default_rng(seed)
-    raw = _random_horizon(rng, "cost" if seed % 3 else "footprint")
+    raw = _random_horizon(rng, "cost" if seed % 3 else "footprint", lots=seed >= 12)
     path = tmp_path / "h.toml"
     path.write_text(tomlkit.dumps(raw))
     r = solve_horizon(read_any(path))
@@ -451,5 +455,47 @@ def test_diagnose_command_on_a_horizon(tmp_path: Path) -> None:
     doc = json.loads(res.stdout)
     assert "VEG1 in 2027-06: at least 900 t must be in stock at the end" in doc["conflict"]
     assert "VEG1 in 2027-03: at most 50 t can be bought" in doc["conflict"]
+    # the least relative change: 100 t less final stock (11%), not 200% more offer;
+    # verified by solving the changed horizon
+    (way,) = doc["options"]
+    assert way["verified"] == "optimal"
+    (change,) = way["changes"]
+    assert (change["what"], change["material"], change["was"]) == ("final", "VEG1", 900.0)
+    assert change["now"] == pytest.approx(800.0)
     res = CliRunner().invoke(main, ["diagnose", str(WILLIAMS)])
     assert res.exit_code == 0 and "nothing to relax" in res.output
+
+
+@pytest.mark.parametrize("name", ["can-body.toml", "can-body-electrolysis.toml",
+                                  "can-body-and-end.toml", "schoen-al6061.toml",
+                                  "westerberg-steel-milp.toml"])
+def test_unlinked_periods_are_the_months_alone(tmp_path: Path, name: str) -> None:
+    """A horizon of three copies of a month, nothing stored and no contract, is the month
+    three times: the same footprint per t, or three times the cost (processes, labels,
+    lots and minimum orders included)."""
+    from mixopt.model.pipeline import solve
+
+    text = (INSTANCES / name).read_text()
+    path = _fixed(tmp_path, 'periods = ["a", "b", "c"]\n' + text)
+    month = solve(read_instance(INSTANCES / name))
+    if month.instance.has_spreads and month.instance.objective.confidence is not None:
+        pytest.skip("chance constraints are not available in horizons")
+    r = solve_horizon(read_any(path))
+    factor = 1 if month.instance.objective.minimise == "footprint" else 3
+    assert r.objective_value == pytest.approx(factor * month.objective_value, rel=RTOL)
+
+
+def test_a_contract_nobody_can_take_is_diagnosed(tmp_path: Path) -> None:
+    """4,000 t of INERTA contracted (no take-or-pay) but at most 1,200 t a month arrive:
+    the way out lowers the minimum to the 3,600 t that can be taken (verified)."""
+    text = QUARTER.read_text().replace(
+        "contract = { min = 2400, max = 3150, take_or_pay = true }",
+        "contract = { min = 4000, max = 5000 }")
+    res = CliRunner().invoke(main, ["solve", str(_fixed(tmp_path, text)), "--format",
+                                    "json"])
+    assert res.exit_code == 3, res.output
+    diag = json.loads(res.stdout)["diagnosis"]
+    (way,) = diag["options"]
+    (change,) = way["changes"]
+    assert (change["what"], change["material"]) == ("contract_min", "INERTA")
+    assert change["now"] == pytest.approx(3600.0) and way["verified"] == "optimal"

@@ -10,9 +10,11 @@ LP, each limit in its family's words and period.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from mixopt.analysis.diagnose import _SIDE, diagnose, render, to_json_dict, unbounded_notes
+from mixopt.analysis.relax_links import least_link_change
 from mixopt.model.families import BY_BLOCK
 from mixopt.model.families.periods import words as link_words
 from mixopt.model.horizon import Horizon
@@ -82,5 +84,14 @@ def diagnose_horizon(h: Horizon, result: HorizonResult,
                 lines.append("every period has a plan alone; together these limits fight "
                              "(irreducible conflict from HiGHS):")
                 lines += [f"  - {c}" for c in doc["conflict"]]
+            found = least_link_change(h, options)
+            if found is not None and found[0]:
+                changes, verified = found
+                doc["options"] = [{"title": "the least change of what links the periods",
+                                   "verified": verified,
+                                   "changes": [dataclasses.asdict(c) | {"message": c.message}
+                                               for c in changes]}]
+                lines.append(f"a way out (with these changes the horizon is {verified}):")
+                lines += [f"  - {c.message}" for c in changes]
     doc["lines"] = lines
     return doc
