@@ -468,21 +468,27 @@ def test_diagnose_command_on_a_horizon(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name", ["can-body.toml", "can-body-electrolysis.toml",
                                   "can-body-and-end.toml", "schoen-al6061.toml",
-                                  "westerberg-steel-milp.toml"])
+                                  "westerberg-steel-milp.toml", "can-body.toml@0.95"])
 def test_unlinked_periods_are_the_months_alone(tmp_path: Path, name: str) -> None:
     """A horizon of three copies of a month, nothing stored and no contract, is the month
     three times: the same footprint per t, or three times the cost (processes, labels,
-    lots and minimum orders included)."""
+    lots and minimum orders, and chance constraints at 95% included)."""
     from mixopt.model.pipeline import solve
 
+    name, _, confidence = name.partition("@")
     text = (INSTANCES / name).read_text()
-    path = _fixed(tmp_path, 'periods = ["a", "b", "c"]\n' + text)
-    month = solve(read_instance(INSTANCES / name))
-    if month.instance.has_spreads and month.instance.objective.confidence is not None:
-        pytest.skip("chance constraints are not available in horizons")
+    if confidence:
+        text = text.replace('scope = "full"\n', f'scope = "full"\nconfidence = {confidence}\n', 1)
+    one = _fixed(tmp_path, text)
+    path = tmp_path / "horizon.toml"
+    path.write_text('periods = ["a", "b", "c"]\n' + text)
+    month = solve(read_instance(one))
     r = solve_horizon(read_any(path))
     factor = 1 if month.instance.objective.minimise == "footprint" else 3
     assert r.objective_value == pytest.approx(factor * month.objective_value, rel=RTOL)
+    if confidence:
+        assert r.raw.solver.get("cone_cuts")
+        assert month.objective_value > solve(read_instance(INSTANCES / name)).objective_value
 
 
 def test_a_contract_nobody_can_take_is_diagnosed(tmp_path: Path) -> None:

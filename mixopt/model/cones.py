@@ -89,9 +89,10 @@ class ConeView:
         assert c is not None
         self.cones, self.n = c, lp.A.shape[1]
         self.S2 = c.S.multiply(c.S).tocsr()
-        link = lp.block_of_row(int(c.link_row[0]))
-        self.keys = [link.keys[r - link.start] for r in c.link_row]
-        self.materials = lp.col_block("charge").keys
+        self.keys = [_key_of(lp.rows, int(r)) for r in c.link_row]
+        #: column -> its material (the last part of its charge key; several charge
+        #: blocks in a multi-period LP)
+        self.materials = _Materials(lp)
         # the limits each spread column serves: (cone, anchor row, coefficient of r)
         A = lp.A.tocsc()
         cone, rows, coef = [], [], []
@@ -165,5 +166,21 @@ class ConeView:
                                  np.array([1.0, -2 * s2 * q, s2 * q * q])))
                 ext.lo.append(0.0)
                 ext.hi.append(np.inf)
-                ext.keys.append((*self.keys[k], self.materials[m][1], float(q)))
+                ext.keys.append((*self.keys[k], self.materials[m], float(q)))
         return new, ext
+
+
+def _key_of(blocks: tuple[Block, ...], r: int) -> tuple:
+    b = next(b for b in blocks if b.start <= r < b.stop)
+    return tuple(b.keys[r - b.start])
+
+
+class _Materials:
+    """The material of a charge column, over every charge block of an LP."""
+
+    def __init__(self, lp: LinearProgram) -> None:
+        self.blocks = [b for b in lp.cols if b.name == "charge"]
+
+    def __getitem__(self, j: int) -> str:
+        b = next(b for b in self.blocks if b.start <= j < b.stop)
+        return b.keys[j - b.start][-1]

@@ -204,7 +204,7 @@ class LPBuilder:
         self.nrows += len(keys)
 
     def add_lp(self, lp: LinearProgram, prefix: tuple) -> int:
-        """Append every column and row of ``lp`` (no cones), its block keys prefixed with
+        """Append every column, row and cone of ``lp``, its block keys prefixed with
         ``prefix`` (a period); returns the column offset of ``lp`` in this builder."""
         col0, row0 = self.ncols, self.nrows
         coo = lp.A.tocoo()
@@ -216,6 +216,12 @@ class LPBuilder:
         self._col_lo.append(lp.col_lo)
         self._col_hi.append(lp.col_hi)
         self._integer.append(lp.integer)
+        if lp.cones is not None:  # its cones, on its columns and link rows here
+            S = lp.cones.S.tocsr()
+            self._cones.append((sp.csr_matrix((S.data, S.indices + col0, S.indptr),
+                                              shape=(S.shape[0], col0 + S.shape[1])),
+                                lp.cones.r_col + col0, lp.cones.link_row + row0,
+                                lp.cones.unit))
         self._cols += [Block(b.name, b.start + col0, Prefixed(prefix, b.keys)) for b in lp.cols]
         self._rows += [Block(b.name, b.start + row0, Prefixed(prefix, b.keys)) for b in lp.rows]
         self.ncols += lp.A.shape[1]
@@ -238,27 +244,19 @@ class LPBuilder:
         def cat(parts: list[np.ndarray], dtype: type = float) -> np.ndarray:
             return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
 
-        if not compressed:
-            A = sp.coo_matrix((cat(self._data), (cat(self._ri, np.int64),
-                                                 cat(self._ci, np.int64))),
-                              shape=(self.nrows, self.ncols))
-            return LinearProgram(A=A, row_lo=cat(self._lo), row_hi=cat(self._hi),
-                                 col_lo=cat(self._col_lo), col_hi=cat(self._col_hi),
-                                 c=np.asarray(c, dtype=float), offset=float(offset),
-                                 integer=cat(self._integer, bool).astype(bool),
-                                 rows=tuple(self._rows), cols=tuple(self._cols),
-                                 objective_unit=unit)
-
-        A = sp.csc_matrix((cat(self._data), (cat(self._ri, np.int64), cat(self._ci, np.int64))),
+        A = sp.coo_matrix((cat(self._data), (cat(self._ri, np.int64),
+                                             cat(self._ci, np.int64))),
                           shape=(self.nrows, self.ncols))
-        A.sum_duplicates()
+        if compressed:
+            A = A.tocsc()
+            A.sum_duplicates()
         cones = None
         if self._cones:
-            S, r_col, link, unit = zip(*self._cones, strict=True)
+            S, r_col, link, units = zip(*self._cones, strict=True)
             S = [sp.csr_matrix((m.data, m.indices, m.indptr), shape=(m.shape[0], self.ncols))
                  for m in S]
             cones = Cones(sp.vstack(S, format="csr"), np.concatenate(r_col),
-                          np.concatenate(link), np.concatenate(unit))
+                          np.concatenate(link), np.concatenate(units))
         return LinearProgram(A=A, row_lo=cat(self._lo), row_hi=cat(self._hi),
                              col_lo=cat(self._col_lo), col_hi=cat(self._col_hi),
                              c=np.asarray(c, dtype=float), offset=float(offset),

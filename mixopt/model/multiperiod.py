@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from mixopt.errors import InputError, Problem, RecheckError
+from mixopt.errors import RecheckError
 from mixopt.model.arrays import to_arrays
 from mixopt.model.evaluate import Evaluation, evaluate
 from mixopt.model.families.periods import LINKING, HorizonPlan, Window, stock_columns
@@ -46,10 +46,6 @@ def build_window(h: Horizon, start: int, stop: int, opening_t: dict[str, float] 
     """The LP of periods ``start:stop`` (columns and rows of each period keyed by period)."""
     sense = h.first.objective.minimise
     arrays = tuple(to_arrays(i) for i in h.instances[start:stop])
-    if any(d.has_chance for d in arrays):
-        raise InputError([Problem(h.name, "chance constraints (a confidence with spreads) are "
-                                          "not available in multi-period instances yet: plan "
-                                          "the months one by one, or use margin_sd")])
     parts = tuple(build_lp(d, sense, compressed=False) for d in arrays)
     b, col0, row0 = LPBuilder(), [], []
     for k, lp in enumerate(parts):

@@ -99,7 +99,7 @@ class ConeLoop:
             cuts.col_of = np.concatenate([cuts.col_of, first + np.arange(len(new))])
             for i, (k, m) in enumerate(new):
                 cuts.w_col[(k, m)] = n + i
-                cuts.ext.w_keys.append((*self.view.keys[k], self.view.materials[m][1]))
+                cuts.ext.w_keys.append((*self.view.keys[k], self.view.materials[m]))
             cuts.ext.w_link += link.tolist()
         if ext.rows:
             lengths = [len(c) for c, _ in ext.rows]
