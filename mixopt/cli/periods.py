@@ -73,3 +73,34 @@ def _csv(doc: dict[str, Any]) -> str:
         w.writerow([formula_safe(r["period"]), formula_safe(r["product"]),
                     formula_safe(r["material"]), formula_safe(r["kind"]), repr(r["tonnes"])])
     return buf.getvalue()
+
+
+def verify_horizon(h: Any, solution: Path, fmt: str, output: Path | None,
+                   force: bool) -> None:
+    """Recheck a multi-period plan (``mix`` rows with their period, ``purchases`` of the
+    stored materials): every period's limits and every link. Exits 10 when one breaks."""
+    from mixopt.cli.common import Exit
+    from mixopt.io.plan import read_horizon_plan
+    from mixopt.model.multiperiod import objective_of, plan_of, recheck, unit_of, whole
+    from mixopt.report.document import SCHEMA_VERSION
+
+    mixes, stored = read_horizon_plan(solution, h)
+    plan = plan_of(whole(h), mixes, stored)
+    evs, bad = recheck(plan)
+    doc = {"schema_version": SCHEMA_VERSION, "instance": h.name, "solution": str(solution),
+           "periods": list(h.periods), "feasible": not bad,
+           "objective": {"value": objective_of(h, plan, evs), "unit": unit_of(h)},
+           "violations": [{"family": v.family, "side": v.side, "where": v.where,
+                           "amount": v.amount, "unit": v.unit, "detail": v.detail}
+                          for v in bad]}
+    if fmt == "json":
+        emit(json.dumps(doc, indent=2, allow_nan=False) + "\n", output, force)
+    else:
+        head = (f"{solution}: every rule of {h.name} holds in every period" if not bad else
+                f"{solution}: {len(bad)} rule(s) of {h.name} broken")
+        value = doc["objective"]["value"]
+        shown = f"{value:.6g}" if h.first.objective.minimise == "footprint" else f"{value:,.2f}"
+        lines = [head, f"objective {shown} {doc['objective']['unit']}"]
+        lines += [f"  - {v}" for v in bad]
+        emit("\n".join(lines) + "\n", output, force)
+    sys.exit(int(Exit.VIOLATED if bad else Exit.OK))

@@ -17,7 +17,6 @@ from mixopt.cli.common import (
     guard,
     options,
     output_options,
-    read_variant,
     read_variant_any,
     samples_option,
     solver_options,
@@ -58,11 +57,16 @@ def verify(path: Path, solution: Path, variant: dict, samples: int, fmt: str,
     its --scenario / --set variant). Exits 10 when a rule is broken."""
     from mixopt.io.plan import read_mix
     from mixopt.model.evaluate import evaluate
+    from mixopt.model.horizon import Horizon
     from mixopt.report.document import verification_document
     from mixopt.report.text import render_verification
 
     check_output(output, force)
-    inst = read_variant(path, variant)
+    inst = read_variant_any(path, variant)
+    if isinstance(inst, Horizon):
+        from mixopt.cli.periods import verify_horizon
+
+        verify_horizon(inst, solution, fmt, output, force)
     ev = evaluate(inst, read_mix(solution, inst))
     if fmt == "json":
         doc = verification_document(inst, ev, str(solution), samples)

@@ -9,6 +9,7 @@ import numpy as np
 
 from mixopt.errors import InputError, Problem
 from mixopt.io.validate import read_document
+from mixopt.model.horizon import Horizon
 from mixopt.model.instance import Instance
 
 
@@ -17,16 +18,75 @@ def read_mix(path: str | Path, instance: Instance) -> np.ndarray:
     {product, material, tonnes}) into a products x materials array of charged t."""
     path = Path(path)
     problems: list[Problem] = []
+    rows = _list(path, "mix", "{product, material, tonnes}")
+    mix = _mix(path, list(enumerate(rows, start=1)), instance, problems)
+    if problems:
+        raise InputError(problems)
+    return mix
+
+
+def read_horizon_plan(path: str | Path, h: Horizon) -> tuple[list[np.ndarray],
+                                                             dict[str, np.ndarray]]:
+    """Read a multi-period plan (a mixopt JSON result of a horizon: ``mix`` rows with a
+    ``period``, ``purchases`` rows {material, period, bought_t} for the stored materials)
+    into each period's charged t and each stored material's t bought per period."""
+    path = Path(path)
+    problems: list[Problem] = []
+    rows = _list(path, "mix", "{period, product, material, tonnes}")
+    by: dict[str, list[tuple[int, dict]]] = {p: [] for p in h.periods}
+    for i, row in enumerate(rows, start=1):
+        period = row.get("period") if isinstance(row, dict) else None
+        if period not in by:
+            problems.append(Problem(str(path), f"period {period!r} is not one of the "
+                                               f"instance's {list(h.periods)}", "mix", i,
+                                    field="period"))
+            continue
+        by[period].append((i, row))
+    mixes = [_mix(path, by[p], inst, problems) for p, inst in zip(h.periods, h.instances,
+                                                                  strict=True)]
+    bought = {m: np.full(len(h.periods), np.nan) for m in h.stocked}
+    purchases = _list(path, "purchases", "{material, period, bought_t}") if h.stocked else []
+    for i, row in enumerate(purchases, start=1):
+        if not isinstance(row, dict) or row.get("material") not in bought:
+            continue  # materials bought when charged: their purchases follow the mix
+        if row.get("period") not in by:
+            problems.append(Problem(str(path), f"period {row.get('period')!r} is not one of "
+                                               f"the instance's", "purchases", i,
+                                    field="period"))
+            continue
+        t = _tonnes(row.get("bought_t"))
+        if t is None:
+            problems.append(Problem(str(path), f"{row.get('bought_t')!r} is not a finite "
+                                               "number of tonnes (0 or more)", "purchases", i,
+                                    row.get("material"), "bought_t"))
+            continue
+        bought[row["material"]][h.periods.index(row["period"])] = t
+    for m, v in bought.items():
+        missing = [h.periods[k] for k in np.flatnonzero(np.isnan(v))]
+        if missing:
+            problems.append(Problem(str(path), f"gives no purchase of the stored material "
+                                               f"{m!r} in {', '.join(missing)}", "purchases"))
+    if problems:
+        raise InputError(problems)
+    return mixes, bought
+
+
+def _list(path: Path, key: str, shape: str) -> list:
     doc = read_document(path, json.loads, "a plan JSON")
-    rows = doc.get("mix") if isinstance(doc, dict) else None
+    rows = doc.get(key) if isinstance(doc, dict) else None
     if not isinstance(rows, list):
-        raise InputError([Problem(str(path), "has no 'mix' list of {product, material, "
-                                             "tonnes}", "mix")])
+        raise InputError([Problem(str(path), f"has no {key!r} list of {shape}", key)])
+    return rows
+
+
+def _mix(path: Path, rows: list[tuple[int, object]], instance: Instance,
+         problems: list[Problem]) -> np.ndarray:
+    """The charged t of the numbered ``rows`` (of one period), every problem gathered."""
     p_index = {p.name: i for i, p in enumerate(instance.products)}
     m_index = {m.name: i for i, m in enumerate(instance.materials)}
     mix = np.zeros((len(p_index), len(m_index)))
     seen: dict[tuple[str, str], int] = {}
-    for i, row in enumerate(rows, start=1):
+    for i, row in rows:
         if not isinstance(row, dict):
             problems.append(Problem(str(path), "is not an object", "mix", i))
             continue
@@ -51,8 +111,6 @@ def read_mix(path: str | Path, instance: Instance) -> np.ndarray:
                 continue
             seen[p, m] = i
             mix[p_index[p], m_index[m]] = tonnes
-    if problems:
-        raise InputError(problems)
     return mix
 
 

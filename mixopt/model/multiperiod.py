@@ -107,27 +107,48 @@ class HorizonResult:
 
 
 def _plan(wlp: WindowLP, x: np.ndarray) -> HorizonPlan:
-    w, h = wlp.window, wlp.window.horizon
-    mixes, used = [], {m.name: np.zeros(len(w.ks)) for m in h.first.materials}
-    for k, d in enumerate(w.arrays):
-        P, M, _ = d.shape
-        mix = np.maximum(x[w.col0[k]:w.col0[k] + P * M].reshape(P, M), 0.0)
-        mixes.append(mix)
+    w = wlp.window
+    mixes = [np.maximum(x[w.col0[k]:w.col0[k] + d.shape[0] * d.shape[1]].reshape(d.shape[:2]),
+                        0.0) for k, d in enumerate(w.arrays)]
+    stored: dict[str, np.ndarray] = {m: np.zeros(len(w.ks)) for m in w.stocked()}
+    buy = wlp.lp.col_block("buy")
+    if buy is not None:
+        for i, (period, m) in enumerate(buy.keys):
+            stored[m][w.horizon.periods.index(period) - w.start] = max(x[buy.start + i], 0.0)
+    short = wlp.lp.col_block("shortfall")
+    shortfall = ({m: float(x[short.start + i]) for i, (m,) in enumerate(short.keys)}
+                 if short is not None else {})
+    return plan_of(w, mixes, stored, shortfall)
+
+
+def plan_of(w: Window, mixes: list[np.ndarray], stored_bought_t: dict[str, np.ndarray],
+            shortfall_t: dict[str, float] | None = None) -> HorizonPlan:
+    """A plan from each period's charge and the purchases of the stored materials (the
+    others are bought when charged). Without ``shortfall_t``, a take-or-pay contract's
+    shortfall is what the purchases leave under its minimum."""
+    h = w.horizon
+    used = {m.name: np.zeros(len(w.ks)) for m in h.first.materials}
+    for k, (d, mix) in enumerate(zip(w.arrays, mixes, strict=True)):
         charged = mix.sum(axis=0)
-        fed = np.zeros(M)
+        fed = np.zeros(len(charged))
         for i, o, a in d.feeds:
             fed[i] += a * charged[o]
         for m, name in enumerate(d.materials):
             used[name][k] = charged[m] + fed[m]
-    bought = {m: v.copy() for m, v in used.items()}  # bought when charged, but stored ones
-    buy = wlp.lp.col_block("buy")
-    if buy is not None:
-        for i, (period, m) in enumerate(buy.keys):
-            bought[m][w.horizon.periods.index(period) - w.start] = max(x[buy.start + i], 0.0)
-    short = wlp.lp.col_block("shortfall")
-    shortfall = ({m: float(x[short.start + i]) for i, (m,) in enumerate(short.keys)}
-                 if short is not None else {})
-    return HorizonPlan(w, tuple(mixes), bought, used, shortfall)
+    bought = {m: stored_bought_t[m] if m in stored_bought_t else v.copy()
+              for m, v in used.items()}
+    if shortfall_t is None:
+        shortfall_t = {m: max(0.0, c.min - w.bought_before_t.get(m, 0.0)
+                              - float(bought[m].sum()))
+                       for m, c in h.contracts.items() if c.take_or_pay and w.at_end}
+    return HorizonPlan(w, tuple(mixes), bought, used, shortfall_t)
+
+
+def whole(h: Horizon) -> Window:
+    """The window of every period, from the initial stock."""
+    arrays = tuple(to_arrays(i) for i in h.instances)
+    return Window(h, 0, len(h.periods), arrays, (0,) * len(h.periods),
+                  {m: s.initial_t for m, s in h.stocked.items()}, {})
 
 
 def recheck(plan: HorizonPlan) -> tuple[tuple[Evaluation, ...], list]:
@@ -242,7 +263,6 @@ def solve_rolling(h: Horizon, lookahead: int, options: SolveOptions | None = Non
     before: dict[str, float] = {}
     mixes: list[np.ndarray] = []
     bought: dict[str, list[float]] = {m.name: [] for m in h.first.materials}
-    used: dict[str, list[float]] = {m.name: [] for m in h.first.materials}
     short: dict[str, float] = {}
     method = "myopic" if lookahead == 1 else f"rolling {lookahead}"
     for k in range(T):
@@ -254,17 +274,13 @@ def solve_rolling(h: Horizon, lookahead: int, options: SolveOptions | None = Non
         mixes.append(r.plan.mix_t[0])
         for m, kept in bought.items():
             kept.append(float(r.plan.bought_t[m][0]))
-            used[m].append(float(r.plan.used_t[m][0]))
         for m in h.stocked:
             opening[m] = float(r.plan.closing_t(m)[0])
         for m in h.contracts:
             before[m] = before.get(m, 0.0) + bought[m][-1]
         if k == T - 1:
             short = dict(r.plan.shortfall_t)
-    arrays = tuple(to_arrays(i) for i in h.instances)
-    w = Window(h, 0, T, arrays, (0,) * T, {m: s.initial_t for m, s in h.stocked.items()}, {})
-    plan = HorizonPlan(w, tuple(mixes), {m: np.array(v) for m, v in bought.items()},
-                       {m: np.array(v) for m, v in used.items()}, short)
+    plan = plan_of(whole(h), mixes, {m: np.array(bought[m]) for m in h.stocked}, short)
     evs, bad = recheck(plan)
     if bad:
         raise RecheckError(tuple(bad))
