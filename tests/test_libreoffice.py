@@ -106,3 +106,26 @@ def test_results_printed_to_pdf_keep_labels_with_their_values(tmp_path: Path) ->
     assert "0.8000" in chem and "Mn" in chem
     prices = page_of("Shadow price")
     assert "INERTA: at most 1,050 t available" in prices and "1 t more saves 3.9" in prices
+
+
+def test_horizon_results_open_in_libreoffice(tmp_path: Path) -> None:
+    """The quarter's results workbook, re-saved by LibreOffice, keeps its sheets and the
+    figures of the JSON (objective, the value of planning ahead, every purchase)."""
+    import json
+
+    quarter = INSTANCES / "can-body-quarter.toml"
+    book = tmp_path / "quarter.xlsx"
+    run("solve", str(quarter), "--myopic", "--format", "xlsx", "-o", str(book))
+    res = CliRunner().invoke(main, ["solve", str(quarter), "--myopic", "--format", "json"])
+    doc = json.loads(res.stdout)
+    again = load_workbook(libreoffice(book, "xlsx", tmp_path / "lo"), data_only=True)
+    assert again.sheetnames[:4] == ["summary", "periods", "mix", "purchases"]
+    summary = {r[0].value: r[1].value for r in again["summary"].iter_rows(min_row=2)}
+    assert summary["Objective"] == pytest.approx(doc["objective"]["value"], rel=1e-12)
+    ahead = next(v for k, v in summary.items() if k.startswith("Value of planning ahead"))
+    assert ahead == pytest.approx(doc["planning_ahead"]["value_of_planning_ahead"], rel=1e-12)
+    rows = list(again["purchases"].iter_rows(min_row=2, values_only=True))
+    assert len(rows) == len(doc["purchases"])
+    for got, want in zip(rows, doc["purchases"], strict=True):
+        assert got[:2] == (want["material"], want["period"])
+        assert got[2] == pytest.approx(want["bought_t"], abs=1e-9)

@@ -23,9 +23,9 @@ def solve_horizon_cmd(h: Any, opts: Any, myopic: bool, rolling: int | None,
     if start_path is not None:
         raise click.UsageError("--start takes a one-period plan; it does not apply to a "
                                "multi-period instance")
-    if fmt in ("xlsx", "declaration"):
-        raise click.UsageError(f"--format {fmt} is not available for multi-period instances "
-                               "yet: use json, csv or table")
+    if fmt == "declaration":
+        raise click.UsageError("--format declaration is not available for multi-period "
+                               "instances yet: use json, csv, xlsx or table")
     if myopic and rolling:
         raise click.UsageError("give --myopic or --rolling N, not both (--myopic is "
                                "--rolling 1)")
@@ -39,7 +39,14 @@ def solve_horizon_cmd(h: Any, opts: Any, myopic: bool, rolling: int | None,
         from mixopt.analysis.diagnose_periods import diagnose_horizon
 
         diag = diagnose_horizon(h, result, opts)
-    if fmt == "json":
+    if fmt == "xlsx":
+        from mixopt.io.spreadsheet import save_workbook
+        from mixopt.report.horizon_workbook import horizon_workbook
+
+        save_workbook(horizon_workbook(result, ahead), output, force)
+        if diag is not None:
+            click.echo("\n".join(diag["lines"]), err=True)
+    elif fmt == "json":
         doc = to_json_dict(result, ahead)
         if diag is not None:
             doc["diagnosis"] = diag

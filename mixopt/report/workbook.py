@@ -24,7 +24,7 @@ _BINDING = PatternFill("solid", fgColor="FFE08A")
 MAX_WIDTH = 60
 
 
-def _frame_sheet(wb: Workbook, title: str, df: Any, currency: str = "",
+def frame_sheet(wb: Workbook, title: str, df: Any, currency: str = "",
                  objective_unit: str = "") -> Any:
     """A table sheet for people: headers with units, a number format per unit, widths
     that fit, the header row frozen and repeated on every printed page, printed to the
@@ -44,11 +44,11 @@ def _frame_sheet(wb: Workbook, title: str, df: Any, currency: str = "",
                 widths[c - 1] = max(widths[c - 1], len(f"{v:,.2f}"))
             else:
                 widths[c - 1] = max(widths[c - 1], len(str(v)))
-    _layout(ws, widths)
+    fit_layout(ws, widths)
     return ws
 
 
-def _layout(ws: Any, widths: list[int]) -> None:
+def fit_layout(ws: Any, widths: list[int]) -> None:
     for c, w in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(c)].width = min(max(w + 2, 8), MAX_WIDTH)
         if w > MAX_WIDTH:
@@ -73,7 +73,7 @@ def results_workbook(result: Result) -> Workbook:
     ev = result.evaluation
     if ev is None:
         return wb
-    _frame_sheet(wb, "mix", mix_table(result), cur)
+    frame_sheet(wb, "mix", mix_table(result), cur)
     d = ev.arrays
     chem = []
     for p, prod in enumerate(result.instance.products):
@@ -96,7 +96,7 @@ def results_workbook(result: Result) -> Workbook:
                                p_above_max=risk[(el, "max")].probability_outside
                                if (el, "max") in risk else None)
                 chem.append(row)
-    cws = _frame_sheet(wb, "chemistry", pd.DataFrame(chem), cur)
+    cws = frame_sheet(wb, "chemistry", pd.DataFrame(chem), cur)
     for r, row in enumerate(chem, start=2):
         if row["binding"]:
             for c in range(1, 7):
@@ -105,16 +105,16 @@ def results_workbook(result: Result) -> Workbook:
     if len(fp):
         foot = dict(zip(d.materials, d.footprint_t_co2e_per_t, strict=True))
         fp["footprint_t"] = [t * foot[m] for m, t in zip(fp.material, fp.tonnes, strict=True)]
-        _frame_sheet(wb, "footprint by material", fp.drop(columns="share"), cur)
-    _frame_sheet(wb, "footprint by kind", footprint_by_kind(result), cur)
+        frame_sheet(wb, "footprint by material", fp.drop(columns="share"), cur)
+    frame_sheet(wb, "footprint by kind", footprint_by_kind(result), cur)
     if result.duals is not None:
         duals = result.duals.assign(in_words=[
             worth_words(sp, per, obj_unit) if b else ""
             for sp, per, b in zip(result.duals.shadow_price, result.duals.per,
                                   result.duals.binding.notna(), strict=True)])
-        _frame_sheet(wb, "shadow prices", duals, cur, obj_unit)
+        frame_sheet(wb, "shadow prices", duals, cur, obj_unit)
     if result.columns is not None:
-        _frame_sheet(wb, "material sensitivity", materials_sensitivity(result), cur,
+        frame_sheet(wb, "material sensitivity", materials_sensitivity(result), cur,
                      obj_unit)
     return wb
 
@@ -136,6 +136,11 @@ def _summary(ws: Any, doc: dict[str, Any], currency: str) -> None:
         if "risk" in prod:
             rows.append((f"Off-spec heats, {prod['name']}",
                          prod["risk"]["off_spec_heat_probability"], "%", "0.00%"))
+    item_sheet(ws, rows)
+
+
+def item_sheet(ws: Any, rows: list[tuple[str, Any, str, str]]) -> None:
+    """A summary sheet: item | value | unit, each value in its number format."""
     header(ws, ["Item", "Value", "Unit"])
     for r, (label, value, unit, fmt) in enumerate(rows, start=2):
         put(ws, r, 1, label).font = Font(bold=True)
@@ -143,7 +148,7 @@ def _summary(ws: Any, doc: dict[str, Any], currency: str) -> None:
         if fmt and isinstance(value, int | float):
             cell.number_format = fmt
         put(ws, r, 3, unit)
-    _layout(ws, [max(len(str(x[0])) for x in rows), 24, 14])
+    fit_layout(ws, [max(len(str(x[0])) for x in rows), 24, 14])
 
 
 def frame_workbook(sheets: dict[str, Any], currency: str = "") -> Workbook:
@@ -151,5 +156,5 @@ def frame_workbook(sheets: dict[str, Any], currency: str = "") -> Workbook:
     wb = Workbook()
     wb.remove(wb.active)
     for title, df in sheets.items():
-        _frame_sheet(wb, title, df, currency)
+        frame_sheet(wb, title, df, currency)
     return wb
