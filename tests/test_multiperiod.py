@@ -584,3 +584,20 @@ def test_verify_rechecks_a_multi_period_plan(tmp_path: Path) -> None:
     plan.write_text(json.dumps(doc))
     res = CliRunner().invoke(main, ["verify", str(QUARTER), str(plan)])
     assert res.exit_code == 2 and "period '2027-13' is not one of" in res.output
+
+
+def test_a_cost_only_instance_may_leave_footprints_out(tmp_path: Path) -> None:
+    """Williams keyed without footprints (nothing reads one: a cost objective, no cap, no
+    carbon price, no label) solves to the published profit, says which materials count
+    as 0, and is refused by row the moment something reads them."""
+    text = WILLIAMS.read_text().replace("footprint = { full = 0, scope12 = 0 }\n", "")
+    path = _fixed(tmp_path, text)
+    doc = _solve_json(path)
+    assert -doc["objective"]["value"] == pytest.approx(107842.59, rel=1e-7)
+    assert doc["footprint_unknown_materials"] == ["VEG1", "VEG2", "OIL1", "OIL2", "OIL3"]
+    res = CliRunner().invoke(main, ["solve", str(path), "--set", "objective.carbon_price=10"])
+    assert res.exit_code == 2
+    assert ("row 1 ('VEG1'), field 'footprint': required by a carbon price, but not given"
+            in res.output)
+    res = CliRunner().invoke(main, ["pareto", str(path)])
+    assert res.exit_code == 3 and "give no footprint" in res.output

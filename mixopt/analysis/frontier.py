@@ -268,6 +268,9 @@ def frontier(instance: Instance, points: int = 11,
              options: SolveOptions | None = None) -> Frontier:
     """Exact breakpoints for an LP; a sampled frontier for a MILP or under chance
     constraints (a cone program's frontier is curved)."""
+    if instance.unknown_footprints:
+        raise FrontierError(f"{', '.join(instance.unknown_footprints)} give no footprint: "
+                            "there is no cost-carbon trade-off to trace")
     sold = [p.name for p in instance.products if p.sold]
     if sold:
         raise FrontierError(f"a frontier needs every product's tonnes; {', '.join(sold)} "

@@ -35,6 +35,9 @@ def _per_t(r: Any) -> float:
 def horizon_frontier(h: Horizon, points: int = 11,
                      options: SolveOptions | None = None) -> dict[str, Any]:
     """The frontier as a document: ``points`` of (cap, footprint per t, net cost, MAC)."""
+    if h.first.unknown_footprints:
+        raise FrontierError(f"{', '.join(h.first.unknown_footprints)} give no footprint: "
+                            "there is no cost-carbon trade-off to trace")
     if any(p.sold for i in h.instances for p in i.products):
         raise FrontierError("a frontier needs every product's tonnes: products sold in a "
                             "range make the footprint per t a ratio of decisions")

@@ -342,16 +342,24 @@ def _processes(instance: Instance, raw: Mapping[str, Any], origin: Origin) -> li
             continue
         if m.cost is None:
             out.append(origin.locate(("materials", i, "cost"), raw, "required, but not given"))
-        if m.footprint is None and m.energy is None:
+        if m.footprint is None and m.energy is None and instance.needs_footprints:
             out.append(origin.locate(("materials", i, "footprint"), raw,
-                                     "required, but not given (or give energy: electricity, "
-                                     "power source, direct and upstream emissions)"))
+                                     f"required by {instance.needs_footprints}, but not given "
+                                     "(or give energy: electricity, power source, direct and "
+                                     "upstream emissions)"))
     return out
 
 
 def _warnings(instance: Instance, raw: Mapping[str, Any], origin: Origin) -> list[Problem]:
     """What is legal but probably not meant: said, then solved as written."""
     out = []
+    if instance.unknown_footprints:
+        out.append(origin.locate(("materials",), raw,
+                                 f"{', '.join(map(repr, instance.unknown_footprints))} give no "
+                                 "footprint: nothing in this instance reads one (a cost "
+                                 "objective, no cap, no carbon price, no label), so the plan is "
+                                 "costed, not carbon-accounted; their footprint counts as 0 and "
+                                 "the JSON lists them in footprint_unknown_materials"))
     inferred: dict[str, list[str]] = {}
     for m in instance.materials:
         route, how = m.route_known

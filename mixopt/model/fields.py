@@ -5,9 +5,17 @@ templates and the docs are generated from)."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
 
 def _one_line(value: str) -> str:
@@ -55,3 +63,22 @@ LotTonnes = Annotated[Real, Field(ge=1e-3, le=1e7)]
 Price = Annotated[Real, Field(ge=0, le=1e7)]
 #: A footprint per t: at most 10,000 t CO2e.
 FootprintPerT = Annotated[Real, Field(ge=0, le=1e4)]
+
+
+#: Constituent names: free identifiers (chemical symbols, or groups such as ``GI``).
+CONSTITUENT_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+Constituent = Annotated[str, StringConstraints(pattern=CONSTITUENT_RE.pattern)]
+
+
+def _window(value: tuple[float, float]) -> tuple[float, float]:
+    lo, hi = value
+    if lo > hi:
+        raise ValueError(f"min ({lo:g}) is above max ({hi:g})")
+    return value
+
+
+#: ``[min, max]`` in wt% of one constituent of an alloy.
+Window = Annotated[tuple[WtPct, WtPct], AfterValidator(_window)]
+AlloyLimits = dict[Constituent, Window]
+#: A probability with which limits must hold: at least one half, below one.
+Confidence = Annotated[Real, Field(ge=0.5, lt=1)]

@@ -13,14 +13,11 @@ from __future__ import annotations
 
 import functools
 import math
-import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator,
     ConfigDict,
     Field,
-    StringConstraints,
     field_validator,
     model_validator,
 )
@@ -41,6 +38,9 @@ from mixopt.model.carbon import (
     route_conflict,
 )
 from mixopt.model.fields import (
+    AlloyLimits,
+    Confidence,
+    Constituent,
     FootprintPerT,
     LotTonnes,
     Name,
@@ -48,15 +48,13 @@ from mixopt.model.fields import (
     Price,
     Real,
     SupplyTonnes,
-    Tonnes,
     WtPct,
     _field,
     _Frozen,
 )
 from mixopt.model.paths import flatten
+from mixopt.model.product import Product
 
-#: Constituent names: free identifiers (chemical symbols, or groups such as ``GI``).
-CONSTITUENT_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 #: Composition of one material may exceed 100 wt% by rounding only this much.
 COMPOSITION_SUM_SLACK_WT_PCT = 1e-6
 #: Contents below this (0.01 ppm) are refused: write 0 for an absent constituent.
@@ -69,21 +67,6 @@ Scope = Literal["full", "scope12"]
 Sense = Literal["footprint", "cost"]
 RecycledClass = Literal["post-consumer", "pre-consumer"]
 ConfidencePer = Literal["limit", "heat"]
-Constituent = Annotated[str, StringConstraints(pattern=CONSTITUENT_RE.pattern)]
-
-
-def _window(value: tuple[float, float]) -> tuple[float, float]:
-    lo, hi = value
-    if lo > hi:
-        raise ValueError(f"min ({lo:g}) is above max ({hi:g})")
-    return value
-
-
-#: ``[min, max]`` in wt% of one constituent of an alloy.
-Window = Annotated[tuple[WtPct, WtPct], AfterValidator(_window)]
-AlloyLimits = dict[Constituent, Window]
-#: A probability with which limits must hold: at least one half, below one.
-Confidence = Annotated[Real, Field(ge=0.5, lt=1)]
 
 
 class Available(_Frozen):
@@ -136,68 +119,6 @@ class Capacity(_Frozen):
                                          min_length=1)
     max: SupplyTonnes = _field("t charged of those materials at most (per period)", "t")
     source: str = _field("what the limit is", default="")
-
-
-class Product(_Frozen):
-    name: Name = _field("unique product name")
-    alloy: Name = _field("alloy of the slab: an entry of [alloys] or of the shipped library")
-    tonnes: Tonnes | None = _field(
-        "slab (liquid metal) to produce: an order, made exactly (absent for a product sold "
-        "in a range: tonnes_min, tonnes_max, price)", "t", default=None)
-    tonnes_min: SupplyTonnes | None = _field(
-        "a sold product: least slab to make (0 when absent)", "t", default=None)
-    tonnes_max: SupplyTonnes | None = _field(
-        "a sold product: most slab to make (absent: as much as pays, within the supplies "
-        "and capacities)", "t", default=None)
-    price: Price | None = _field("a sold product: revenue per t of slab", "currency/t slab",
-                                 default=None)
-    footprint_cap: Annotated[FootprintPerT, Field(gt=0)] | None = _field(
-        "cap on this product's footprint, casting included", "t CO2e/t slab", default=None)
-    min_recycled: Annotated[Real, Field(ge=0, le=1)] = _field(
-        "least share of this product's charged mass from recycled materials", "share 0..1",
-        default=0.0)
-    confidence: Confidence | None = _field(
-        "this product's chance-constraint confidence (overrides objective.confidence)",
-        "probability 0.5..1", default=None)
-    aim: AlloyLimits = _field(
-        "internal aim windows [min, max] inside the alloy's, met by the plan's mean chemistry",
-        "wt%", default_factory=dict)
-    labels: tuple[Name, ...] = _field(
-        "carbon labels this product must meet (entries of [labels]); each limit a label "
-        "sets becomes a limit of the plan", default=())
-
-    @model_validator(mode="after")
-    def _order_or_sold(self) -> Product:
-        sold = [k for k in ("tonnes_min", "tonnes_max", "price") if getattr(self, k) is not None]
-        if self.tonnes is not None and sold:
-            raise ValueError(f"give tonnes (an order) or {', '.join(sold)} (a sold product), "
-                             "not both")
-        if self.tonnes is None and not sold:
-            raise ValueError("required: tonnes (an order made exactly), or tonnes_min, "
-                             "tonnes_max and price (a product sold in a range)")
-        if sold and self.tonnes_max is not None and self.tonnes_max < (self.tonnes_min or 0):
-            raise ValueError(f"tonnes_max {self.tonnes_max:g} is below tonnes_min "
-                             f"{self.tonnes_min:g}")
-        return self
-
-    @property
-    def sold(self) -> bool:
-        """Sold in a range (tonnes_min..tonnes_max at a price) rather than ordered."""
-        return self.tonnes is None
-
-    @property
-    def tonnes_range(self) -> tuple[float, float]:
-        """(least, most) t of slab: the order twice, or the sold range (+inf: no most)."""
-        if self.tonnes is not None:
-            return self.tonnes, self.tonnes
-        return self.tonnes_min or 0.0, upper(self.tonnes_max)
-
-    @property
-    def nominal_t(self) -> float:
-        """The tonnes that per-product rows are scaled by: the order, or for a sold product
-        its most (least, or 1 t, when it has none)."""
-        lo, hi = self.tonnes_range
-        return hi if math.isfinite(hi) and hi > 0 else max(lo, 1.0)
 
 
 class Material(_Frozen):
@@ -356,16 +277,38 @@ class Instance(_Frozen):
         """Each material's footprint: as given, derived from its energy and power source
         (``carbon.derived_footprint``), or, for a process's output, from its inputs and the
         process (``carbon.process_footprint``). Validation has checked every name."""
+        # a material with no footprint where nothing reads one (``unknown_footprints``)
+        # counts as 0, and says so
         out: list[Footprint | None] = [
             m.footprint if m.footprint is not None else
             derived_footprint(m.energy, self.power[m.energy.power]) if m.energy is not None
-            else None for m in self.materials]
+            else NO_FOOTPRINT for m in self.materials]
         for i, m in enumerate(self.materials):
             if m.name in self.made_by:
                 p = self.made_by[m.name]
                 out[i] = process_footprint(p, [out[j] for j in self._feed(p)],
                                            self.power.get(p.power) if p.power else None)
         return tuple(out)
+
+    @functools.cached_property
+    def unknown_footprints(self) -> tuple[str, ...]:
+        """Materials bought without a footprint (nor energy): allowed only where nothing
+        reads a footprint (``needs_footprints``); their footprint counts as 0."""
+        return tuple(m.name for m in self.materials if m.footprint is None
+                     and m.energy is None and m.name not in self.made_by)
+
+    @property
+    def needs_footprints(self) -> str | None:
+        """What reads the materials' footprints (then every one is required), or None."""
+        obj = self.objective
+        for why, does in (("the footprint objective", obj.minimise == "footprint"),
+                          ("a carbon price", obj.carbon_price > 0),
+                          ("a footprint cap", obj.footprint_cap is not None
+                           or any(p.footprint_cap is not None for p in self.products)),
+                          ("a carbon label", any(p.labels for p in self.products))):
+            if does:
+                return why
+        return None
 
     @functools.cached_property
     def costs(self) -> tuple[float, ...]:
@@ -432,6 +375,10 @@ class Instance(_Frozen):
                 seen.update(dict.fromkeys(self.alloys[p.alloy]))
             seen.update(dict.fromkeys(p.aim))
         return tuple(seen)
+
+
+#: The footprint a material without one counts with, where nothing reads footprints.
+NO_FOOTPRINT = Footprint(full=0.0, scope12=0.0)
 
 
 def upper(x: float | None) -> float:

@@ -11,6 +11,7 @@ import hashlib
 import json
 from typing import Any
 
+from mixopt.errors import InputError, Problem
 from mixopt.model.instance import Instance
 from mixopt.model.pipeline import Result
 from mixopt.report.frames import summary_figures
@@ -38,6 +39,9 @@ def declarations(result: Result) -> dict[str, Any]:
     from importlib.metadata import version
 
     inst, ev = result.instance, result.evaluation
+    if inst.unknown_footprints:
+        raise InputError([Problem(inst.name, f"{', '.join(inst.unknown_footprints)} give no "
+                                             "footprint: no footprint can be declared")])
     head = {"instance": inst.name, "instance_sha256": content_hash(inst),
             "status": str(result.status), "generated_by": f"mixopt {version('mixopt')}",
             "scrap_method": inst.scrap_method, "products": []}

@@ -40,6 +40,8 @@ def to_json_dict(result: Result) -> dict[str, Any]:
                       "margin_sd": inst.objective.margin_sd,
                       "value": number(result.objective_value), "unit": result.objective_unit},
         "mip_gap": number(raw.mip_gap),
+        # materials without a footprint (allowed where nothing reads one): counted as 0
+        "footprint_unknown_materials": list(inst.unknown_footprints),
         "totals": None, "products": [], "mix": [], "footprint_by_kind": [], "duals": None,
         "duals_conditional_on_purchase_decisions": result.duals_conditional,
         "materials_sensitivity": None,

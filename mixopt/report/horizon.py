@@ -68,6 +68,7 @@ def to_json_dict(result: HorizonResult, ahead: HorizonResult | None = None) -> d
                       "carbon_price": obj.carbon_price,
                       "value": number(result.objective_value), "unit": result.objective_unit},
         "mip_gap": number(raw.mip_gap) if raw is not None else None,
+        "footprint_unknown_materials": list(h.first.unknown_footprints),
         "totals": None, "period_totals": [], "products": [], "mix": [], "purchases": [],
         "duals": None, "sensitivity_computed": result.dual_records is not None,
         "solver": raw.solver if raw is not None else None,
