@@ -104,6 +104,9 @@ def _set(raw: dict[str, Any], loc: tuple[Any, ...], value: Any) -> None:
 
 def _periods(raw: dict[str, Any], origin: Any, problems: list[Problem]) -> list[str]:
     periods = raw.pop("periods")
+    if isinstance(periods, list):  # periods = [1, 2, 3]: table keys are text ("1" = ...)
+        periods = [str(p) if isinstance(p, int) and not isinstance(p, bool) else p
+                   for p in periods]
     if (not isinstance(periods, list) or not periods
             or not all(isinstance(p, str) and p.strip() for p in periods)):
         problems.append(origin.locate(("periods",), raw, "must be a non-empty list of period "
