@@ -29,11 +29,12 @@ def define_chemistry(b: LPBuilder, d: InstanceArrays) -> None:
         return
     coef = d.yield_t_per_t[:, None] * d.composition_wt_pct  # (M, E)
     rows, cols, vals = [], [], []
-    for r, (p, e) in enumerate(pe):
-        nz = np.flatnonzero(coef[:, e])
-        rows.append(np.full(len(nz), r))
-        cols.append(p * M + nz)
-        vals.append(coef[nz, e] / d.slab_tonnes[p])
+    for e in np.unique(pe[:, 1]):  # the rows of one constituent at once
+        r = np.flatnonzero(pe[:, 1] == e)
+        ps, nz = pe[r, 0], np.flatnonzero(coef[:, e])
+        rows.append(np.repeat(r, len(nz)))
+        cols.append((ps[:, None] * M + nz[None, :]).ravel())
+        vals.append((coef[nz, e][None, :] / d.slab_tonnes[ps, None]).ravel())
     keys = [(d.products[p], d.constituents[e]) for p, e in pe]
     b.add_rows("chemistry", keys, np.concatenate(rows), np.concatenate(cols),
                np.concatenate(vals), d.limit_min_wt_pct[pe[:, 0], pe[:, 1]],
