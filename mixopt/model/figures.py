@@ -21,6 +21,8 @@ REL_TOL = 1e-6
 
 def tolerance(limit: float | np.ndarray) -> np.ndarray:
     """How far past ``limit`` (in its unit) a plan may be and still meet it."""
+    if isinstance(limit, float | int):  # the common case, without numpy's scalar overhead
+        return REL_TOL * max(1.0, abs(limit))
     return REL_TOL * np.maximum(1.0, np.abs(limit))
 
 

@@ -7,7 +7,7 @@ import numpy as np
 from mixopt.model.arrays import InstanceArrays
 from mixopt.model.families.base import Dual, Elastic, Family, Relaxation
 from mixopt.model.families.shared import kept, round_out, use_terms, violation
-from mixopt.model.figures import Figures, Violation
+from mixopt.model.figures import Figures, Violation, tolerance
 from mixopt.model.instance import Instance
 from mixopt.model.lp import Block, LinearProgram, LPBuilder
 
@@ -28,14 +28,17 @@ def define_supply(b: LPBuilder, d: InstanceArrays) -> None:
 
 def check(fig: Figures) -> list[Violation]:
     d, use = fig.arrays, fig.use_t
+    lo, hi = d.available_min_t, d.available_max_t
+    with np.errstate(invalid="ignore"):  # inf - inf where there is no maximum
+        suspect = (lo - use > tolerance(lo)) | (np.isfinite(hi) & (use - hi > tolerance(hi)))
     out = []
-    for m, name in enumerate(d.materials):
-        lo, hi = d.available_min_t[m], d.available_max_t[m]
-        out.append(violation("supply", "min", (name,), lo - use[m], lo, "t",
-                             f"uses {use[m]:,.6g} t, at least {lo:,.6g} t required"))
-        if np.isfinite(hi):
-            out.append(violation("supply", "max", (name,), use[m] - hi, hi, "t",
-                                 f"uses {use[m]:,.6g} t, only {hi:,.6g} t available"))
+    for m in np.flatnonzero(suspect):  # only the materials past a limit are worded
+        name = d.materials[m]
+        out.append(violation("supply", "min", (name,), lo[m] - use[m], lo[m], "t",
+                             f"uses {use[m]:,.6g} t, at least {lo[m]:,.6g} t required"))
+        if np.isfinite(hi[m]):
+            out.append(violation("supply", "max", (name,), use[m] - hi[m], hi[m], "t",
+                                 f"uses {use[m]:,.6g} t, only {hi[m]:,.6g} t available"))
     return kept(out)
 
 
