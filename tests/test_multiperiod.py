@@ -601,3 +601,10 @@ def test_a_cost_only_instance_may_leave_footprints_out(tmp_path: Path) -> None:
             in res.output)
     res = CliRunner().invoke(main, ["pareto", str(path)])
     assert res.exit_code == 3 and "give no footprint" in res.output
+
+
+def test_storing_a_process_input_is_refused_by_name(tmp_path: Path) -> None:
+    text = (INSTANCES / "can-body-electrolysis.toml").read_text().replace(
+        'name = "Off-grade scrap"', 'name = "Off-grade scrap"\nstock = { max = 100 }', 1)
+    with pytest.raises(InputError, match="storing a process input is not modelled yet"):
+        read_any(_fixed(tmp_path, 'periods = ["a", "b"]\n' + text))

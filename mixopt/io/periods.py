@@ -159,7 +159,9 @@ def _linking(raw: dict[str, Any], per: list[dict[str, Any]], origin: Any,
              problems: list[Problem]) -> tuple[dict[str, Stocked], dict[str, Contract]]:
     """Stock and contracts, read from every period's record; stocked materials' purchase
     fields move from the period records (which rule the charge) to ``Stocked``."""
-    made = {p.get("output") for p in raw.get("processes") or [] if isinstance(p, dict)}
+    procs = [p for p in raw.get("processes") or [] if isinstance(p, dict)]
+    made = {p.get("output") for p in procs}
+    fed = {name for p in procs if isinstance(p.get("inputs"), dict) for name in p["inputs"]}
     stocked: dict[str, Stocked] = {}
     contracts: dict[str, Contract] = {}
     for i, rec in enumerate(raw.get("materials") or []):
@@ -171,6 +173,12 @@ def _linking(raw: dict[str, Any], per: list[dict[str, Any]], origin: Any,
                                            else "contract"), raw,
                                           "a process makes this material inside the period: "
                                           "it is neither stored nor bought under contract"))
+            continue
+        if "stock" in rec and name in fed:  # its price is also in the output's cost
+            problems.append(origin.locate(("materials", i, "stock"), raw,
+                                          "a process consumes this material: storing a "
+                                          "process input is not modelled yet (its price "
+                                          "is paid in the output's cost when charged)"))
             continue
         if "contract" in rec:
             c = _model(Contract, rec["contract"], ("materials", i, "contract"), raw, origin,
