@@ -608,3 +608,26 @@ def test_storing_a_process_input_is_refused_by_name(tmp_path: Path) -> None:
         'name = "Off-grade scrap"', 'name = "Off-grade scrap"\nstock = { max = 100 }', 1)
     with pytest.raises(InputError, match="storing a process input is not modelled yet"):
         read_any(_fixed(tmp_path, 'periods = ["a", "b"]\n' + text))
+
+
+@pytest.mark.parametrize("path", [WILLIAMS, QUARTER], ids=["williams", "quarter"])
+def test_a_horizon_converts_to_a_workbook_and_back(tmp_path: Path, path: Path) -> None:
+    """convert writes long tables (a blank-period row with what every period shares, a
+    row per period with what differs); the workbook plans exactly as the TOML, and a
+    horizon to TOML is refused by name."""
+    import openpyxl
+
+    book = tmp_path / "h.xlsx"
+    res = CliRunner().invoke(main, ["convert", str(path), str(book)])
+    assert res.exit_code == 0, res.output
+    wb = openpyxl.load_workbook(book)
+    settings = {r[0]: r[1] for r in wb["settings"].iter_rows(values_only=True)}
+    assert settings["periods"] == ", ".join(read_any(path).periods)
+    assert [c.value for c in wb["materials"][1]][:2] == ["name", "period"]
+    want = solve_horizon(read_any(path))
+    got = solve_horizon(read_any(book))
+    assert got.objective_value == pytest.approx(want.objective_value, rel=1e-12)
+    for m in want.plan.bought_t:
+        np.testing.assert_allclose(got.plan.bought_t[m], want.plan.bought_t[m], atol=1e-9)
+    res = CliRunner().invoke(main, ["convert", str(path), str(tmp_path / "h.toml")])
+    assert res.exit_code == 2 and "converts to .xlsx" in res.output

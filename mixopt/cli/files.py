@@ -37,8 +37,20 @@ def template_cmd(output: Path, source: Path | None, force: bool) -> None:
 @guard
 def convert_cmd(source: Path, target: Path, tables: str, force: bool) -> None:
     """Convert an instance between TOML (+CSV) and an .xlsx workbook, either way."""
-    from mixopt.io.read import read_instance
+    from mixopt.io.read import read_any, read_instance
+    from mixopt.model.horizon import Horizon
 
+    read = read_any(source)
+    if isinstance(read, Horizon):  # several periods: to a workbook of long tables
+        if target.suffix.lower() != ".xlsx":
+            raise click.BadParameter("a multi-period instance converts to .xlsx (long "
+                                     "tables); keep its TOML as it is", param_hint="TARGET")
+        from mixopt.io.spreadsheet import save_workbook
+        from mixopt.io.template_periods import horizon_workbook_input
+
+        save_workbook(horizon_workbook_input(read), target, force)
+        wrote(target)
+        return
     inst = read_instance(source)
     if target.suffix.lower() == ".xlsx":
         from mixopt.io.spreadsheet import save_workbook

@@ -164,6 +164,17 @@ def field_registry() -> list[tuple[str, str, str, str, str]]:
     rows += [("process_inputs", "process", "", "required", "process name (as processes.name)"),
              ("process_inputs", "material", "", "required", "an input material"),
              ("process_inputs", "t_per_t", "t/t", "required", "t of it per t of output")]
+    rows.append(("settings", PERIODS_KEY, "", "", ("multi-period instances: the periods, "
+                 "separated by commas (e.g. 2027-01, 2027-02); then products, materials and "
+                 "capacities are long tables")))
+    rows += [(t, PERIOD_COLUMN, "", "", ("multi-period: the period of this row (blank: every "
+              "period); a row per period holds only what differs in it"))
+             for t in ("products", "materials", "capacities")]
+    for prefix, model in (("stock_", Stock), ("contract_", Contract)):
+        cols = {c[len(prefix):]: p[1:] for c, p in HORIZON_MATERIAL_COLUMNS.items()
+                if c.startswith(prefix)}
+        rows += [("materials", f"{prefix}{col}", unit, default, f"multi-period: {meaning}")
+                 for col, unit, default, meaning in _describe(model, cols)]
     rows += [("scenarios", "scenario", "", "required", "scenario name"),
              ("scenarios", "path", "", "required",
               "field to override, e.g. materials.INERTA.available.max"),
