@@ -14,8 +14,8 @@ from mixopt.cli.common import STATUS_EXIT, emit
 
 
 def solve_horizon_cmd(h: Any, opts: Any, myopic: bool, rolling: int | None,
-                      start_path: Path | None, no_sensitivity: bool, fmt: str,
-                      output: Path | None, force: bool) -> None:
+                      start_path: Path | None, no_sensitivity: bool, no_diagnose: bool,
+                      fmt: str, output: Path | None, force: bool) -> None:
     """Plan ``h`` (a ``Horizon``), write the plan, exit with its status."""
     from mixopt.model.multiperiod import solve_horizon, solve_rolling
     from mixopt.report.horizon import render_table, to_json_dict
@@ -34,8 +34,8 @@ def solve_horizon_cmd(h: Any, opts: Any, myopic: bool, rolling: int | None,
     if (myopic or rolling) and result.plan is not None:
         ahead = solve_rolling(h, 1 if myopic else rolling, opts)
     diag = None
-    if result.plan is None and str(result.status) in ("infeasible", "unbounded",
-                                                       "infeasible_or_unbounded"):
+    if result.plan is None and not no_diagnose and str(result.status) in (
+            "infeasible", "unbounded", "infeasible_or_unbounded"):
         from mixopt.analysis.diagnose_periods import diagnose_horizon
 
         diag = diagnose_horizon(h, result, opts)

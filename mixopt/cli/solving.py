@@ -114,8 +114,8 @@ def solve_cmd(path: Path, no_diagnose: bool, start_path: Path | None, no_sensiti
     if isinstance(inst, Horizon):
         from mixopt.cli.periods import solve_horizon_cmd
 
-        solve_horizon_cmd(inst, opts, myopic, rolling, start_path, no_sensitivity, fmt,
-                          output, force)
+        solve_horizon_cmd(inst, opts, myopic, rolling, start_path, no_sensitivity,
+                          no_diagnose, fmt, output, force)
     if myopic or rolling:
         raise click.UsageError("--myopic and --rolling plan multi-period instances "
                                "(periods = [...]); this one has a single period")
