@@ -7,7 +7,12 @@ import numpy as np
 from mixopt.model.arrays import InstanceArrays
 from mixopt.model.families.base import Dual, Elastic, Family, Relaxation
 from mixopt.model.families.chemistry import FLOOR_WT_PCT
-from mixopt.model.families.shared import kept, product_index, round_out, violation
+from mixopt.model.families.shared import (
+    product_index,
+    round_out,
+    window_rows,
+    window_violations,
+)
 from mixopt.model.figures import Figures, Violation
 from mixopt.model.instance import Instance
 from mixopt.model.lp import Block, LinearProgram, LPBuilder
@@ -19,33 +24,14 @@ def _aims(d: InstanceArrays) -> np.ndarray:
 
 def define_aim(b: LPBuilder, d: InstanceArrays) -> None:
     """(AM) aim_lo_pe <= Σ_m y_m c_me x[p,m] / T_p <= aim_hi_pe for every aim (in wt%)."""
-    M = d.shape[1]
     pe = _aims(d)
-    if len(pe) == 0:
-        return
-    coef = d.yield_t_per_t[:, None] * d.composition_wt_pct
-    rows, cols, vals = [], [], []
-    for r, (p, e) in enumerate(pe):
-        nz = np.flatnonzero(coef[:, e])
-        rows.append(np.full(len(nz), r))
-        cols.append(p * M + nz)
-        vals.append(coef[nz, e] / d.slab_tonnes[p])
-    b.add_rows("aim", [(d.products[p], d.constituents[e]) for p, e in pe],
-               np.concatenate(rows), np.concatenate(cols), np.concatenate(vals),
-               d.aim_min_wt_pct[pe[:, 0], pe[:, 1]], d.aim_max_wt_pct[pe[:, 0], pe[:, 1]])
+    window_rows(b, "aim", d, pe, d.aim_min_wt_pct[pe[:, 0], pe[:, 1]],
+                d.aim_max_wt_pct[pe[:, 0], pe[:, 1]])
 
 
 def check(fig: Figures) -> list[Violation]:
-    d, comp = fig.arrays, fig.composition_wt_pct
-    out = []
-    for p, e in np.argwhere(d.aimed):
-        key, el = (d.products[p], d.constituents[e]), d.constituents[e]
-        lo, hi, got = d.aim_min_wt_pct[p, e], d.aim_max_wt_pct[p, e], comp[p, e]
-        out.append(violation("aim", "min", key, lo - got, lo, "wt%",
-                             f"{el} {got:.6g} wt% below its aim minimum {lo:g}"))
-        out.append(violation("aim", "max", key, got - hi, hi, "wt%",
-                             f"{el} {got:.6g} wt% above its aim maximum {hi:g}"))
-    return kept(out)
+    d = fig.arrays
+    return window_violations(fig, "aim", d.aimed, d.aim_min_wt_pct, d.aim_max_wt_pct, "aim ")
 
 
 def words(key: tuple, side: str, d: InstanceArrays) -> str:

@@ -6,7 +6,12 @@ import numpy as np
 
 from mixopt.model.arrays import InstanceArrays
 from mixopt.model.families.base import Dual, Elastic, Family, Relaxation
-from mixopt.model.families.shared import kept, product_index, round_out, violation
+from mixopt.model.families.shared import (
+    product_index,
+    round_out,
+    window_rows,
+    window_violations,
+)
 from mixopt.model.figures import Figures, Violation
 from mixopt.model.instance import Instance
 from mixopt.model.lp import INF, Block, LinearProgram, LPBuilder
@@ -22,23 +27,10 @@ def define_chemistry(b: LPBuilder, d: InstanceArrays) -> None:
     Rows are in wt% (their duals are per wt% of the limit). The no-limit window [0, 100]
     makes no row, and windows held by (CC) or (RM) have their rows there.
     """
-    M = d.shape[1]
     pe = np.argwhere(d.windowed & ~held_by_spread(d) & ~d.sold[:, None])
     _sold_rows(b, d)
-    if len(pe) == 0:
-        return
-    coef = d.yield_t_per_t[:, None] * d.composition_wt_pct  # (M, E)
-    rows, cols, vals = [], [], []
-    for e in np.unique(pe[:, 1]):  # the rows of one constituent at once
-        r = np.flatnonzero(pe[:, 1] == e)
-        ps, nz = pe[r, 0], np.flatnonzero(coef[:, e])
-        rows.append(np.repeat(r, len(nz)))
-        cols.append((ps[:, None] * M + nz[None, :]).ravel())
-        vals.append((coef[nz, e][None, :] / d.slab_tonnes[ps, None]).ravel())
-    keys = [(d.products[p], d.constituents[e]) for p, e in pe]
-    b.add_rows("chemistry", keys, np.concatenate(rows), np.concatenate(cols),
-               np.concatenate(vals), d.limit_min_wt_pct[pe[:, 0], pe[:, 1]],
-               d.limit_max_wt_pct[pe[:, 0], pe[:, 1]])
+    window_rows(b, "chemistry", d, pe, d.limit_min_wt_pct[pe[:, 0], pe[:, 1]],
+                d.limit_max_wt_pct[pe[:, 0], pe[:, 1]])
 
 
 def _sold_rows(b: LPBuilder, d: InstanceArrays) -> None:
@@ -66,16 +58,9 @@ def _sold_rows(b: LPBuilder, d: InstanceArrays) -> None:
 
 
 def check(fig: Figures) -> list[Violation]:
-    d, comp = fig.arrays, fig.composition_wt_pct
-    out = []
-    for p, e in np.argwhere(d.limited):
-        key, el = (d.products[p], d.constituents[e]), d.constituents[e]
-        lo, hi, got = d.limit_min_wt_pct[p, e], d.limit_max_wt_pct[p, e], comp[p, e]
-        out.append(violation("chemistry", "min", key, lo - got, lo, "wt%",
-                             f"{el} {got:.6g} wt% below its minimum {lo:g}"))
-        out.append(violation("chemistry", "max", key, got - hi, hi, "wt%",
-                             f"{el} {got:.6g} wt% above its maximum {hi:g}"))
-    return kept(out)
+    d = fig.arrays
+    return window_violations(fig, "chemistry", d.limited, d.limit_min_wt_pct,
+                             d.limit_max_wt_pct)
 
 
 def _limit(key: tuple, side: str, d: InstanceArrays) -> float:

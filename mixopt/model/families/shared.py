@@ -9,7 +9,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from mixopt.model.arrays import InstanceArrays
-from mixopt.model.figures import Violation, tolerance
+from mixopt.model.figures import Figures, Violation, tolerance
 from mixopt.model.lp import LPBuilder, charge_col
 
 
@@ -45,6 +45,40 @@ def per_product_rows(b: LPBuilder, name: str, d: InstanceArrays, ps: np.ndarray,
     cols = np.repeat(ps, M) * M + np.tile(np.arange(M), len(ps))
     vals = (coef / d.slab_tonnes[ps, None]).ravel()
     b.add_rows(name, [(d.products[p],) for p in ps], rows, cols, vals, lo, hi)
+
+
+def window_rows(b: LPBuilder, name: str, d: InstanceArrays, pe: np.ndarray,
+                lo: np.ndarray, hi: np.ndarray) -> None:
+    """One row per (p, e) in ``pe``: ``lo <= sum_m y_m c_me x[p, m] / T_p <= hi`` in wt%
+    (the mean chemistry of the metal against a window), a constituent at a time."""
+    if len(pe) == 0:
+        return
+    M = d.shape[1]
+    coef = d.yield_t_per_t[:, None] * d.composition_wt_pct  # (M, E)
+    rows, cols, vals = [], [], []
+    for e in np.unique(pe[:, 1]):
+        r = np.flatnonzero(pe[:, 1] == e)
+        ps, nz = pe[r, 0], np.flatnonzero(coef[:, e])
+        rows.append(np.repeat(r, len(nz)))
+        cols.append((ps[:, None] * M + nz[None, :]).ravel())
+        vals.append((coef[nz, e][None, :] / d.slab_tonnes[ps, None]).ravel())
+    b.add_rows(name, [(d.products[p], d.constituents[e]) for p, e in pe],
+               np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), lo, hi)
+
+
+def window_violations(fig: Figures, family: str, which: np.ndarray, lo: np.ndarray,
+                      hi: np.ndarray, what: str = "") -> list[Violation]:
+    """The recheck of wt% windows (``which``: (P, E) bool) on the plan's chemistry;
+    ``what`` names the window in the words ("aim " for aims)."""
+    d, comp = fig.arrays, fig.composition_wt_pct
+    out = []
+    for p, e in np.argwhere(which):
+        key, el, got = (d.products[p], d.constituents[e]), d.constituents[e], comp[p, e]
+        out.append(violation(family, "min", key, lo[p, e] - got, lo[p, e], "wt%",
+                             f"{el} {got:.6g} wt% below its {what}minimum {lo[p, e]:g}"))
+        out.append(violation(family, "max", key, got - hi[p, e], hi[p, e], "wt%",
+                             f"{el} {got:.6g} wt% above its {what}maximum {hi[p, e]:g}"))
+    return kept(out)
 
 
 def use_terms(d: InstanceArrays, ms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
