@@ -19,7 +19,6 @@ Both run HiGHS with the same settings; their objectives must agree (checked).
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import tempfile
 import time
 import tomllib
@@ -28,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from mixopt.dev.bench_scale import Run, _peak_mb, _rss_mb
+from mixopt.dev.bench_scale import Run, _in_child, _peak_mb, _rss_mb, raw_highs_run
 
 
 def generate_horizon(periods: int, lots: int, products: int, elements: int,
@@ -86,7 +85,7 @@ def _mixopt(path: str) -> Run:
 
 
 def _baseline(path: str, lp_solver: str) -> Run:
-    import highspy
+    import highspy  # noqa: F401 - loaded before the clock starts, as mixopt's is
     import scipy.sparse as sp
 
     from mixopt.model.alloys import library
@@ -175,34 +174,10 @@ def _baseline(path: str, lp_solver: str) -> Run:
     c[n - 1] = cost[-1, inerta]
     A = sp.csc_matrix((np.concatenate(v_), (np.concatenate(r_), np.concatenate(c_))),
                       shape=(row, n))
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = n, row
-    lp.col_cost_, lp.col_lower_, lp.col_upper_ = c, col_lo, col_hi
-    lp.row_lower_ = np.concatenate([np.asarray(x, dtype=float) for x in lo])
-    lp.row_upper_ = np.concatenate([np.asarray(x, dtype=float) for x in hi])
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = A.indptr, A.indices, A.data
-    t2 = time.perf_counter()
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("threads", 1)
-    h.setOptionValue("solver", lp_solver)
-    h.passModel(lp)
-    t3 = time.perf_counter()
-    h.run()
-    t4 = time.perf_counter()
-    x = np.asarray(h.getSolution().col_value)
-    obj = float(h.getInfo().objective_function_value)
-    t5 = time.perf_counter()
-    assert x.shape == (n,)
-    return Run("raw highspy", {"read": t1 - t0, "build": t2 - t1, "load": t3 - t2,
-                               "solve": t4 - t3, "extract": t5 - t4},
-               obj, base, _peak_mb(), n, A.nnz)
-
-
-def _in_child(fn: Any, *args: Any) -> Run:
-    with mp.get_context("spawn").Pool(1) as pool:
-        return pool.apply(fn, args)
+    return raw_highs_run("raw highspy", A, c, col_lo, col_hi,
+                         np.concatenate([np.asarray(x, dtype=float) for x in lo]),
+                         np.concatenate([np.asarray(x, dtype=float) for x in hi]), lp_solver,
+                         (t0, t1), base)
 
 
 def bench_periods(periods: int, lots: int, products: int, elements: int,

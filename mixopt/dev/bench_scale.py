@@ -24,6 +24,7 @@ import time
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -102,7 +103,7 @@ def _mixopt(path: str, backend: str, lp_solver: str, sensitivity: bool = True) -
 
 
 def _baseline(path: str, lp_solver: str) -> Run:
-    import highspy
+    import highspy  # noqa: F401 - loaded before the clock starts, as mixopt's is
     import scipy.sparse as sp
 
     base = _rss_mb()
@@ -158,11 +159,24 @@ def _baseline(path: str, lp_solver: str) -> Run:
     row += len(ms)
     A = sp.csc_matrix((np.concatenate(blocks_v), (np.concatenate(blocks_r),
                                                   np.concatenate(blocks_c))), shape=(row, n))
+    who = "raw highspy (default)" if lp_solver == "choose" else "raw highspy"
+    return raw_highs_run(who, A, np.tile(cost, P), np.zeros(n), np.full(n, np.inf),
+                         np.concatenate(lo), np.concatenate(hi), lp_solver,
+                         (t0, t1), base)
+
+
+def raw_highs_run(who: str, A: Any, c: np.ndarray, col_lo: np.ndarray, col_hi: np.ndarray,
+                  row_lo: np.ndarray, row_hi: np.ndarray, lp_solver: str,
+                  read: tuple[float, float], base: float) -> Run:
+    """The baseline's last steps: the LP into a ``HighsLp`` (timed as build, from
+    ``read[1]``), ``passModel`` (load), run (solve), the solution out (extract)."""
+    import highspy
+
+    n, m = A.shape[1], A.shape[0]
     lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = n, row
-    lp.col_cost_ = np.tile(cost, P)
-    lp.col_lower_, lp.col_upper_ = np.zeros(n), np.full(n, np.inf)
-    lp.row_lower_, lp.row_upper_ = np.concatenate(lo), np.concatenate(hi)
+    lp.num_col_, lp.num_row_ = n, m
+    lp.col_cost_, lp.col_lower_, lp.col_upper_ = c, col_lo, col_hi
+    lp.row_lower_, lp.row_upper_ = row_lo, row_hi
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = A.indptr, A.indices, A.data
     t2 = time.perf_counter()
@@ -178,10 +192,9 @@ def _baseline(path: str, lp_solver: str) -> Run:
     obj = float(h.getInfo().objective_function_value)
     t5 = time.perf_counter()
     assert x.shape == (n,)
-    who = "raw highspy (default)" if lp_solver == "choose" else "raw highspy"
-    return Run(who, {"read": t1 - t0, "build": t2 - t1, "load": t3 - t2,
-                               "solve": t4 - t3, "extract": t5 - t4},
-               obj, base, _peak_mb(), n, A.nnz)
+    t0, t1 = read
+    return Run(who, {"read": t1 - t0, "build": t2 - t1, "load": t3 - t2, "solve": t4 - t3,
+                     "extract": t5 - t4}, obj, base, _peak_mb(), n, A.nnz)
 
 
 def _in_child(fn, *args):
