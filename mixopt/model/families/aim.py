@@ -6,16 +6,16 @@ import numpy as np
 
 from mixopt.model.arrays import InstanceArrays
 from mixopt.model.families.base import Dual, Elastic, Family, Relaxation
-from mixopt.model.families.chemistry import FLOOR_WT_PCT
 from mixopt.model.families.shared import (
     product_index,
     round_out,
+    window_refs,
     window_rows,
     window_violations,
 )
 from mixopt.model.figures import Figures, Violation
 from mixopt.model.instance import Instance
-from mixopt.model.lp import Block, LinearProgram, LPBuilder
+from mixopt.model.lp import LPBuilder
 
 
 def _aims(d: InstanceArrays) -> np.ndarray:
@@ -40,11 +40,6 @@ def words(key: tuple, side: str, d: InstanceArrays) -> str:
     return f"{key[0]}: {key[1]} aim {side} {lim:.6g} wt%"
 
 
-def refs(lp: LinearProgram, b: Block, d: InstanceArrays) -> tuple[np.ndarray, np.ndarray]:
-    return (np.maximum(lp.row_lo[b.start:b.stop], FLOOR_WT_PCT),
-            np.maximum(lp.row_hi[b.start:b.stop], FLOOR_WT_PCT))
-
-
 def relax(v: Violation, fig: Figures, instance: Instance) -> Relaxation:
     d = fig.arrays
     prod, el = v.key
@@ -66,5 +61,5 @@ FAMILY = Family(
     math="aim_lo_pe ≤ Σ_m y_m c_me x_pm / T_p ≤ aim_hi_pe",
     domain="p, e with an aim", fields="`products.aim`, and those of (CH)",
     keys=("product", "constituent"), define=define_aim, check=check, words=words,
-    dual=Dual("wt%"), elastic=Elastic("limit", refs, relax),
+    dual=Dual("wt%"), elastic=Elastic("limit", window_refs, relax),
     reached=lambda key, side, d: f"{key[0]}: {key[1]} at its aim {side}")

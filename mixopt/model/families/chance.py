@@ -20,8 +20,7 @@ import scipy.sparse as sp
 
 from mixopt.model.arrays import InstanceArrays
 from mixopt.model.families.base import Dual, Elastic, Family, Relaxation
-from mixopt.model.families.chemistry import FLOOR_WT_PCT
-from mixopt.model.families.shared import product_index, round_out
+from mixopt.model.families.shared import FLOOR_WT_PCT, product_index, round_out
 from mixopt.model.figures import Figures, Violation
 from mixopt.model.instance import Instance
 from mixopt.model.lp import INF, Block, LinearProgram, LPBuilder

@@ -9,16 +9,14 @@ from mixopt.model.families.base import Dual, Elastic, Family, Relaxation
 from mixopt.model.families.shared import (
     product_index,
     round_out,
+    window_refs,
     window_rows,
     window_violations,
 )
 from mixopt.model.figures import Figures, Violation
 from mixopt.model.instance import Instance
-from mixopt.model.lp import INF, Block, LinearProgram, LPBuilder
+from mixopt.model.lp import INF, LPBuilder
 from mixopt.model.uncertainty import held_by_spread
-
-#: Slack on a window limit of (near) zero is measured against this floor of its size.
-FLOOR_WT_PCT = 0.01
 
 
 def define_chemistry(b: LPBuilder, d: InstanceArrays) -> None:
@@ -76,11 +74,6 @@ def reached(key: tuple, side: str, d: InstanceArrays) -> str:
     return f"{key[0]}: {key[1]} at its {side} limit"
 
 
-def refs(lp: LinearProgram, b: Block, d: InstanceArrays) -> tuple[np.ndarray, np.ndarray]:
-    return (np.maximum(lp.row_lo[b.start:b.stop], FLOOR_WT_PCT),
-            np.maximum(lp.row_hi[b.start:b.stop], FLOOR_WT_PCT))
-
-
 def relax(v: Violation, fig: Figures, instance: Instance) -> Relaxation:
     d = fig.arrays
     prod, el = v.key
@@ -110,4 +103,4 @@ FAMILY = Family(
     fields="`alloys.<alloy>.<e>`, `materials.composition`, `materials.yield`, "
            "`products.tonnes`",
     keys=("product", "constituent"), define=define_chemistry, check=check, words=words,
-    dual=Dual("wt%"), elastic=Elastic("limit", refs, relax), reached=reached)
+    dual=Dual("wt%"), elastic=Elastic("limit", window_refs, relax), reached=reached)

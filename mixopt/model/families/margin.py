@@ -12,8 +12,7 @@ import numpy as np
 
 from mixopt.model.arrays import InstanceArrays
 from mixopt.model.families.base import Dual, Elastic, Family, Relaxation
-from mixopt.model.families.chemistry import FLOOR_WT_PCT
-from mixopt.model.families.shared import kept, product_index, round_out, violation
+from mixopt.model.families.shared import FLOOR_WT_PCT, kept, product_index, round_out, violation
 from mixopt.model.figures import Figures, Violation
 from mixopt.model.instance import Instance
 from mixopt.model.lp import INF, Block, LinearProgram, LPBuilder

@@ -10,7 +10,7 @@ import numpy as np
 
 from mixopt.model.arrays import InstanceArrays
 from mixopt.model.figures import Figures, Violation, tolerance
-from mixopt.model.lp import LPBuilder, charge_col
+from mixopt.model.lp import Block, LinearProgram, LPBuilder, charge_col
 
 
 def violation(family: str, side: str, key: tuple, excess: float, limit: float, unit: str,
@@ -64,6 +64,17 @@ def window_rows(b: LPBuilder, name: str, d: InstanceArrays, pe: np.ndarray,
         vals.append((coef[nz, e][None, :] / d.slab_tonnes[ps, None]).ravel())
     b.add_rows(name, [(d.products[p], d.constituents[e]) for p, e in pe],
                np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), lo, hi)
+
+
+#: Slack on a window limit of (near) zero is measured against this floor of its size.
+FLOOR_WT_PCT = 0.01
+
+
+def window_refs(lp: LinearProgram, b: Block, d: InstanceArrays) -> tuple[np.ndarray,
+                                                                          np.ndarray]:
+    """Diagnose's 100% of each wt% window row's limits (at least ``FLOOR_WT_PCT``)."""
+    return (np.maximum(lp.row_lo[b.start:b.stop], FLOOR_WT_PCT),
+            np.maximum(lp.row_hi[b.start:b.stop], FLOOR_WT_PCT))
 
 
 def window_violations(fig: Figures, family: str, which: np.ndarray, lo: np.ndarray,
