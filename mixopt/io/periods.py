@@ -29,7 +29,7 @@ CONTAINERS = {"materials": ("available", "footprint", "energy", "composition",
                             "composition_sd", "stock"),
               "products": ("aim",), "capacities": ()}
 #: Material fields of a horizon only: what links the periods.
-LINKING = ("stock", "contract")
+LINKING_FIELDS = ("stock", "contract")
 #: Stock fields that hold once for the horizon (not per period).
 ONCE = ("initial", "final")
 
@@ -165,7 +165,7 @@ def _linking(raw: dict[str, Any], per: list[dict[str, Any]], origin: Any,
     stocked: dict[str, Stocked] = {}
     contracts: dict[str, Contract] = {}
     for i, rec in enumerate(raw.get("materials") or []):
-        if not isinstance(rec, dict) or not any(k in rec for k in LINKING):
+        if not isinstance(rec, dict) or not any(k in rec for k in LINKING_FIELDS):
             continue
         name = rec.get("name")
         if name in made:
@@ -212,7 +212,7 @@ def _linking(raw: dict[str, Any], per: list[dict[str, Any]], origin: Any,
     for r in per:
         for rec in r.get("materials") or []:
             if isinstance(rec, dict):
-                for key in LINKING:
+                for key in LINKING_FIELDS:
                     rec.pop(key, None)
     return stocked, contracts
 
@@ -230,7 +230,7 @@ def read_horizon(raw: dict[str, Any], origin: Any, problems: list[Problem],
         raise InputError(problems)
     per = [_resolved(raw, p) for p in periods]
     stocked, contracts = _linking(raw, per, origin, problems)
-    _unknown_materials(raw, stocked, contracts, origin, problems)
+    _stored_min_orders(raw, stocked, contracts, origin, problems)
     instances: list[Instance] = []
     for k, r in enumerate(per):
         found: list[Problem] = []
@@ -245,10 +245,11 @@ def read_horizon(raw: dict[str, Any], origin: Any, problems: list[Problem],
     return Horizon(tuple(periods), tuple(instances), stocked, contracts)
 
 
-def _unknown_materials(raw: dict[str, Any], stocked: dict[str, Stocked],
+def _stored_min_orders(raw: dict[str, Any], stocked: dict[str, Stocked],
                        contracts: dict[str, Contract], origin: Any,
                        problems: list[Problem]) -> None:
-    """Stored lots need a bound for their big-M (minimum orders)."""
+    """A stored material's minimum order needs a purchase bound in every period (its
+    big-M)."""
     for i, rec in enumerate(raw.get("materials") or []):
         if not isinstance(rec, dict):
             continue

@@ -15,11 +15,12 @@ tonnes *bought* in a period, and its ``cost`` is paid on them.
 
 from __future__ import annotations
 
-import math
+import functools
 from dataclasses import dataclass
 
 from pydantic import model_validator
 
+from mixopt.model.arrays import InstanceArrays, to_arrays
 from mixopt.model.fields import Price, SupplyTonnes, _field, _Frozen
 from mixopt.model.instance import Instance
 
@@ -109,12 +110,13 @@ class Horizon:
         c = self.contracts[material]
         if c.price is not None:
             return c.price
-        last = self.instances[-1]
-        m = next(i for i, x in enumerate(last.materials) if x.name == material)
         if material in self.stocked:
             return self.stocked[material].cost[-1]
-        return last.costs[m]
+        last = self.instances[-1]
+        return last.costs[[m.name for m in last.materials].index(material)]
 
-
-def finite(x: float | None) -> float:
-    return math.inf if x is None else x
+    @functools.cached_property
+    def arrays(self) -> tuple[InstanceArrays, ...]:
+        """Each period's arrays, computed once for every window planned on this horizon
+        (a rolling plan solves T windows)."""
+        return tuple(to_arrays(i) for i in self.instances)

@@ -19,7 +19,6 @@ from typing import Any
 import numpy as np
 
 from mixopt.errors import RecheckError
-from mixopt.model.arrays import to_arrays
 from mixopt.model.evaluate import Evaluation, evaluate
 from mixopt.model.families.periods import LINKING, HorizonPlan, Window, stock_columns
 from mixopt.model.formulation import build_lp
@@ -45,7 +44,7 @@ def build_window(h: Horizon, start: int, stop: int, opening_t: dict[str, float] 
                  cap_t_co2e_per_t: float | None = None) -> WindowLP:
     """The LP of periods ``start:stop`` (columns and rows of each period keyed by period)."""
     sense = h.first.objective.minimise
-    arrays = tuple(to_arrays(i) for i in h.instances[start:stop])
+    arrays = h.arrays[start:stop]
     parts = tuple(build_lp(d, sense, compressed=False) for d in arrays)
     b, col0, row0 = LPBuilder(), [], []
     for k, lp in enumerate(parts):
@@ -146,8 +145,7 @@ def plan_of(w: Window, mixes: list[np.ndarray], stored_bought_t: dict[str, np.nd
 
 def whole(h: Horizon) -> Window:
     """The window of every period, from the initial stock."""
-    arrays = tuple(to_arrays(i) for i in h.instances)
-    return Window(h, 0, len(h.periods), arrays, (0,) * len(h.periods),
+    return Window(h, 0, len(h.periods), h.arrays, (0,) * len(h.periods),
                   {m: s.initial_t for m, s in h.stocked.items()}, {})
 
 
