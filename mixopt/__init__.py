@@ -31,8 +31,8 @@ _API = {
     "Result": "mixopt.model.pipeline",
     "Session": "mixopt.model.pipeline",
     "solve": "mixopt.model.pipeline",
-    "SolveOptions": "mixopt.model.status",
-    "Status": "mixopt.model.status",
+    "SolveOptions": "mixopt.model.backend",
+    "Status": "mixopt.model.backend",
     "read_instance": "mixopt.io.read",
     "apply_overrides": "mixopt.io.variants",
     "scenario": "mixopt.io.variants",
@@ -46,10 +46,10 @@ if TYPE_CHECKING:
     from mixopt.errors import InputError, Problem, RecheckError
     from mixopt.io.read import read_instance
     from mixopt.io.variants import apply_overrides, scenario, with_overrides
+    from mixopt.model.backend import SolveOptions, Status
     from mixopt.model.evaluate import Evaluation, evaluate
     from mixopt.model.instance import Instance
     from mixopt.model.pipeline import Result, Session, solve
-    from mixopt.model.status import SolveOptions, Status
 
 
 def __getattr__(name: str) -> Any:

@@ -108,7 +108,7 @@ def test_missing_file_is_a_clean_error(tmp_path: Path) -> None:
 
 def test_time_limit_feasible_exit_code() -> None:
     from mixopt.cli import STATUS_EXIT
-    from mixopt.model.status import Status
+    from mixopt.model.backend import Status
     assert all(s in STATUS_EXIT for s in Status)
     assert STATUS_EXIT[Status.TIME_LIMIT_FEASIBLE] == Exit.LIMIT_FEASIBLE
     assert STATUS_EXIT[Status.TIME_LIMIT_NO_SOLUTION] == Exit.LIMIT_NO_SOLUTION

@@ -14,8 +14,8 @@ from click.testing import CliRunner
 
 from mixopt import SolveOptions, Status, read_instance, solve
 from mixopt.cli import STATUS_EXIT, Exit, main
+from mixopt.model.backend.highs import HighsSession
 from mixopt.model.lp import Block, LinearProgram
-from mixopt.model.solver import HighsSession
 from mixopt.testing import assert_rechecked
 from tests.conftest import INSTANCES
 from tests.helpers import inst, lots_milp, to_toml
@@ -93,7 +93,7 @@ def test_solver_error_is_not_a_result(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_a_plan_that_fails_the_recheck_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
     # HiGHS's other bad day: an "optimal" plan that breaks a rule
-    import mixopt.model.solver as solver_mod
+    import mixopt.model.backend.highs as solver_mod
     real = solver_mod.HighsSession.solve
 
     def corrupt(self, *args, **kwargs):

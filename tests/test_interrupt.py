@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from mixopt.cli import Exit
-from mixopt.model import running
 from mixopt.model.arrays import to_arrays
+from mixopt.model.backend import interrupt as running
+from mixopt.model.backend.highs import load_arrays
+from mixopt.model.backend.highs_status import HMS
 from mixopt.model.formulation import build_lp
-from mixopt.model.solve_once import load_arrays
-from mixopt.model.status import HMS
 from tests.conftest import INSTANCES
 
 

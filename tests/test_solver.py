@@ -6,7 +6,7 @@ import highspy
 import pytest
 
 from mixopt import SolveOptions, Status, read_instance, solve
-from mixopt.model.status import HMS, map_status
+from mixopt.model.backend.highs_status import HMS, map_status
 from tests.conftest import INSTANCES
 from tests.helpers import inst, two_material
 
@@ -33,7 +33,11 @@ def test_status_map(ms: highspy.HighsModelStatus, has: bool, mip: bool, gap: flo
 
 
 def test_every_highs_status_is_mapped_explicitly() -> None:
-    from mixopt.model.status import ERROR_STATUSES, NUMERICAL_STATUSES, STOPPED_STATUSES
+    from mixopt.model.backend.highs_status import (
+        ERROR_STATUSES,
+        NUMERICAL_STATUSES,
+        STOPPED_STATUSES,
+    )
     named = {HMS.kOptimal, HMS.kInfeasible, HMS.kUnbounded, HMS.kUnboundedOrInfeasible,
              HMS.kTimeLimit} | set(STOPPED_STATUSES) | set(ERROR_STATUSES) | set(NUMERICAL_STATUSES)
     every = {getattr(HMS, k) for k in dir(HMS) if k.startswith("k")}

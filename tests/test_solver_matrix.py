@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 from mixopt import read_instance, solve
 from mixopt.cli import Exit, main
-from mixopt.model.other_solvers import available
-from mixopt.model.status import SolveOptions, Status
+from mixopt.model.backend import SolveOptions, Status
+from mixopt.model.backend.through_pyomo import available
 from mixopt.testing import assert_objective, assert_rechecked
 from tests.conftest import INSTANCES
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from mixopt.errors import InputError
 from mixopt.io.manifest import Manifest, Run
-from mixopt.model.status import SolveOptions
+from mixopt.model.backend import SolveOptions
 
 #: Objectives and tonnages agree within this relative tolerance unless told otherwise.
 DEFAULT_RTOL = 1e-6

@@ -31,14 +31,13 @@ import scipy.sparse as sp
 from mixopt.analysis.confidence import highest_confidence
 from mixopt.io.variants import apply_overrides
 from mixopt.model.arrays import InstanceArrays, to_arrays
+from mixopt.model.backend import SolveOptions, Status, conflict, solve_lp
 from mixopt.model.evaluate import evaluate
 from mixopt.model.families import BY_BLOCK, BY_NAME, FAMILIES, Relaxation
 from mixopt.model.formulation import build_lp
 from mixopt.model.instance import Instance
 from mixopt.model.lp import Block, LinearProgram
 from mixopt.model.pipeline import solve
-from mixopt.model.solve_once import conflict, solve_arrays
-from mixopt.model.status import SolveOptions, Status
 
 #: IIS and elastic sides -> the side of a limit.
 _SIDE = {"lower": "min", "upper": "max", "both": "equal"}
@@ -181,8 +180,8 @@ def least_relaxation(instance: Instance, d: InstanceArrays, lp: LinearProgram,
                      only: frozenset[int] | None = None) -> list[Relaxation] | None:
     """The relaxations of the least (relative) elastic plan; None if even that is infeasible
     (for instance when only supply may move and more supply does not help)."""
-    _, x = solve_arrays(elastic(lp, d, families, sides, only), integer=False,
-                        options=options)
+    x = solve_lp(elastic(lp, d, families, sides, only), options, sensitivity=False,
+                 integer=False).x
     if x is None:
         return None
     P, M, _ = d.shape
@@ -301,7 +300,7 @@ def diagnose(instance: Instance, options: SolveOptions | None = None) -> Diagnos
     checks = domain_checks(instance, d, options)
     notes: list[str] = _confidence_notes(instance, options) if d.has_chance else []
     if instance.is_milp:
-        relaxed_lp = solve_arrays(lp, integer=False, options=options)[0]
+        relaxed_lp = solve_lp(lp, options, sensitivity=False, integer=False).status
         if relaxed_lp.has_solution:
             notes += _purchase_rule_notes(instance, options)
             return Diagnosis(instance, first.status, tuple(checks), conflict=(),

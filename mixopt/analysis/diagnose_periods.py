@@ -15,13 +15,12 @@ from typing import Any
 
 from mixopt.analysis.diagnose import _SIDE, diagnose, render, to_json_dict, unbounded_notes
 from mixopt.analysis.relax_links import least_link_change
+from mixopt.model.backend import SolveOptions, Status, conflict
 from mixopt.model.families import BY_BLOCK
 from mixopt.model.families.periods import words as link_words
 from mixopt.model.horizon import Horizon
 from mixopt.model.multiperiod import HorizonResult, build_window
 from mixopt.model.pipeline import solve
-from mixopt.model.solve_once import conflict
-from mixopt.model.status import SolveOptions, Status
 
 
 def _unbounded(h: Horizon) -> list[str]:

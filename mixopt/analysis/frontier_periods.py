@@ -17,9 +17,9 @@ import numpy as np
 
 from mixopt.analysis.frontier import FrontierError
 from mixopt.io.variants import with_overrides
+from mixopt.model.backend import SolveOptions
 from mixopt.model.horizon import Horizon
 from mixopt.model.multiperiod import solve_horizon
-from mixopt.model.status import SolveOptions
 
 
 def _with(h: Horizon, **settings: Any) -> Horizon:

@@ -15,11 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from mixopt.model.backend import SolveOptions, solve_lp
 from mixopt.model.horizon import Horizon, Stocked
 from mixopt.model.lp import Block, LinearProgram
 from mixopt.model.multiperiod import build_window, solve_horizon
-from mixopt.model.solve_once import solve_arrays
-from mixopt.model.status import SolveOptions
 
 #: A bound moved by less than this share of its size is not a change.
 MOVE_TOL = 1e-7
@@ -104,7 +103,7 @@ def least_link_change(h: Horizon, options: SolveOptions | None = None) -> \
         col_hi=np.concatenate([col_hi, np.full(k1 + k2, np.inf)]), c=c, offset=0.0,
         integer=np.zeros(n + k1 + k2, dtype=bool), rows=(Block("elastic", 0, ()),),
         cols=(Block("elastic", 0, ()),), objective_unit="share")
-    _, x = solve_arrays(elastic, integer=False, options=options)
+    x = solve_lp(elastic, options, sensitivity=False, integer=False).x
     if x is None:
         return None
     moved = x[n:]

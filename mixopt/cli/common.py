@@ -25,8 +25,8 @@ from mixopt.errors import InputError, Problem, RecheckError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from mixopt.model.backend import SolveOptions
     from mixopt.model.instance import Instance
-    from mixopt.model.status import SolveOptions
 
 
 class Exit(IntEnum):
@@ -236,7 +236,7 @@ def variant_options(fn: Callable | None = None, cap: bool = True) -> Callable:
 
 def options() -> SolveOptions:
     """The solver options of the current command line."""
-    from mixopt.model.status import SolveOptions
+    from mixopt.model.backend import SolveOptions
 
     o = click.get_current_context().meta.get("mixopt.solver", {})
     solver, backend = o.get("solver", "highs"), o.get("backend", "highspy")

@@ -18,11 +18,11 @@ import numpy as np
 from mixopt.dev.generate import generate
 from mixopt.io.variants import apply_overrides
 from mixopt.model.arrays import to_arrays
+from mixopt.model.backend import SolveOptions
+from mixopt.model.backend.highs import load_arrays
 from mixopt.model.formulation import build_lp
 from mixopt.model.lp import LinearProgram
 from mixopt.model.pipeline import Session, solve
-from mixopt.model.solve_once import load_arrays
-from mixopt.model.status import SolveOptions
 
 
 @dataclass(frozen=True)

@@ -61,8 +61,8 @@ def generate_horizon(periods: int, lots: int, products: int, elements: int,
 
 def _mixopt(path: str) -> Run:
     from mixopt.io.read import read_any
+    from mixopt.model.backend.highs import HighsSession
     from mixopt.model.multiperiod import _plan, build_window, recheck
-    from mixopt.model.solver import HighsSession
 
     base = _rss_mb()
     t0 = time.perf_counter()
@@ -185,7 +185,7 @@ def bench_periods(periods: int, lots: int, products: int, elements: int,
     """mixopt and the raw baseline (on mixopt's LP algorithm) on one generated horizon."""
     import tomlkit
 
-    from mixopt.model.status import AUTO_IPM_COLUMNS
+    from mixopt.model.backend import AUTO_IPM_COLUMNS
 
     raw = generate_horizon(periods, lots, products, elements, seed)
     with tempfile.TemporaryDirectory() as tmp:

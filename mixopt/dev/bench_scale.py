@@ -69,11 +69,11 @@ def _peak_mb() -> float:
 def _mixopt(path: str, backend: str, lp_solver: str, sensitivity: bool = True) -> Run:
     from mixopt.io.read import read_instance
     from mixopt.model.arrays import to_arrays
+    from mixopt.model.backend import SolveOptions
+    from mixopt.model.backend.highs import HighsSession
     from mixopt.model.evaluate import evaluate
     from mixopt.model.formulation import build_lp
     from mixopt.model.pipeline import column_sensitivity, shadow_prices
-    from mixopt.model.solver import HighsSession
-    from mixopt.model.status import SolveOptions
 
     base = _rss_mb()
     t0 = time.perf_counter()
@@ -209,7 +209,7 @@ def bench_size(lots: int, products: int, elements: int, backend: str = "highspy"
     HiGHS's default options (what a user of plain highspy would get)."""
     from mixopt.dev.generate import generate
     from mixopt.io.write import write_instance
-    from mixopt.model.status import AUTO_IPM_COLUMNS
+    from mixopt.model.backend import AUTO_IPM_COLUMNS
 
     inst = generate(lots, products, elements, seed)
     with tempfile.TemporaryDirectory() as tmp:
@@ -252,8 +252,8 @@ def time_settings(lots: int, products: int, elements: int, milp: bool = False,
 
     from mixopt.dev.generate import generate
     from mixopt.model.arrays import to_arrays
+    from mixopt.model.backend.highs import load_arrays
     from mixopt.model.formulation import build_lp
-    from mixopt.model.solve_once import load_arrays
 
     lp = build_lp(to_arrays(generate(lots, products, elements, seed, milp=milp)), "cost")
     out = []

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from mixopt.model.status import SolveOptions
+from mixopt.model.backend import SolveOptions
 
 #: (label, backend, solver) of the contenders, in the order shown.
 CONTENDERS = (("HiGHS (arrays)", "highspy", "highs"), ("HiGHS via Pyomo", "pyomo", "highs"),
@@ -32,7 +32,7 @@ def matrix(folder: Path, rtol: float = 1e-6) -> dict[str, list[Cell] | str]:
     from mixopt.io.manifest import read_manifest
     from mixopt.io.read import read_instance
     from mixopt.io.variants import apply_overrides, scenario, with_overrides
-    from mixopt.model.other_solvers import available
+    from mixopt.model.backend.through_pyomo import available
     from mixopt.model.pipeline import solve
 
     path, manifest = read_manifest(folder)

@@ -44,8 +44,8 @@ def write_model(instance: Instance, path: Path, force: bool = False) -> None:
     from dataclasses import replace
 
     from mixopt.model.arrays import to_arrays
+    from mixopt.model.backend.highs import load_arrays
     from mixopt.model.formulation import build_lp
-    from mixopt.model.solve_once import load_arrays
 
     d = to_arrays(instance)
     lp = build_lp(d, instance.objective.minimise)

@@ -33,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from mixopt.errors import InputError, Problem
 from mixopt.io.validate import read_document
 from mixopt.io.variants import OBJECTIVE_FLAGS
-from mixopt.model.status import Status
+from mixopt.model.backend import Status
 
 MANIFEST = "expected.json"
 #: The statuses a run may expect: every solve status, or "invalid" (the input is refused).

@@ -87,15 +87,31 @@ class Pairs(Sequence):
 
 @dataclass(frozen=True)
 class Block:
-    """A contiguous range of rows (or columns) of one family, with instance-level keys."""
+    """A contiguous range of rows (or columns) of one family, with instance-level keys.
+
+    In the LP of several periods each period's own blocks carry ``part`` (the period's
+    place in the LP) and ``period`` (its name; their keys start with it), so that a block
+    is known by its ``label`` (``chemistry@2027-02``) in every backend; blocks that link
+    periods have neither (their keys name the period themselves)."""
 
     name: str
     start: int
     keys: Sequence[tuple]  # a tuple of keys, or ``Prefixed`` keys of an appended LP
+    part: int | None = None
+    period: str = ""
 
     @property
     def stop(self) -> int:
         return self.start + len(self.keys)
+
+    @property
+    def label(self) -> str:
+        """The block's name, unique in its LP."""
+        return f"{self.name}@{self.period}" if self.period else self.name
+
+    def local_key(self, i: int) -> tuple:
+        """Key ``i`` without the period in front (as the family wrote it)."""
+        return self.keys.keys[i] if isinstance(self.keys, Prefixed) else self.keys[i]
 
 
 @dataclass(frozen=True)
@@ -105,7 +121,7 @@ class Cones:
     Each cone k has a spread column r_k (``r_col[k]``) and a link row
     ``Σ_m w_km - r_k <= 0`` (``link_row[k]``); the solver adds the columns w_km as a plan
     uses material column m, with tangent cuts of ``w_km >= (S[k, m] x_m)² / r_k``
-    (``mixopt.model.cones``). ``S[k]`` holds the spread coefficients per column.
+    (``mixopt.model.backend.cuts``). ``S[k]`` holds the spread coefficients per column.
     """
 
     S: sp.csr_matrix  # (K, ncols)

@@ -19,14 +19,14 @@ from typing import Any
 import numpy as np
 
 from mixopt.errors import RecheckError
+from mixopt.model.backend import RawSolution, SolveOptions, Status
+from mixopt.model.backend.highs import HighsSession
 from mixopt.model.evaluate import Evaluation, evaluate
 from mixopt.model.families.periods import LINKING, HorizonPlan, Window, stock_columns
 from mixopt.model.formulation import build_lp
 from mixopt.model.horizon import Horizon
 from mixopt.model.lp import LinearProgram, LPBuilder
 from mixopt.model.pipeline import shadow_prices
-from mixopt.model.solver import HighsSession
-from mixopt.model.status import RawSolution, SolveOptions, Status
 
 log = logging.getLogger(__name__)
 

@@ -17,14 +17,14 @@ import numpy as np
 
 from mixopt.errors import RecheckError
 from mixopt.model.arrays import InstanceArrays, to_arrays
+from mixopt.model.backend import RawSolution, SolveOptions, Status
+from mixopt.model.backend.highs import HighsSession
 from mixopt.model.evaluate import REL_TOL, Evaluation, evaluate
 from mixopt.model.families import BY_BLOCK, KEY_NAMES
 from mixopt.model.formulation import build_lp, columns_from_mix
 from mixopt.model.instance import Instance
 from mixopt.model.lp import LinearProgram
 from mixopt.model.risk import DEFAULT_SAMPLES, ProductRisk, plan_risk
-from mixopt.model.solver import HighsSession
-from mixopt.model.status import RawSolution, SolveOptions, Status
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -211,7 +211,7 @@ class Session:
     def _other(self, instance: Instance, d: InstanceArrays, lp: LinearProgram,
                opts: SolveOptions, t: dict[str, float]) -> Result:
         """A solver other than HiGHS, through Pyomo: one cold solve, no sensitivity."""
-        from mixopt.model.other_solvers import solve_other
+        from mixopt.model.backend.through_pyomo import solve_other
 
         if opts.backend != "pyomo":
             raise ValueError(f"solver {opts.solver!r} runs through Pyomo: backend 'pyomo'")

@@ -6,7 +6,7 @@ probability at least a: ``Σ_m y_m c_me x_pm / T_p + z_a ‖(y_m σ_me x_pm / T_
 (the mirror row for a min limit). The family gives each uncertain (p, e) a spread column
 r_pe >= ‖(y_m σ_me x_pm / T_p)_m‖₂ (a second-order cone, in extended form with its link
 row), and writes each limit as the linear anchor row ``mean + z_a r_pe <= hi_pe``; the
-solver adds tangent cuts until every cone holds (``mixopt.model.cones``). Per heat
+solver adds tangent cuts until every cone holds (``mixopt.model.backend.cuts``). Per heat
 (``confidence_per = "heat"``), the product's L chance limits each take 1 - (1 - a) / L
 (Bonferroni), so that a heat meets them all with at least a. The recheck computes each
 limit's probability exactly (for heats, the joint probability: constituents vary

@@ -1,68 +1,72 @@
-"""Solve a charge-mix LP/MILP in one persistent HiGHS, and say honestly how it ended.
+"""HiGHS: one LP/MILP in one persistent HiGHS (loaded from the arrays, or through Pyomo),
+its sensitivity, and its irreducible infeasible sets; how every run ended, said honestly.
 
 ``HighsSession`` holds one LP in one HiGHS instance for a whole run, so that re-solves
 warm-start. By default the formulation's arrays go straight into HiGHS (``highspy``);
 ``SolveOptions(backend="pyomo")`` goes through the Pyomo model built from the same
-arrays (``mixopt.model.pyomo_model``) and Pyomo's persistent HiGHS interface — Pyomo is
+arrays (``mixopt.model.backend.through_pyomo``) and Pyomo's persistent HiGHS interface — Pyomo is
 imported only then. Statuses come from HiGHS's own model status, mapped one by one in
-``mixopt.model.status.map_status``: nothing is inferred from an objective value.
+``mixopt.model.backend.highs_status.map_status``: nothing is inferred from an objective value.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 
 import highspy
 import numpy as np
 
-from mixopt.model import running
-from mixopt.model.lp import LinearProgram
-from mixopt.model.solve_once import ConeLoop, Cuts, load_arrays
-from mixopt.model.status import (
+from mixopt.model.backend import interrupt
+from mixopt.model.backend.cuts import ConeLoop, Cuts
+from mixopt.model.backend.highs_status import HMS, map_status
+from mixopt.model.backend.outcome import (
     AUTO_IPM_COLUMNS,
     BACKENDS,
-    HMS,
     LP_SOLVERS,
     RawSolution,
     SolveOptions,
     Status,
-    map_status,
 )
+from mixopt.model.lp import LinearProgram
 
 log = logging.getLogger(__name__)
 
 
-def _through_pyomo(lp: LinearProgram):
-    """Build the Pyomo model of ``lp`` and load it into Pyomo's persistent HiGHS
-    interface: (model, highs, column map, row map, build s, load s, interface name)."""
-    import pyomo
-    from pyomo.common.gc_manager import PauseGC
-    from pyomo.contrib.solver.common.factory import SolverFactory
-
-    from mixopt.model.pyomo_model import columns, rows, to_pyomo
-
-    t0 = time.perf_counter()
-    model = to_pyomo(lp)
-    t1 = time.perf_counter()
-    solver = SolverFactory("highs")
-    with PauseGC():
-        solver.set_instance(model)
-    # Pyomo's interface keeps its maps privately; read them here, and only here.
-    var_map = solver._pyomo_var_to_solver_var_map
-    con_map = solver._pyomo_con_to_solver_con_map
-    col_of = np.array([var_map[id(v)] for v in columns(model)], dtype=np.int64)
-    row_of = np.array([con_map[c] for c in rows(model, lp)], dtype=np.int64)
-    name = f"pyomo {pyomo.version.version} contrib.solver highs (persistent)"
-    return (model, running.prepare(solver._solver_model), col_of, row_of, t1 - t0,
-            time.perf_counter() - t1, name)
+def load_arrays(lp: LinearProgram, integer: bool = True) -> highspy.Highs:
+    """A fresh HiGHS holding ``lp`` (column order = LP order), without Pyomo.
+    ``integer=False`` gives the LP relaxation."""
+    h = interrupt.prepare(highspy.Highs())
+    h.setOptionValue("threads", 1)
+    A = lp.A if lp.A.format == "csc" else lp.A.tocsc()
+    model = highspy.HighsLp()
+    model.num_col_, model.num_row_ = A.shape[1], A.shape[0]
+    model.col_cost_ = lp.c
+    model.col_lower_, model.col_upper_ = lp.col_lo, lp.col_hi
+    model.row_lower_, model.row_upper_ = lp.row_lo, lp.row_hi
+    model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    model.a_matrix_.start_ = A.indptr
+    model.a_matrix_.index_ = A.indices
+    model.a_matrix_.value_ = A.data
+    model.offset_ = lp.offset
+    if integer and lp.is_mip:
+        model.integrality_ = [highspy.HighsVarType.kInteger if i else
+                              highspy.HighsVarType.kContinuous for i in lp.integer]
+    h.passModel(model)
+    return h
 
 
 class HighsSession:
     """One LP/MILP held in one persistent HiGHS instance (loaded from the arrays, or
     through Pyomo: ``SolveOptions.backend``)."""
 
-    def __init__(self, lp: LinearProgram, options: SolveOptions | None = None) -> None:
+    def __init__(self, lp: LinearProgram, options: SolveOptions | None = None,
+                 integer: bool = True) -> None:
+        #: False: the LP relaxation (integer columns continuous), e.g. for diagnose
+        self.integer = integer
+        if not integer and lp.is_mip:
+            lp = replace(lp, integer=np.zeros(len(lp.integer), dtype=bool))
         self.base = lp  # as built
         self.lp = lp  # with the cone columns and cuts added so far
         self._cones = ConeLoop(lp) if lp.cones is not None and len(lp.cones) else None
@@ -83,8 +87,10 @@ class HighsSession:
             self.build_s, self.load_s = 0.0, time.perf_counter() - t0
             self.interface = "highspy passModel (arrays)"
         else:
+            from mixopt.model.backend import through_pyomo
+
             (self.model, self.highs, self._col_of, self._row_of, self.build_s, self.load_s,
-             self.interface) = _through_pyomo(lp)
+             self.interface) = through_pyomo.load(lp)
             log.debug("built model in %.3fs, loaded into HiGHS in %.3fs", self.build_s,
                       self.load_s)
         if self._cones is not None:
@@ -130,7 +136,7 @@ class HighsSession:
 
     def _set_options(self) -> None:
         h, o = self.highs, self.options
-        running.log_on(h)
+        interrupt.log_on(h)
         # HiGHS counts its time limit over the instance's whole life, not per run: a
         # persistent session must add the time already spent, or later solves stop early
         h.setOptionValue("time_limit", float(o.time_limit_s) + h.getRunTime()
@@ -206,24 +212,24 @@ class HighsSession:
         log.info("HiGHS: %s in %.3fs", message, elapsed)
         return RawSolution(status=status, message=message, x=x, objective=obj, mip_gap=gap,
                            dual_bound=bound, solve_time_s=elapsed, solver=self.describe(info),
-                           **sens)
+                           warm=self, **sens)
 
     def _run(self) -> object:
         """One HiGHS run; an infeasible-or-unbounded verdict is asked again without
         presolve (presolve could not tell which)."""
         h = self.highs
-        running.run(h)
+        interrupt.run(h)
         ms = h.getModelStatus()
         if ms in (HMS.kNotset, HMS.kSolveError) and self._solved:
             # a warm re-solve lost its numerical footing (long cut loops on large months):
             # drop the factorisation and basis, and solve the same LP cold, once
             log.warning("HiGHS failed a warm re-solve (%s): solving cold", ms)
             h.clearSolver()
-            running.run(h)
+            interrupt.run(h)
             ms = h.getModelStatus()
         if ms == HMS.kUnboundedOrInfeasible:
             h.setOptionValue("presolve", "off")
-            running.run(h)
+            interrupt.run(h)
             ms = h.getModelStatus()
             h.setOptionValue("presolve", "choose")
         return ms
@@ -280,7 +286,7 @@ class HighsSession:
         h.changeColsBounds(k, cols, vals, vals)
         h.setOptionValue("time_limit", np.inf)  # an LP with fixed decisions: fast, and owed
         try:
-            running.run(h)
+            interrupt.run(h)
             ok = h.getModelStatus() == HMS.kOptimal
             out = self._sensitivity() if ok else {}
         finally:
@@ -321,3 +327,28 @@ def _same_cones(a: LinearProgram, b: LinearProgram) -> bool:
     ca, cb = a.cones, b.cones
     return (np.array_equal(ca.r_col, cb.r_col) and np.array_equal(ca.link_row, cb.link_row)
             and ca.S.shape == cb.S.shape and (ca.S != cb.S).nnz == 0)
+
+
+#: HiGHS IIS bound codes -> the side of the bound that takes part in the conflict.
+IIS_SIDE = {2: "lower", 3: "upper", 4: "both"}
+#: HiGHS's IIS strategy used for conflicts (the irreducible variant; see HiGHS docs).
+IIS_STRATEGY = 4
+
+
+def conflict(lp: LinearProgram) -> tuple[list[tuple[int, str]], list[tuple[int, str]]] | None:
+    """An irreducible infeasible set of the LP (relaxation): ([(row, side)], [(col, side)]),
+    or None when HiGHS finds none (for instance when the LP is feasible)."""
+    h = load_arrays(lp, integer=False)
+    h.setOptionValue("iis_strategy", IIS_STRATEGY)
+    interrupt.run(h)
+    if h.getModelStatus() != HMS.kInfeasible:
+        return None
+    status, iis = h.getIis()
+    if status != highspy.HighsStatus.kOk or not iis.valid_:
+        return None
+    rows = [(int(r), IIS_SIDE.get(int(b), "?")) for r, b in zip(iis.row_index_, iis.row_bound_,
+                                                                strict=True)]
+    cols = [(int(c), IIS_SIDE.get(int(b), "?")) for c, b in zip(iis.col_index_, iis.col_bound_,
+                                                                strict=True)
+            if int(b) in IIS_SIDE]
+    return rows, cols

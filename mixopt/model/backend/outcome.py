@@ -1,5 +1,8 @@
-"""How a solve ended, in mixopt's words: the status enum, the solver options, and the map
-from every HiGHS model status to a mixopt status (nothing is inferred from an objective).
+"""How a solve ended, in mixopt's words, whichever solver spoke: the status enum, the
+solver options, what a solver returns (``RawSolution``) and the one wording of every
+verdict (``outcome``). Solver-neutral: each backend maps its own statuses onto these
+(HiGHS: ``mixopt.model.backend.highs_status``; Pyomo's solvers:
+``mixopt.model.backend.through_pyomo``).
 """
 
 from __future__ import annotations
@@ -7,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-import highspy
 import numpy as np
 
 #: A MIP whose achieved relative gap is at most this is reported as proven optimal.
@@ -88,20 +90,14 @@ class RawSolution:
     cost_range: tuple[np.ndarray, np.ndarray] | None = None  # per column: [lo, hi] of its
     #   objective coefficient over which the optimal basis stays optimal (basic columns)
     duals_conditional: bool = False  # MILP: duals of the LP with integers fixed at the plan
+    #: the solver state a re-solve may continue from (``solve_lp(..., warm=...)``): the
+    #: persistent HiGHS; None where the backend solves cold every time
+    warm: object | None = field(default=None, repr=False, compare=False)
 
-
-HMS = highspy.HighsModelStatus
-STOPPED_STATUSES = {HMS.kIterationLimit: "iteration limit",
-                    HMS.kSolutionLimit: "solution limit",
-                    HMS.kInterrupt: "interrupted", HMS.kHighsInterrupt: "interrupted",
-                    HMS.kObjectiveBound: "objective bound reached",
-                    HMS.kObjectiveTarget: "objective target reached",
-                    HMS.kMemoryLimit: "memory limit"}
-ERROR_STATUSES = {HMS.kNotset: "no status", HMS.kLoadError: "load error",
-                  HMS.kModelError: "model error", HMS.kPresolveError: "presolve error",
-                  HMS.kModelEmpty: "empty model"}
-NUMERICAL_STATUSES = {HMS.kSolveError: "solve error", HMS.kPostsolveError: "postsolve error",
-                      HMS.kUnknown: "HiGHS could not conclude (unknown status)"}
+    def __getstate__(self) -> dict[str, object]:
+        """A live solver stays in its process (a result sent to another, e.g. from a Dask
+        worker, arrives without it)."""
+        return {**self.__dict__, "warm": None}
 
 
 def outcome(kind: str, has_solution: bool, is_mip: bool = False, gap: float | None = None,
@@ -133,18 +129,3 @@ def outcome(kind: str, has_solution: bool, is_mip: bool = False, gap: float | No
     return Status.SOLVER_ERROR, detail
 
 
-def map_status(ms: highspy.HighsModelStatus, has_solution: bool, is_mip: bool,
-               gap: float | None) -> tuple[Status, str]:
-    """Every HiGHS model status, mapped explicitly."""
-    simple = {HMS.kOptimal: "optimal", HMS.kInfeasible: "infeasible",
-              HMS.kUnbounded: "unbounded",
-              HMS.kUnboundedOrInfeasible: "infeasible_or_unbounded",
-              HMS.kTimeLimit: "time_limit"}
-    if ms in simple:
-        return outcome(simple[ms], has_solution, is_mip, gap)
-    if ms in STOPPED_STATUSES:
-        return outcome("stopped", has_solution, detail=STOPPED_STATUSES[ms])
-    if ms in NUMERICAL_STATUSES:
-        return outcome("numerical", has_solution, detail=NUMERICAL_STATUSES[ms])
-    return outcome("error", has_solution,
-                   detail=ERROR_STATUSES.get(ms, f"unexpected HiGHS status {ms}"))

@@ -14,8 +14,11 @@ a material some plan has used (w = 0 is exact for x_m = 0).
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+import highspy
 import numpy as np
 import scipy.sparse as sp
 
@@ -33,6 +36,8 @@ STALL_REL_TOL = 2.5e-6
 #: Materials whose shares of a cone's variance add up to less than this are not cut (the
 #: spread is then off by at most half of it, relatively).
 NEGLIGIBLE_SHARE = 1e-9
+log = logging.getLogger(__name__)
+
 CUT_BLOCK = "chance_cut"
 W_BLOCK = "spread_w"
 
@@ -184,3 +189,100 @@ class _Materials:
     def __getitem__(self, j: int) -> str:
         b = next(b for b in self.blocks if b.start <= j < b.stop)
         return b.keys[j - b.start][-1]
+
+
+#: The cut loop gives up after this many rounds (a round re-solves warm after adding the
+#: cuts of every cone the plan breaks; measured rounds are in the README).
+MAX_CUT_ROUNDS = 300
+#: HiGHS's primal feasibility tolerance while cutting: its default (1e-7) lets a plan break
+#: a cut by more than the cones' own tolerance, and the loop would stall on it.
+CUT_FEASIBILITY_TOL = 1e-9
+
+
+@dataclass
+class Cuts:
+    """What the cut loop has added to an LP held in HiGHS, and where: LP columns and rows to
+    HiGHS's (``col_of``, ``row_of``), the w column of each (cone, material) pair, rounds
+    made, and whether every cone holds at the plan HiGHS holds now."""
+
+    base: LinearProgram
+    col_of: np.ndarray
+    row_of: np.ndarray
+    ext: Extension = field(default_factory=Extension)
+    w_col: dict[tuple[int, int], int] = field(default_factory=dict)
+    rounds: int = 0
+    converged: bool = True
+
+    @property
+    def lp(self) -> LinearProgram:
+        """The LP with every column and cut added so far."""
+        return extended(self.base, self.ext)
+
+
+class ConeLoop:
+    """Outer approximation of an LP's cones in a HiGHS instance that holds the LP."""
+
+    def __init__(self, base: LinearProgram) -> None:
+        self.view = ConeView(base)
+
+    def run(self, h: highspy.Highs, cuts: Cuts, solve: Callable[[], object],
+            done: Callable[[object], bool]) -> object:
+        """Solve, then cut off every broken cone and re-solve warm, until the plan meets
+        every cone or ``done(status)`` is false (no optimum: nothing to cut). Returns the
+        last HiGHS model status; ``cuts`` records what was added. A round that cannot move
+        the plan any more ends the loop; the plan then counts as converged when no cone is
+        short by more than ``STALL_REL_TOL`` of its spread.
+        """
+        h.setOptionValue("primal_feasibility_tolerance", CUT_FEASIBILITY_TOL)
+        ms = solve()
+        last = None
+        while True:
+            if h.getInfo().primal_solution_status != 2:  # no plan to look at
+                cuts.converged = False
+                return ms
+            x = np.asarray(h.getSolution().col_value)[cuts.col_of]
+            ks = self.view.broken(x)
+            cuts.converged = len(ks) == 0
+            if not cuts.converged and last is not None and np.array_equal(x, last):
+                cuts.converged = self.view.nearly(x)
+                log.debug("cut loop stalled after %d rounds (converged: %s)", cuts.rounds,
+                          cuts.converged)
+                return ms
+            if cuts.converged or not done(ms) or cuts.rounds >= MAX_CUT_ROUNDS:
+                return ms
+            last = x
+            worst, _ = self.view.short(x)
+            log.debug("cut round %d: %d cones with a limit broken by up to %.3g of their "
+                      "spread; %d columns, %d cuts so far", cuts.rounds, len(ks),
+                      float(worst.max()), len(cuts.ext.w_keys), len(cuts.ext.keys))
+            self._add(h, cuts, x, ks)
+            cuts.rounds += 1
+            ms = solve()
+
+    def _add(self, h: highspy.Highs, cuts: Cuts, x: np.ndarray, ks: np.ndarray) -> None:
+        n = len(cuts.col_of)
+        new, ext = self.view.cuts(x, ks, cuts.w_col, n)
+        if new:
+            link = self.view.cones.link_row[[k for k, _ in new]]
+            first = h.getNumCol()
+            h.addCols(len(new), np.zeros(len(new)), np.zeros(len(new)),
+                      np.full(len(new), np.inf), len(new), np.arange(len(new), dtype=np.int32),
+                      cuts.row_of[link].astype(np.int32), np.ones(len(new)))
+            cuts.col_of = np.concatenate([cuts.col_of, first + np.arange(len(new))])
+            for i, (k, m) in enumerate(new):
+                cuts.w_col[(k, m)] = n + i
+                cuts.ext.w_keys.append((*self.view.keys[k], self.view.materials[m]))
+            cuts.ext.w_link += link.tolist()
+        if ext.rows:
+            lengths = [len(c) for c, _ in ext.rows]
+            starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int32)
+            cols = cuts.col_of[np.concatenate([c for c, _ in ext.rows])].astype(np.int32)
+            vals = np.concatenate([v for _, v in ext.rows])
+            first = h.getNumRow()
+            h.addRows(len(ext.rows), np.array(ext.lo), np.array(ext.hi), len(vals), starts,
+                      cols, vals)
+            cuts.row_of = np.concatenate([cuts.row_of, first + np.arange(len(ext.rows))])
+            cuts.ext.rows += ext.rows
+            cuts.ext.lo += ext.lo
+            cuts.ext.hi += ext.hi
+            cuts.ext.keys += ext.keys
