@@ -27,7 +27,7 @@ _API = {
     "InputError": "mixopt.errors",
     "Problem": "mixopt.errors",
     "RecheckError": "mixopt.errors",
-    "Instance": "mixopt.model.instance",
+    "Instance": "mixopt.model.schema.instance",
     "Result": "mixopt.model.pipeline",
     "Session": "mixopt.model.pipeline",
     "solve": "mixopt.model.pipeline",
@@ -48,8 +48,8 @@ if TYPE_CHECKING:
     from mixopt.io.variants import apply_overrides, scenario, with_overrides
     from mixopt.model.backend import SolveOptions, Status
     from mixopt.model.evaluate import Evaluation, evaluate
-    from mixopt.model.instance import Instance
     from mixopt.model.pipeline import Result, Session, solve
+    from mixopt.model.schema.instance import Instance
 
 
 def __getattr__(name: str) -> Any:

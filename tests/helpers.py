@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 from mixopt.io.validate import instance_from_dict
-from mixopt.model.instance import Instance
+from mixopt.model.schema.instance import Instance
 
 
 def two_material(**changes: Any) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
-from mixopt.model.alloys import library
+from mixopt.model.schema.alloys import library
 
 RECYCLED_ROUTES = ("post-consumer scrap", "pre-consumer scrap")
 

@@ -16,8 +16,8 @@ from click.testing import CliRunner
 from mixopt.cli import main
 from mixopt.errors import InputError
 from mixopt.io.read import read_any, read_instance
-from mixopt.model.alloys import library
 from mixopt.model.multiperiod import solve_horizon, solve_rolling
+from mixopt.model.schema.alloys import library
 from tests.conftest import INSTANCES
 from tests.multiperiod_reference import reference_objective
 

@@ -12,7 +12,7 @@ import pytest
 
 from mixopt import InputError, read_instance, solve
 from mixopt.io.validate import instance_from_dict
-from mixopt.model.alloys import library
+from mixopt.model.schema.alloys import library
 from mixopt.testing import assert_objective
 from tests.conftest import INSTANCES
 from tests.helpers import lots_milp, two_material

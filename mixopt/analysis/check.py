@@ -59,7 +59,7 @@ def run_one(folder: Path, run: Run, rtol: float = DEFAULT_RTOL,
     import dataclasses
 
     from mixopt.io.read import read_any
-    from mixopt.model.horizon import Horizon
+    from mixopt.model.schema.horizon import Horizon
 
     rtol = run.rtol or rtol
     t0 = time.perf_counter()
@@ -131,7 +131,7 @@ def _variant(inst: Any, run: Run) -> Any:
 def _solved(read: Any, options: SolveOptions | None) -> tuple[
         str, str, float | None, dict[str, float] | None]:
     """(status, message, objective, t bought of each material: None without a plan)."""
-    from mixopt.model.horizon import Horizon
+    from mixopt.model.schema.horizon import Horizon
 
     if isinstance(read, Horizon):
         from mixopt.model.multiperiod import solve_horizon

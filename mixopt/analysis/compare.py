@@ -18,9 +18,9 @@ from mixopt.analysis.distributed import gather
 from mixopt.errors import Incomplete, InputError, Interrupted, Problem
 from mixopt.io.variants import apply_overrides, parse_value
 from mixopt.model.backend import SolveOptions
-from mixopt.model.instance import Instance
 from mixopt.model.pipeline import Result, Session
 from mixopt.model.risk import DEFAULT_SAMPLES
+from mixopt.model.schema.instance import Instance
 
 
 def summary(result: Result) -> dict[str, Any]:

@@ -16,9 +16,9 @@ import pandas as pd
 
 from mixopt.io.variants import apply_overrides
 from mixopt.model.backend import SolveOptions
-from mixopt.model.instance import Instance
 from mixopt.model.pipeline import Result, Session, solve
 from mixopt.model.risk import DEFAULT_SAMPLES
+from mixopt.model.schema.instance import Instance
 
 #: Confidences of the curve in the report.
 LEVELS = (0.5, 0.8, 0.9, 0.95, 0.975, 0.99, 0.995)

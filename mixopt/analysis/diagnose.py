@@ -35,9 +35,9 @@ from mixopt.model.backend import SolveOptions, Status, conflict, solve_lp
 from mixopt.model.evaluate import evaluate
 from mixopt.model.families import BY_BLOCK, BY_NAME, FAMILIES, Relaxation
 from mixopt.model.formulation import build_lp
-from mixopt.model.instance import Instance
 from mixopt.model.lp import Block, LinearProgram
 from mixopt.model.pipeline import solve
+from mixopt.model.schema.instance import Instance
 
 #: IIS and elastic sides -> the side of a limit.
 _SIDE = {"lower": "min", "upper": "max", "both": "equal"}

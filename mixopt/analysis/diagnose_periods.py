@@ -18,9 +18,9 @@ from mixopt.analysis.relax_links import least_link_change
 from mixopt.model.backend import SolveOptions, Status, conflict
 from mixopt.model.families import BY_BLOCK
 from mixopt.model.families.periods import words as link_words
-from mixopt.model.horizon import Horizon
 from mixopt.model.multiperiod import HorizonResult, build_window
 from mixopt.model.pipeline import solve
+from mixopt.model.schema.horizon import Horizon
 
 
 def _unbounded(h: Horizon) -> list[str]:

@@ -29,8 +29,8 @@ from mixopt.io.variants import apply_overrides
 from mixopt.model.arrays import to_arrays
 from mixopt.model.backend import SolveOptions, Status
 from mixopt.model.families import BY_NAME
-from mixopt.model.instance import Instance
 from mixopt.model.pipeline import Result, Session
+from mixopt.model.schema.instance import Instance
 
 log = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ import numpy as np
 from mixopt.analysis.frontier import FrontierError
 from mixopt.io.variants import with_overrides
 from mixopt.model.backend import SolveOptions
-from mixopt.model.horizon import Horizon
 from mixopt.model.multiperiod import solve_horizon
+from mixopt.model.schema.horizon import Horizon
 
 
 def _with(h: Horizon, **settings: Any) -> Horizon:

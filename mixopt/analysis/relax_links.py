@@ -16,9 +16,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from mixopt.model.backend import SolveOptions, solve_lp
-from mixopt.model.horizon import Horizon, Stocked
 from mixopt.model.lp import Block, LinearProgram
 from mixopt.model.multiperiod import build_window, solve_horizon
+from mixopt.model.schema.horizon import Horizon, Stocked
 
 #: A bound moved by less than this share of its size is not a change.
 MOVE_TOL = 1e-7

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from mixopt.model.backend import SolveOptions
-    from mixopt.model.instance import Instance
+    from mixopt.model.schema.instance import Instance
 
 
 class Exit(IntEnum):
@@ -277,7 +277,7 @@ def read_variant_any(path: Path, variant: dict[str, Any] | None = None) -> Any:
     import dataclasses
 
     from mixopt.io.read import read_any
-    from mixopt.model.horizon import Horizon
+    from mixopt.model.schema.horizon import Horizon
 
     read = read_any(path)
     if not isinstance(read, Horizon):

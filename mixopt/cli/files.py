@@ -38,7 +38,7 @@ def template_cmd(output: Path, source: Path | None, force: bool) -> None:
 def convert_cmd(source: Path, target: Path, tables: str, force: bool) -> None:
     """Convert an instance between TOML (+CSV) and an .xlsx workbook, either way."""
     from mixopt.io.read import read_any, read_instance
-    from mixopt.model.horizon import Horizon
+    from mixopt.model.schema.horizon import Horizon
 
     read = read_any(source)
     if isinstance(read, Horizon):  # several periods: to a workbook of long tables

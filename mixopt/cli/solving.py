@@ -30,7 +30,7 @@ from mixopt.cli.common import (
 def validate(path: Path) -> None:
     """Check an instance and list every problem at once."""
     from mixopt.io.read import read_any
-    from mixopt.model.horizon import Horizon
+    from mixopt.model.schema.horizon import Horizon
 
     inst = read_any(path)
     if isinstance(inst, Horizon):
@@ -57,7 +57,7 @@ def verify(path: Path, solution: Path, variant: dict, samples: int, fmt: str,
     its --scenario / --set variant). Exits 10 when a rule is broken."""
     from mixopt.io.plan import read_mix
     from mixopt.model.evaluate import evaluate
-    from mixopt.model.horizon import Horizon
+    from mixopt.model.schema.horizon import Horizon
     from mixopt.report.document import verification_document
     from mixopt.report.text import render_verification
 
@@ -107,7 +107,7 @@ def solve_cmd(path: Path, no_diagnose: bool, start_path: Path | None, no_sensiti
     from mixopt.model.pipeline import solve
 
     check_output(output, force, fmt)
-    from mixopt.model.horizon import Horizon
+    from mixopt.model.schema.horizon import Horizon
 
     inst = read_variant_any(path, variant)
     opts = options()
@@ -187,7 +187,7 @@ def diagnose_cmd(path: Path, variant: dict, fmt: str, output: Path | None,
     """Explain why an instance has no plan: checks, the least change that gives one
     (verified by solving), and the limits that conflict. Exits 3 when infeasible."""
     from mixopt.analysis.diagnose import diagnose, render, to_json_dict
-    from mixopt.model.horizon import Horizon
+    from mixopt.model.schema.horizon import Horizon
 
     check_output(output, force)
     inst = read_variant_any(path, variant)

@@ -125,7 +125,7 @@ def pareto_cmd(path: Path, points: int, plot_path: Path | None, variant: dict, f
         if plot_path.suffix.lower() not in (".png", ".svg"):
             raise click.BadParameter("must end in .png or .svg", param_hint="--plot")
         check_output(plot_path, force)
-    from mixopt.model.horizon import Horizon
+    from mixopt.model.schema.horizon import Horizon
 
     inst = read_variant_any(path, variant)
     if isinstance(inst, Horizon):
@@ -178,7 +178,7 @@ def report_cmd(path: Path, output: Path, pareto: bool, no_confidence_curve: bool
     from mixopt.report.html import render
 
     check_output(output, force)
-    from mixopt.model.horizon import Horizon
+    from mixopt.model.schema.horizon import Horizon
 
     inst = read_variant_any(path, variant)
     opts = options()

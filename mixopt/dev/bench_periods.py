@@ -88,7 +88,7 @@ def _baseline(path: str, lp_solver: str) -> Run:
     import highspy  # noqa: F401 - loaded before the clock starts, as mixopt's is
     import scipy.sparse as sp
 
-    from mixopt.model.alloys import library
+    from mixopt.model.schema.alloys import library
 
     base = _rss_mb()
     t0 = time.perf_counter()

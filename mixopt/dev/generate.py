@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 
 from mixopt.io.validate import instance_from_dict
-from mixopt.model.alloys import library
-from mixopt.model.instance import Instance
+from mixopt.model.schema.alloys import library
+from mixopt.model.schema.instance import Instance
 
 #: Constituents in the order instances take them (``elements`` takes the first E).
 ELEMENTS = ("Si", "Fe", "Cu", "Mn", "Mg", "Cr", "Zn", "Ti", "Ni", "Pb", "Sn", "V", "Ga", "Zr",

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from mixopt.errors import InputError, Problem
 from mixopt.io.atomic import write_atomic
-from mixopt.model.instance import Instance
+from mixopt.model.schema.instance import Instance
 
 #: Characters every LP and MPS reader takes in a name; others become "_".
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.]")

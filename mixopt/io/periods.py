@@ -4,7 +4,7 @@ Any numeric field of a material, product or capacity may be a table keyed by per
 (``cost = { "2027-01" = 1850, "2027-02" = 1900 }``); a plain number means every period.
 Each period is resolved into an ordinary single-period record and validated as one (so
 every rule of a month holds per period, with the same messages); what links the periods
-(``stock``, ``contract`` on a material) is read into ``mixopt.model.horizon``. Every
+(``stock``, ``contract`` on a material) is read into ``mixopt.model.schema.horizon``. Every
 problem of every period is gathered, each once, naming file, table, row and field.
 """
 
@@ -18,8 +18,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from mixopt.errors import InputError, Problem
-from mixopt.model.horizon import Contract, Horizon, Stock, Stocked
-from mixopt.model.instance import Instance
+from mixopt.model.schema.horizon import Contract, Horizon, Stock, Stocked
+from mixopt.model.schema.instance import Instance
 
 #: Tables whose records may hold per-period values.
 PERIOD_TABLES = ("materials", "products", "capacities")

@@ -9,8 +9,8 @@ import numpy as np
 
 from mixopt.errors import InputError, Problem
 from mixopt.io.validate import read_document
-from mixopt.model.horizon import Horizon
-from mixopt.model.instance import Instance
+from mixopt.model.schema.horizon import Horizon
+from mixopt.model.schema.instance import Instance
 
 
 def read_mix(path: str | Path, instance: Instance) -> np.ndarray:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from mixopt.errors import InputError, Problem
 from mixopt.io.variants import check_scenarios
-from mixopt.model.horizon import Horizon
-from mixopt.model.instance import Instance
+from mixopt.model.schema.horizon import Horizon
+from mixopt.model.schema.instance import Instance
 
 
 def read_instance(path: str | Path) -> Instance:

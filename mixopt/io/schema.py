@@ -1,6 +1,6 @@
 """The instance format as tables: flat column names derived from the field registry.
 
-The pydantic models of ``mixopt.model.instance`` are the registry of every field (unit,
+The pydantic models of ``mixopt.model.schema.instance`` are the registry of every field (unit,
 default, meaning). This module derives from them what the table carriers need: the flat
 columns of a materials table (``footprint_full`` for ``footprint.full``), the products
 columns, the settings keys, and the field list shown in a workbook's README sheet. CSV,
@@ -13,10 +13,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from mixopt.model.carbon import Label, PowerSource, Process
-from mixopt.model.horizon import Contract, Stock
-from mixopt.model.instance import Capacity, Casting, Instance, Material, Objective, Product
-from mixopt.model.paths import get_path, set_path
+from mixopt.model.schema.carbon import Label, PowerSource, Process
+from mixopt.model.schema.horizon import Contract, Stock
+from mixopt.model.schema.instance import Capacity, Casting, Instance, Material, Objective, Product
+from mixopt.model.schema.paths import get_path, set_path
 
 
 def _submodel(info: Any) -> type[BaseModel] | None:

@@ -24,7 +24,7 @@ import pandas as pd
 from mixopt.errors import InputError, Problem
 from mixopt.io.csvfile import read_rows
 from mixopt.io.schema import CONSTITUENT_TABLES
-from mixopt.model.fields import CONSTITUENT_RE
+from mixopt.model.schema.fields import CONSTITUENT_RE
 
 #: Below this many samples a material's spread is flagged as uncertain.
 DEFAULT_MIN_SAMPLES = 5

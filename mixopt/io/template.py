@@ -32,9 +32,9 @@ from mixopt.io.workbook import (
     WINDOW_UNITS,
 )
 from mixopt.io.write import constituent_columns, instance_dict
-from mixopt.model.carbon import ROUTES
-from mixopt.model.instance import Instance, Material, Product
-from mixopt.model.paths import flatten, get_path
+from mixopt.model.schema.carbon import ROUTES
+from mixopt.model.schema.instance import Instance, Material, Product
+from mixopt.model.schema.paths import flatten, get_path
 
 #: Rows an empty template shows, to be typed over (the reader skips them, with a warning).
 EXAMPLES = {
@@ -149,7 +149,7 @@ def instance_workbook(instance: Instance | None = None) -> Workbook:
     """A workbook of ``instance`` (or an empty template with every sheet, its headers with
     units and notes, dropdowns, and example rows). Every setting is written, defaults
     included, so the planner sees what the month optimises."""
-    from mixopt.model.alloys import library
+    from mixopt.model.schema.alloys import library
 
     wb = Workbook()
     wb.remove(wb.active)

@@ -25,8 +25,8 @@ from mixopt.io.schema import (
 )
 from mixopt.io.template import _rows_sheet, instance_workbook
 from mixopt.io.write import instance_dict
-from mixopt.model.horizon import Contract, Horizon, Stock
-from mixopt.model.instance import Material, Product
+from mixopt.model.schema.horizon import Contract, Horizon, Stock
+from mixopt.model.schema.instance import Material, Product
 
 
 def _stock_record(h: Horizon, name: str, k: int) -> dict[str, Any]:

@@ -27,8 +27,8 @@ from mixopt.io.schema import (
     nest,
 )
 from mixopt.io.validate import TableOrigin, read_document, validate
-from mixopt.model.horizon import Horizon
-from mixopt.model.instance import Instance
+from mixopt.model.schema.horizon import Horizon
+from mixopt.model.schema.instance import Instance
 
 FILES_KEYS = ("materials", *CONSTITUENT_TABLES)
 

@@ -21,8 +21,8 @@ from pydantic import ValidationError
 from mixopt.errors import InputError, Problem
 from mixopt.io.atomic import note_input
 from mixopt.io.schema import CONSTITUENT_TABLES, HORIZON_MATERIAL_COLUMNS, column_of
-from mixopt.model.alloys import library
-from mixopt.model.instance import Instance
+from mixopt.model.schema.alloys import library
+from mixopt.model.schema.instance import Instance
 
 log = logging.getLogger(__name__)
 

@@ -24,8 +24,8 @@ from typing import Any
 
 from mixopt.errors import InputError, Problem
 from mixopt.io.validate import instance_from_dict
-from mixopt.model.instance import Instance
-from mixopt.model.paths import flatten
+from mixopt.model.schema.instance import Instance
+from mixopt.model.schema.paths import flatten
 
 NAMED_TABLES = ("materials", "products", "processes", "capacities")
 

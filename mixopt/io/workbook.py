@@ -38,9 +38,9 @@ from mixopt.io.sheets import TEXT, Row, SheetReader
 from mixopt.io.spreadsheet import check_workbook_file
 from mixopt.io.validate import validate
 from mixopt.io.variants import parse_value
-from mixopt.model.horizon import Contract, Horizon, Stock
-from mixopt.model.instance import Instance, Material, Product
-from mixopt.model.paths import set_path
+from mixopt.model.schema.horizon import Contract, Horizon, Stock
+from mixopt.model.schema.instance import Instance, Material, Product
+from mixopt.model.schema.paths import set_path
 
 ALLOY_COLUMNS = ("alloy", "constituent", "min_wt_pct", "max_wt_pct")
 AIM_COLUMNS = ("product", "constituent", "min_wt_pct", "max_wt_pct")

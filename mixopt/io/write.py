@@ -16,7 +16,7 @@ import tomli_w
 
 from mixopt.io.atomic import check_new, write_atomic
 from mixopt.io.schema import CONSTITUENT_TABLES, MATERIAL_COLUMNS, flatten_record
-from mixopt.model.instance import Instance, Material
+from mixopt.model.schema.instance import Instance, Material
 
 
 def instance_dict(instance: Instance) -> dict[str, Any]:

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mixopt.model.carbon import PRIMARY_ROUTES
-from mixopt.model.instance import NO_LIMIT_WT_PCT, Instance, upper
+from mixopt.model.schema.carbon import PRIMARY_ROUTES
+from mixopt.model.schema.instance import NO_LIMIT_WT_PCT, Instance, upper
 
 
 @dataclass(frozen=True)

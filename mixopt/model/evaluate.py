@@ -15,7 +15,7 @@ import numpy as np
 from mixopt.model.arrays import InstanceArrays, to_arrays
 from mixopt.model.families import FAMILIES
 from mixopt.model.figures import REL_TOL, Figures, Violation, figures, tolerance
-from mixopt.model.instance import Instance
+from mixopt.model.schema.instance import Instance
 
 #: A constituent is shown as sitting on its limit when within this relative distance.
 BINDING_REL_TOL = 1e-3

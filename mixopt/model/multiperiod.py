@@ -24,9 +24,9 @@ from mixopt.model.backend.highs import HighsSession
 from mixopt.model.evaluate import Evaluation, evaluate
 from mixopt.model.families.periods import LINKING, HorizonPlan, Window, stock_columns
 from mixopt.model.formulation import build_lp
-from mixopt.model.horizon import Horizon
 from mixopt.model.lp import LinearProgram, LPBuilder
 from mixopt.model.pipeline import shadow_prices
+from mixopt.model.schema.horizon import Horizon
 
 log = logging.getLogger(__name__)
 

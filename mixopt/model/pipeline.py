@@ -22,9 +22,9 @@ from mixopt.model.backend.highs import HighsSession
 from mixopt.model.evaluate import REL_TOL, Evaluation, evaluate
 from mixopt.model.families import BY_BLOCK, KEY_NAMES
 from mixopt.model.formulation import build_lp, columns_from_mix
-from mixopt.model.instance import Instance
 from mixopt.model.lp import LinearProgram
 from mixopt.model.risk import DEFAULT_SAMPLES, ProductRisk, plan_risk
+from mixopt.model.schema.instance import Instance
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -12,8 +12,8 @@ import json
 from typing import Any
 
 from mixopt.errors import InputError, Problem
-from mixopt.model.instance import Instance
 from mixopt.model.pipeline import Result
+from mixopt.model.schema.instance import Instance
 from mixopt.report.frames import summary_figures
 
 

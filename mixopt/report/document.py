@@ -7,9 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from mixopt.model.evaluate import Evaluation
-from mixopt.model.instance import Instance
 from mixopt.model.pipeline import Result
 from mixopt.model.risk import DEFAULT_SAMPLES, ProductRisk, plan_risk
+from mixopt.model.schema.instance import Instance
 from mixopt.report.frames import (
     clean,
     footprint_by_kind_records,

@@ -15,8 +15,8 @@ import numpy as np
 
 from mixopt.io.spreadsheet import formula_safe
 from mixopt.model.evaluate import Evaluation
-from mixopt.model.instance import Instance
 from mixopt.model.pipeline import Result
+from mixopt.model.schema.instance import Instance
 
 if TYPE_CHECKING:
     import pandas as pd

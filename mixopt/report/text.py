@@ -11,9 +11,9 @@ from rich.console import Console
 from rich.table import Table
 
 from mixopt.model.evaluate import Evaluation
-from mixopt.model.instance import Instance
 from mixopt.model.pipeline import Result
 from mixopt.model.risk import ProductRisk
+from mixopt.model.schema.instance import Instance
 from mixopt.report.frames import (
     footprint_by_kind,
     materials_sensitivity,

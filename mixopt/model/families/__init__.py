@@ -2,7 +2,7 @@
 
 Adding a family: write one module here with its ``define_*``, recheck, words (and, as
 it applies, dual, relaxation and columns), put its ``Family`` in ``FAMILIES``, add its
-arrays to ``mixopt.model.arrays`` and its input fields to ``mixopt.model.instance``,
+arrays to ``mixopt.model.arrays`` and its input fields to ``mixopt.model.schema.instance``,
 and regenerate ``models/formulation.md`` (``python -m mixopt.dev.docs``). The formulation,
 the recheck, the shadow prices, diagnose, the frontier and the reports all read the
 family from here; ``tests/test_families.py`` checks its rows against its recheck on

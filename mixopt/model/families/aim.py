@@ -14,8 +14,8 @@ from mixopt.model.families.shared import (
     window_violations,
 )
 from mixopt.model.figures import Figures, Violation
-from mixopt.model.instance import Instance
 from mixopt.model.lp import LPBuilder
+from mixopt.model.schema.instance import Instance
 
 
 def _aims(d: InstanceArrays) -> np.ndarray:

@@ -27,8 +27,8 @@ import numpy as np
 
 from mixopt.model.arrays import InstanceArrays
 from mixopt.model.figures import Figures, Violation
-from mixopt.model.instance import Instance
 from mixopt.model.lp import Block, LinearProgram, LPBuilder
+from mixopt.model.schema.instance import Instance
 
 Side = Literal["min", "max", "equal"]
 

@@ -10,8 +10,8 @@ from mixopt.model.arrays import InstanceArrays
 from mixopt.model.families.base import Dual, Elastic, Family, Relaxation
 from mixopt.model.families.shared import kept, round_out, violation
 from mixopt.model.figures import Figures, Violation
-from mixopt.model.instance import Instance
 from mixopt.model.lp import INF, Block, LinearProgram, LPBuilder, charge_col
+from mixopt.model.schema.instance import Instance
 
 
 def define_capacities(b: LPBuilder, d: InstanceArrays) -> None:

@@ -14,8 +14,8 @@ from mixopt.model.families.shared import (
     window_violations,
 )
 from mixopt.model.figures import Figures, Violation
-from mixopt.model.instance import Instance
 from mixopt.model.lp import INF, LPBuilder
+from mixopt.model.schema.instance import Instance
 from mixopt.model.uncertainty import held_by_spread
 
 

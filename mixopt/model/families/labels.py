@@ -16,12 +16,12 @@ from __future__ import annotations
 import numpy as np
 
 from mixopt.model.arrays import InstanceArrays
-from mixopt.model.carbon import LABEL_CRITERIA
 from mixopt.model.families.base import Dual, Elastic, Family, Relaxation
 from mixopt.model.families.shared import kept, round_out, violation
 from mixopt.model.figures import Figures, Violation
-from mixopt.model.instance import Instance
 from mixopt.model.lp import INF, Block, LinearProgram, LPBuilder
+from mixopt.model.schema.carbon import LABEL_CRITERIA
+from mixopt.model.schema.instance import Instance
 
 SIDE = {c: side for c, side, _, _ in LABEL_CRITERIA}
 UNIT = {c: unit for c, _, unit, _ in LABEL_CRITERIA}

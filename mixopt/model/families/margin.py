@@ -14,8 +14,8 @@ from mixopt.model.arrays import InstanceArrays
 from mixopt.model.families.base import Dual, Elastic, Family, Relaxation
 from mixopt.model.families.shared import FLOOR_WT_PCT, kept, product_index, round_out, violation
 from mixopt.model.figures import Figures, Violation
-from mixopt.model.instance import Instance
 from mixopt.model.lp import INF, Block, LinearProgram, LPBuilder
+from mixopt.model.schema.instance import Instance
 
 
 def margin_sides(d: InstanceArrays) -> tuple[np.ndarray, np.ndarray]:

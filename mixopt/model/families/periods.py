@@ -1,5 +1,5 @@
 """The constraint families that link periods: stock balances, stored purchases, and
-contracts over the horizon (``mixopt.model.horizon``).
+contracts over the horizon (``mixopt.model.schema.horizon``).
 
 Every period's own rows (chemistry, supply, capacities, ...) are written by the
 families of ``FAMILIES`` on that period's arrays; the rows here tie the periods of a
@@ -22,8 +22,8 @@ import numpy as np
 from mixopt.model.arrays import InstanceArrays
 from mixopt.model.families.shared import kept, use_terms, violation
 from mixopt.model.figures import Violation, tolerance
-from mixopt.model.horizon import Horizon
 from mixopt.model.lp import INF, LPBuilder
+from mixopt.model.schema.horizon import Horizon
 
 
 @dataclass(frozen=True)

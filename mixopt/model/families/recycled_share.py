@@ -8,8 +8,8 @@ from mixopt.model.arrays import InstanceArrays
 from mixopt.model.families.base import Dual, Elastic, Family, Relaxation
 from mixopt.model.families.shared import kept, per_product_rows, product_index, round_out, violation
 from mixopt.model.figures import Figures, Violation
-from mixopt.model.instance import Instance
 from mixopt.model.lp import INF, Block, LinearProgram, LPBuilder
+from mixopt.model.schema.instance import Instance
 
 
 def define_recycled_share(b: LPBuilder, d: InstanceArrays) -> None:

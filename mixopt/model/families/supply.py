@@ -8,8 +8,8 @@ from mixopt.model.arrays import InstanceArrays
 from mixopt.model.families.base import Dual, Elastic, Family, Relaxation
 from mixopt.model.families.shared import kept, round_out, use_terms, violation
 from mixopt.model.figures import Figures, Violation, tolerance
-from mixopt.model.instance import Instance
 from mixopt.model.lp import Block, LinearProgram, LPBuilder
+from mixopt.model.schema.instance import Instance
 
 #: Slack on a supply limit of (near) zero is measured against this share of the month.
 FLOOR_SUPPLY_SHARE = 0.01

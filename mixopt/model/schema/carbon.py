@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
-from mixopt.model.fields import FootprintPerT, Name, Real, _field, _Frozen
+from mixopt.model.schema.fields import FootprintPerT, Name, Real, _field, _Frozen
 
 #: How a material's metal was made. Every share in outputs and declarations (recycled
 #: post-/pre-consumer, inert-anode, primary) comes from this.

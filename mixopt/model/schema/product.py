@@ -1,5 +1,5 @@
 """A product of an instance: an order made exactly, or a product sold in a range at a
-price (part of the field registry, as ``mixopt.model.instance``)."""
+price (part of the field registry, as ``mixopt.model.schema.instance``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from mixopt.model.fields import (
+from mixopt.model.schema.fields import (
     AlloyLimits,
     Confidence,
     FootprintPerT,

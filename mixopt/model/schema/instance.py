@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from mixopt.model.carbon import (
+from mixopt.model.schema.carbon import (
     ROUTES,
     Energy,
     Footprint,
@@ -37,7 +37,7 @@ from mixopt.model.carbon import (
     recycled_class,
     route_conflict,
 )
-from mixopt.model.fields import (
+from mixopt.model.schema.fields import (
     AlloyLimits,
     Confidence,
     Constituent,
@@ -52,8 +52,8 @@ from mixopt.model.fields import (
     _field,
     _Frozen,
 )
-from mixopt.model.paths import flatten
-from mixopt.model.product import Product
+from mixopt.model.schema.paths import flatten
+from mixopt.model.schema.product import Product
 
 #: Composition of one material may exceed 100 wt% by rounding only this much.
 COMPOSITION_SUM_SLACK_WT_PCT = 1e-6

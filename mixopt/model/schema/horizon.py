@@ -4,7 +4,7 @@ A horizon is one ``Instance`` per period (every per-period table already resolve
 that period's value, so each is an ordinary month that the constraint families plan
 as today) and what links the periods: the stock of materials that may be bought ahead
 and stored (``Stock``), and contracts over the whole horizon (``Contract``). These two
-models are the field registry of the linking fields, as ``mixopt.model.instance`` is of
+models are the field registry of the linking fields, as ``mixopt.model.schema.instance`` is of
 the rest; ``mixopt.io.periods`` reads them.
 
 A material without ``stock`` is bought when it is charged (its ``available`` bounds the
@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pydantic import model_validator
 
 from mixopt.model.arrays import InstanceArrays, to_arrays
-from mixopt.model.fields import Price, SupplyTonnes, _field, _Frozen
-from mixopt.model.instance import Instance
+from mixopt.model.schema.fields import Price, SupplyTonnes, _field, _Frozen
+from mixopt.model.schema.instance import Instance
 
 
 class Stock(_Frozen):

@@ -25,7 +25,7 @@ def library_path() -> Path:
     packaged = resources.files("mixopt").joinpath("_models/alloy_specs.csv")
     if packaged.is_file():
         return Path(str(packaged))
-    return Path(__file__).resolve().parents[2] / "models" / "alloy_specs.csv"
+    return Path(__file__).resolve().parents[3] / "models" / "alloy_specs.csv"
 
 
 @functools.cache
