@@ -2,9 +2,10 @@
 
 A one-way pipeline, one package per stage (``docs/ARCHITECTURE.md``)::
 
-    mixopt.io        read (TOML + CSV, xlsx) -> validate -> Instance (frozen)
-    mixopt.model     arrays -> constraint families -> LP -> HiGHS (arrays straight in, or
-                     through Pyomo) -> solver-free recheck -> Result
+    mixopt.io        read (TOML + CSV, xlsx) -> validate -> Horizon (frozen; a month is
+                     a horizon of one period)
+    mixopt.model     arrays -> constraint families -> LP -> one solver entry point
+                     (mixopt.model.backend) -> solver-free recheck -> Result
     mixopt.analysis  scenarios and grids, the cost-carbon frontier, diagnosis
     mixopt.report    JSON, tables, charts, HTML report, declaration, workbooks
     mixopt.cli       the command line (the only place that prints)
@@ -22,33 +23,37 @@ __version__ = "0.1.0"
 
 #: Public name -> the module that defines it.
 _API = {
+    "read": "mixopt.api",
+    "solve": "mixopt.api",
     "Evaluation": "mixopt.model.evaluate",
     "evaluate": "mixopt.model.evaluate",
     "InputError": "mixopt.errors",
     "Problem": "mixopt.errors",
     "RecheckError": "mixopt.errors",
+    "Horizon": "mixopt.model.schema.horizon",
     "Instance": "mixopt.model.schema.instance",
-    "Result": "mixopt.model.pipeline",
-    "Session": "mixopt.model.pipeline",
-    "solve": "mixopt.model.pipeline",
+    "Result": "mixopt.model.result",
+    "Session": "mixopt.model.planner",
     "SolveOptions": "mixopt.model.backend",
     "Status": "mixopt.model.backend",
-    "read_instance": "mixopt.io.read",
     "apply_overrides": "mixopt.io.variants",
     "scenario": "mixopt.io.variants",
+    "variant": "mixopt.io.variants",
     "with_overrides": "mixopt.io.variants",
 }
-__all__ = ["Evaluation", "InputError", "Instance", "Problem", "RecheckError", "Result",
-           "Session", "SolveOptions", "Status", "apply_overrides", "evaluate", "read_instance",
-           "scenario", "solve", "with_overrides"]
+__all__ = ["Evaluation", "Horizon", "InputError", "Instance", "Problem", "RecheckError",
+           "Result", "Session", "SolveOptions", "Status", "apply_overrides", "evaluate", "read",
+           "scenario", "solve", "variant", "with_overrides"]
 
 if TYPE_CHECKING:
+    from mixopt.api import read, solve
     from mixopt.errors import InputError, Problem, RecheckError
-    from mixopt.io.read import read_instance
-    from mixopt.io.variants import apply_overrides, scenario, with_overrides
+    from mixopt.io.variants import apply_overrides, scenario, variant, with_overrides
     from mixopt.model.backend import SolveOptions, Status
     from mixopt.model.evaluate import Evaluation, evaluate
-    from mixopt.model.pipeline import Result, Session, solve
+    from mixopt.model.planner import Session
+    from mixopt.model.result import Result
+    from mixopt.model.schema.horizon import Horizon
     from mixopt.model.schema.instance import Instance
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from mixopt import Session, SolveOptions, read_instance, solve, with_overrides
+from mixopt import Session, SolveOptions, read, solve, with_overrides
 from mixopt.testing import assert_objective, assert_rechecked
 from tests.conftest import INSTANCES
 
@@ -15,7 +15,7 @@ FEASIBLE = ["can-body.toml", "can-body-and-end.toml", "schoen-al6061.toml",
 
 @pytest.mark.parametrize("name", FEASIBLE)
 def test_pyomo_backend_agrees(name: str) -> None:
-    inst = read_instance(INSTANCES / name)
+    inst = read(INSTANCES / name)
     a = solve(inst, SolveOptions(backend="highspy"))
     b = solve(inst, SolveOptions(backend="pyomo"))
     assert a.status == b.status == "optimal"
@@ -30,7 +30,7 @@ def test_pyomo_backend_agrees(name: str) -> None:
 
 @pytest.mark.parametrize("algorithm", ["simplex", "ipm", "pdlp"])
 def test_lp_algorithms_agree(algorithm: str) -> None:
-    inst = read_instance(INSTANCES / "can-body.toml")
+    inst = read(INSTANCES / "can-body.toml")
     r = solve(inst, SolveOptions(lp_solver=algorithm))
     assert r.raw.solver["lp_solver"] == algorithm
     assert_rechecked(r)
@@ -40,7 +40,7 @@ def test_lp_algorithms_agree(algorithm: str) -> None:
 
 
 def test_pyomo_backend_re_solves_in_place() -> None:
-    base = read_instance(INSTANCES / "can-body.toml")
+    base = read(INSTANCES / "can-body.toml")
     s = Session(SolveOptions(backend="pyomo"))
     for cap in (3.0, 2.0, 1.6):
         v = with_overrides(base, minimise="cost", cap=cap)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mixopt import InputError, read_instance, solve
+from mixopt import InputError, read, solve
 from mixopt.io.spreadsheet import save_workbook
 from mixopt.io.template import instance_workbook
 from mixopt.io.validate import instance_from_dict
@@ -25,7 +25,7 @@ def _capped(limit: float) -> dict:
 
 def test_a_capacity_binds_as_by_hand() -> None:
     r = solve(instance_from_dict(_capped(60.0)))
-    use = dict(zip(r.arrays.materials, r.evaluation.use_t, strict=True))
+    use = dict(zip(r.evaluations[0].arrays.materials, r.evaluations[0].use_t, strict=True))
     assert use["A"] == pytest.approx(60.0) and use["B"] == pytest.approx(40.0)
     assert_objective(r.objective_value, 60 * 10 + 40 * 20)  # least cost without it: 1250
     (row,) = [d for d in r.dual_records if d["family"] == "capacities"]
@@ -48,9 +48,9 @@ def test_a_capacity_nobody_can_meet_is_relaxed_by_diagnose() -> None:
 def test_capacities_survive_toml_and_workbook(tmp_path: Path) -> None:
     inst = instance_from_dict(_capped(60.0))
     save_workbook(instance_workbook(inst), tmp_path / "c.xlsx")
-    assert read_instance(tmp_path / "c.xlsx") == inst
+    assert read(tmp_path / "c.xlsx").first == inst
     write_instance(inst, tmp_path / "c.toml")
-    assert read_instance(tmp_path / "c.toml") == inst
+    assert read(tmp_path / "c.toml").first == inst
 
 
 def test_a_capacity_naming_an_unknown_material_is_refused() -> None:

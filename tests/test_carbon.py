@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from mixopt import InputError, read_instance, solve
+from mixopt import InputError, read, solve
 from mixopt.io.validate import instance_from_dict
 from mixopt.report.declaration import declarations
 from tests.conftest import INSTANCES
@@ -29,7 +29,7 @@ def test_shares_come_from_routes_not_from_names() -> None:
             m["name"], m["kind"] = "UBC, inert-gas fluxed", "UBC"
     raw["scenarios"] = {}
     renamed = solve(instance_from_dict(raw))
-    base = solve(read_instance(INSTANCES / "can-body.toml"))
+    base = solve(read(INSTANCES / "can-body.toml"))
     a, b = declarations(renamed)["products"][0], declarations(base)["products"][0]
     assert a["inert_anode_share"] == pytest.approx(b["inert_anode_share"], rel=1e-12)
     assert a["inert_anode_share"] == pytest.approx(1050 / 10885.4, rel=1e-4)
@@ -55,7 +55,7 @@ def test_files_without_routes_read_with_each_inference_named(
         ("post-consumer scrap", "recycled"), ("master alloy", "kind"), ("other", "unknown")]
     r = solve(inst)
     listed = declarations(r)["products"][0]["unknown_route_materials"]
-    used = {m.name for m, t in zip(inst.materials, r.evaluation.use_t, strict=True) if t > 0}
+    used = {m.name for m, t in zip(inst.materials, r.evaluations[0].use_t, strict=True) if t > 0}
     assert listed == sorted(used & {"C"})
 
 
@@ -83,7 +83,7 @@ def test_scrap_electrolysis_counts_as_recycled_only_when_its_feed_says_so() -> N
     assert solve(instance_from_dict(raw)).status == "infeasible"  # nothing recycled on offer
     raw["materials"][1]["recycled"] = "post-consumer"  # electrolysed from UBC
     r = solve(instance_from_dict(raw))
-    ev = r.evaluation
+    ev = r.evaluations[0]
     assert r.status == "optimal"
     assert ev.recycled_post_t[0] / ev.charged_t[0] == pytest.approx(0.5, rel=1e-9)
 
@@ -126,7 +126,7 @@ def test_footprints_derived_from_energy_equal_hand_computations() -> None:
 
 def test_the_plan_splits_scopes_and_electricity_by_hand() -> None:
     r = solve(instance_from_dict(_energy_month()))
-    x = dict(zip(r.arrays.materials, r.evaluation.use_t, strict=True))
+    x = dict(zip(r.evaluations[0].arrays.materials, r.evaluations[0].use_t, strict=True))
     # least footprint: all the scrap and hydro metal it may, coal for the rest
     assert x["scrap"] == pytest.approx(30) and x["hydro metal"] == pytest.approx(60)
     assert x["coal metal"] == pytest.approx(10)
@@ -282,7 +282,8 @@ def test_a_process_output_is_priced_and_footprinted_from_its_inputs() -> None:
 
 def test_the_process_conserves_mass_and_competes_with_primary() -> None:
     r = solve(instance_from_dict(_electrolysis_month()))
-    ev, names = r.evaluation, r.arrays.materials
+    ev = r.evaluations[0]
+    names = ev.arrays.materials
     use = dict(zip(names, ev.use_t, strict=True))
     fed = dict(zip(names, ev.fed_t, strict=True))
     charged = dict(zip(names, ev.mix_t[0], strict=True))

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from scipy.special import ndtr, ndtri
 
-from mixopt import InputError, Status, apply_overrides, read_instance, solve
+from mixopt import InputError, Status, apply_overrides, read, solve
 from mixopt.testing import assert_objective, assert_rechecked
 from tests.conftest import INSTANCES
 from tests.helpers import inst, two_material
@@ -38,7 +38,7 @@ def test_chance_constraint_by_hand() -> None:
     assert_objective(r.objective_value, 10 * (100 - xb) + 20 * xb, 1e-9)
     assert_rechecked(r)
     # the limit holds with exactly the confidence asked
-    (lim,) = [lim for lim in r.risk[0].limits if lim.bound == "min"]
+    (lim,) = [lim for lim in r.risk[0][0].limits if lim.bound == "min"]
     assert lim.probability_outside == pytest.approx(0.05, abs=1e-7)
     assert lim.mean_wt_pct == pytest.approx(4 * xb / 100, rel=1e-9)
     assert lim.sd_wt_pct == pytest.approx(0.5 * xb / 100, rel=1e-9)
@@ -60,7 +60,7 @@ def test_robust_margin_by_hand() -> None:
 
 
 def test_margin_is_at_least_as_conservative_as_the_chance_constraint_of_equal_z() -> None:
-    base = read_instance(INSTANCES / "can-body.toml")
+    base = read(INSTANCES / "can-body.toml")
     z = _z(0.95)
     chance = solve(apply_overrides(base, {"objective.confidence": 0.95}))
     box = solve(apply_overrides(base, {"objective.margin_sd": z}))
@@ -83,7 +83,7 @@ def test_per_heat_splits_the_confidence_over_the_limits() -> None:
     # two chance limits (Cu min and max): each holds with 1 - 0.1 / 2 = 0.95
     xb = 100 / (4 - 0.5 * _z(0.95))
     assert_objective(r.objective_value, 10 * (100 - xb) + 20 * xb, 1e-9)
-    assert 1 - r.risk[0].off_spec_heat_probability_exact >= 0.9 - 1e-7
+    assert 1 - r.risk[0][0].off_spec_heat_probability_exact >= 0.9 - 1e-7
 
 
 # -- against an independent conic solver ----------------------------------------------------
@@ -128,8 +128,8 @@ def random_chance_instance(seed: int) -> dict:
 
 def assert_limits_hold(result, a_of=None) -> None:
     """Recompute every chance limit's probability from the plan, by hand."""
-    i = result.instance
-    x = result.evaluation.mix_t
+    i = result.horizon.first
+    x = result.evaluations[0].mix_t
     y = np.array([m.yield_ for m in i.materials])
     for p, prod in enumerate(i.products):
         a = prod.confidence or i.objective.confidence
@@ -161,7 +161,7 @@ def test_optimum_equals_clarabels_on_random_instances(seed: int) -> None:
 
 @pytest.mark.parametrize("a", [0.5, 0.8, 0.9, 0.95, 0.99])
 def test_optimum_equals_clarabels_on_the_can_body_month(a: float) -> None:
-    base = read_instance(INSTANCES / "can-body.toml")
+    base = read(INSTANCES / "can-body.toml")
     assert base.has_spreads, "the shipped month gives its scrap spreads"
     for variant in ({"objective.confidence": a},
                     {"objective.confidence": a, "objective.minimise": "cost",
@@ -169,11 +169,11 @@ def test_optimum_equals_clarabels_on_the_can_body_month(a: float) -> None:
                     {"objective.confidence": a, "objective.confidence_per": "heat"}):
         i = apply_overrides(base, variant)
         r = solve(i)
-        _, ref, _ = conic.conic_optimum(i)
+        _, ref, _ = conic.conic_optimum(i.first)
         assert_objective(r.objective_value, ref, 1e-6)
         assert_rechecked(r)
         if variant.get("objective.confidence_per") == "heat":
-            assert all(1 - p.off_spec_heat_probability_exact >= a - 1e-6 for p in r.risk)
+            assert all(1 - p.off_spec_heat_probability_exact >= a - 1e-6 for p in r.risk[0])
         else:
             assert_limits_hold(r)
 
@@ -211,8 +211,8 @@ def test_cut_rounds_are_reported() -> None:
 
 
 def test_deterministic_plan_rides_the_limit_and_half_its_heats_are_off_spec() -> None:
-    r = solve(read_instance(INSTANCES / "can-body.toml"))
-    (risk,) = r.risk
+    r = solve(read(INSTANCES / "can-body.toml"))
+    ((risk,),) = r.risk
     mn = next(lim for lim in risk.limits if lim.constituent == "Mn" and lim.bound == "min")
     assert mn.mean_wt_pct == pytest.approx(0.8, rel=1e-9)  # exactly on its minimum
     assert mn.probability_outside == pytest.approx(0.5, abs=1e-9)
@@ -222,17 +222,17 @@ def test_deterministic_plan_rides_the_limit_and_half_its_heats_are_off_spec() ->
 @pytest.mark.parametrize("seed", range(6))
 def test_monte_carlo_matches_the_exact_joint_probability(seed: int) -> None:
     r = solve(inst(random_chance_instance(seed)), risk_samples=20_000, risk_seed=seed)
-    for p in r.risk:
+    for p in r.risk[0]:
         assert abs(p.off_spec_heat_probability - p.off_spec_heat_probability_exact) \
             <= 4 * p.standard_error + 1e-12
         assert p.samples == 20_000
 
 
 def test_monte_carlo_is_seeded() -> None:
-    i = read_instance(INSTANCES / "can-body.toml")
-    a = solve(i, risk_seed=7).risk[0].off_spec_heat_probability
-    assert a == solve(i, risk_seed=7).risk[0].off_spec_heat_probability
-    assert a != solve(i, risk_seed=8).risk[0].off_spec_heat_probability
+    i = read(INSTANCES / "can-body.toml")
+    a = solve(i, risk_seed=7).risk[0][0].off_spec_heat_probability
+    assert a == solve(i, risk_seed=7).risk[0][0].off_spec_heat_probability
+    assert a != solve(i, risk_seed=8).risk[0][0].off_spec_heat_probability
 
 
 def test_no_spreads_no_risk() -> None:

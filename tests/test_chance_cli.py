@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from mixopt import read_instance, solve
+from mixopt import read, solve
 from mixopt.cli import Exit, main
 from mixopt.io.spreadsheet import save_workbook
 from mixopt.io.template import instance_workbook
@@ -39,8 +39,8 @@ def test_solve_json_carries_the_risk_contract() -> None:
                             "probability_outside"}
         assert lim["bound"] in ("min", "max")
         assert lim["probability_outside"] <= 0.05 + 1e-6  # every limit held at 95%
-    assert_objective(doc["objective"]["value"], solve(read_instance(CAN).model_copy(
-        update={"objective": read_instance(CAN).objective.model_copy(
+    assert_objective(doc["objective"]["value"], solve(read(CAN).first.model_copy(
+        update={"objective": read(CAN).objective.model_copy(
             update={"confidence": 0.95})})).objective_value)
 
 
@@ -154,14 +154,14 @@ def test_spreads_into_an_instance_keep_its_form(form: str, tmp_path: Path) -> No
         target = tmp_path / "m" / "can-body.toml"
     else:
         target = tmp_path / "month.xlsx"
-        save_workbook(instance_workbook(read_instance(CAN)), target)
+        save_workbook(instance_workbook(read(CAN)), target)
     before = target.read_bytes()
     code, _, err = run("spreads", str(lab), "--into", str(target))
     assert code == Exit.INVALID_INPUT and "--force" in err
     assert target.read_bytes() == before  # nothing written without --force
     code, _, err = run("spreads", str(lab), "--into", str(target), "--force")
     assert code == 0, err
-    inst = read_instance(target)
+    inst = read(target).first
     ubc = next(m for m in inst.materials if m.name == "UBC bales")
     assert ubc.composition["Mn"] == pytest.approx(0.902)
     assert ubc.composition_sd["Mn"] == pytest.approx(0.0383406, rel=1e-5)

@@ -14,7 +14,7 @@ import highspy
 import pytest
 from click.testing import CliRunner
 
-from mixopt import read_instance, solve
+from mixopt import read, solve
 from mixopt.cli import Exit, main
 from mixopt.testing import assert_objective
 from tests.conftest import INSTANCES
@@ -177,12 +177,12 @@ def test_exported_model_solves_in_plain_highs_to_the_same_optimum(name: str, suf
     assert h.readModel(str(out)) == highspy.HighsStatus.kOk
     h.run()
     assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
-    result = solve(read_instance(INSTANCES / name))
+    result = solve(read(INSTANCES / name))
     # the file's objective is what mixopt reports (per t of slab for a footprint month)
     assert_objective(h.getInfo().objective_function_value, result.objective_value)
     names = set(h.allVariableNames())
-    first = result.instance.products[0].name.replace(" ", "_")
-    material = result.instance.materials[0].name.replace(" ", "_").replace("(", "_") \
+    first = result.horizon.first.products[0].name.replace(" ", "_")
+    material = result.horizon.first.materials[0].name.replace(" ", "_").replace("(", "_") \
         .replace(")", "_").replace("-", "_")
     assert f"charge.{first}.{material}" in names
     if name == "can-body.toml":

@@ -8,7 +8,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from mixopt import Status, apply_overrides, read_instance, solve
+from mixopt import Status, apply_overrides, read, solve
 from mixopt.analysis.diagnose import diagnose, domain_checks
 from mixopt.cli import Exit, main
 from tests.conftest import INSTANCES
@@ -26,7 +26,7 @@ LP_CASES = {
 
 @pytest.mark.parametrize("name", sorted(LP_CASES))
 def test_infeasible_instance_is_explained_and_the_relaxation_works(name: str) -> None:
-    inst = read_instance(INSTANCES / name)
+    inst = read(INSTANCES / name)
     diag = diagnose(inst)
     check, path = LP_CASES[name]
     assert diag.status == Status.INFEASIBLE
@@ -41,17 +41,17 @@ def test_infeasible_instance_is_explained_and_the_relaxation_works(name: str) ->
 
 
 def test_fe_relaxation_amount_is_the_lowest_reachable() -> None:
-    diag = diagnose(read_instance(INSTANCES / "infeasible-fe.toml"))
+    diag = diagnose(read(INSTANCES / "infeasible-fe.toml"))
     (relax,) = diag.options[0].relaxations
     assert relax.value == [0.0, 0.3]  # the cleanest material carries 0.30 wt% Fe
     assert "the lowest reachable is 0.3 wt%. Relax it by 0.05" in relax.message
-    tighter = apply_overrides(read_instance(INSTANCES / "infeasible-fe.toml"),
+    tighter = apply_overrides(read(INSTANCES / "infeasible-fe.toml"),
                               {"alloys.AA1070.Fe": [0.0, 0.299]})
     assert solve(tighter).status == Status.INFEASIBLE  # and no less would do
 
 
 def test_supply_relaxation_amount_is_tight() -> None:
-    inst = read_instance(INSTANCES / "infeasible-supply.toml")
+    inst = read(INSTANCES / "infeasible-supply.toml")
     (relax,) = diagnose(inst).options[0].relaxations
     assert relax.path == "materials.UBC bales.available.max"
     short = apply_overrides(inst, {relax.path: relax.value * 0.995})
@@ -59,16 +59,16 @@ def test_supply_relaxation_amount_is_tight() -> None:
 
 
 def test_purchase_rule_conflict_is_named() -> None:
-    diag = diagnose(read_instance(INSTANCES / "infeasible-lots.toml"))
+    diag = diagnose(read(INSTANCES / "infeasible-lots.toml"))
     assert diag.status == Status.INFEASIBLE
     assert any("conflict is only in the purchase rules" in n for n in diag.notes)
     assert any("dropping every lot rule" in n for n in diag.notes)
 
 
 def test_feasible_instance_has_nothing_to_relax() -> None:
-    diag = diagnose(read_instance(INSTANCES / "can-body.toml"))
+    diag = diagnose(read(INSTANCES / "can-body.toml"))
     assert diag.status == Status.OPTIMAL and not diag.options
-    assert domain_checks(read_instance(INSTANCES / "can-body.toml")) == []
+    assert domain_checks(read(INSTANCES / "can-body.toml")) == []
 
 
 def test_cli_diagnose_and_solve_explain() -> None:
@@ -87,7 +87,7 @@ def test_cli_diagnose_and_solve_explain() -> None:
 
 @pytest.mark.parametrize("name", sorted(LP_CASES))
 def test_single_limit_ways_come_first_and_joint_ones_say_so(name: str) -> None:
-    inst = read_instance(INSTANCES / name)
+    inst = read(INSTANCES / name)
     diag = diagnose(inst)
     kinds = ["alone" if o.title == "this limit alone" else "joint" if "joint" in o.title
              else "other" for o in diag.options]
@@ -103,14 +103,14 @@ def test_single_limit_ways_come_first_and_joint_ones_say_so(name: str) -> None:
 
 
 def test_cap_case_offers_the_cap_alone_and_a_joint_way() -> None:
-    diag = diagnose(read_instance(INSTANCES / "infeasible-cap.toml"))
+    diag = diagnose(read(INSTANCES / "infeasible-cap.toml"))
     assert diag.options[0].title == "this limit alone"
     assert set(diag.options[0].overrides) == {"objective.footprint_cap"}
     assert any(o.title.startswith("joint") for o in diag.options)
 
 
 def test_lot_conflicts_get_lot_rounded_sets_that_work() -> None:
-    inst = read_instance(INSTANCES / "infeasible-lots.toml")
+    inst = read(INSTANCES / "infeasible-lots.toml")
     diag = diagnose(inst)
     sets = [n.split('--set "')[1].rstrip('"]') for n in diag.notes if "--set" in n]
     assert "products.melt.tonnes=20" in sets and "products.melt.tonnes=30" in sets

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from mixopt import InputError, read_instance, solve
+from mixopt import InputError, read, solve
 from mixopt.cli import Exit, main
 from mixopt.io.schema import field_registry
 from mixopt.io.spreadsheet import save_workbook as save
@@ -50,30 +50,30 @@ def test_toml_to_xlsx_to_toml_is_lossless(name: str, tmp_path: Path) -> None:
     xlsx, back = tmp_path / "i.xlsx", tmp_path / "back.toml"
     assert runner.invoke(main, ["convert", str(INSTANCES / name), str(xlsx)]).exit_code == 0
     assert runner.invoke(main, ["convert", str(xlsx), str(back)]).exit_code == 0
-    original = read_instance(INSTANCES / name)
-    assert read_instance(xlsx) == original
-    assert read_instance(back) == original
-    assert_objective(solve(read_instance(xlsx)).objective_value,
+    original = read(INSTANCES / name)
+    assert read(xlsx) == original
+    assert read(back) == original
+    assert_objective(solve(read(xlsx)).objective_value,
                      solve(original).objective_value)
 
 
 def test_solve_reads_a_workbook(tmp_path: Path) -> None:
     xlsx = tmp_path / "i.xlsx"
-    save(instance_workbook(read_instance(CAN)), xlsx)
+    save(instance_workbook(read(CAN)), xlsx)
     r = CliRunner().invoke(main, ["solve", str(xlsx), "--format", "json"])
     assert r.exit_code == 0 and '"can-body-2026-06"' in r.stdout
 
 
 def _broken(tmp_path: Path, sheet: str, cell: str, value: object) -> Path:
     xlsx = tmp_path / "b.xlsx"
-    wb = instance_workbook(read_instance(CAN))
+    wb = instance_workbook(read(CAN))
     wb[sheet][cell] = value
     save(wb, xlsx, force=True)
     return xlsx
 
 
 def test_errors_point_at_sheet_and_cell(tmp_path: Path) -> None:
-    wb = instance_workbook(read_instance(CAN))
+    wb = instance_workbook(read(CAN))
     comp = wb["composition"]
     header = [c.value for c in comp[1]]
     col = "ABCDEFGHIJ"[header.index("Fe [wt%]")]
@@ -101,7 +101,7 @@ def test_unknown_setting_and_missing_sheet(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"sheet 'settings', row 20 \('objective.colour'\), "
                                          r"column 'key' \(cell A20\): unknown setting"):
         read_workbook(xlsx)
-    wb = instance_workbook(read_instance(CAN))
+    wb = instance_workbook(read(CAN))
     del wb["materials"]
     save(wb, tmp_path / "m.xlsx")
     with pytest.raises(InputError, match="has no sheet 'materials'"):
@@ -112,13 +112,13 @@ def test_not_a_workbook_and_size_guard(tmp_path: Path, monkeypatch: pytest.Monke
     bad = tmp_path / "x.xlsx"
     bad.write_text("not a zip")
     with pytest.raises(InputError, match="is not an .xlsx workbook"):
-        read_instance(bad)
+        read(bad)
     from mixopt.io import spreadsheet as excel
     good = tmp_path / "g.xlsx"
-    save(instance_workbook(read_instance(CAN)), good)
+    save(instance_workbook(read(CAN)), good)
     monkeypatch.setattr(excel, "MAX_UNCOMPRESSED_BYTES", 1000)
     with pytest.raises(InputError, match="unpacks to"):
-        read_instance(good)
+        read(good)
 
 
 def test_text_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:
@@ -126,7 +126,7 @@ def test_text_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:
         .replace('"materials.UBC bales.cost"', '"materials.=HYPERLINK(1).cost"')
     toml = tmp_path / "f.toml"
     toml.write_text(src)
-    inst = read_instance(toml)
+    inst = read(toml)
     xlsx = tmp_path / "f.xlsx"
     save(instance_workbook(inst), xlsx)
     assert read_workbook(xlsx) == inst  # the input workbook keeps the name as text
@@ -146,7 +146,7 @@ def test_results_workbook(tmp_path: Path) -> None:
     wb = load_workbook(out)
     assert {"summary", "mix", "chemistry", "footprint by kind", "shadow prices",
             "material sensitivity"} <= set(wb.sheetnames)
-    result = solve(read_instance(CAN))
+    result = solve(read(CAN))
     assert wb.sheetnames[0] == "summary"
     summary = {row[0].value: (row[1].value, row[2].value, row[1].number_format)
                for row in wb["summary"].iter_rows(min_row=2)}

@@ -12,7 +12,7 @@ import pytest
 import scipy.sparse as sp
 from click.testing import CliRunner
 
-from mixopt import SolveOptions, Status, read_instance, solve
+from mixopt import SolveOptions, Status, read, solve
 from mixopt.cli import STATUS_EXIT, Exit, main
 from mixopt.model.backend.highs import HighsSession
 from mixopt.model.lp import Block, LinearProgram
@@ -27,7 +27,7 @@ def test_time_limit_with_a_plan() -> None:
     # a feasible starting plan and a limit too short to improve or prove it
     # (proving optimality takes ~0.7 s here; taking the start takes well under 0.05 s)
     r = solve(milp, SolveOptions(time_limit_s=0.05, mip_rel_gap=0.0),
-              start_mix=first.evaluation.mix_t)
+              start=first.plan)
     assert r.status == Status.TIME_LIMIT_FEASIBLE
     assert r.status.has_solution and not r.status.is_optimal
     assert_rechecked(r)
@@ -38,7 +38,7 @@ def test_time_limit_with_a_plan() -> None:
 def test_time_limit_without_a_plan() -> None:
     r = solve(inst(lots_milp()), SolveOptions(time_limit_s=1e-6))
     assert r.status == Status.TIME_LIMIT_NO_SOLUTION
-    assert r.evaluation is None and r.objective_value is None
+    assert r.evaluations is None and r.objective_value is None
     assert STATUS_EXIT[r.status] == Exit.LIMIT_NO_SOLUTION
 
 
@@ -84,9 +84,9 @@ def test_negative_prices_that_would_unbound_are_rejected_at_input() -> None:
 def test_solver_error_is_not_a_result(monkeypatch: pytest.MonkeyPatch) -> None:
     # HiGHS's bad day: run() returns without having solved anything
     monkeypatch.setattr(highspy.Highs, "run", lambda self: highspy.HighsStatus.kError)
-    r = solve(read_instance(INSTANCES / "can-body.toml"))
+    r = solve(read(INSTANCES / "can-body.toml"))
     assert r.status == Status.SOLVER_ERROR
-    assert r.evaluation is None and r.objective_value is None
+    assert r.evaluations is None and r.objective_value is None
     res = CliRunner().invoke(main, ["solve", str(INSTANCES / "can-body.toml")])
     assert res.exit_code == Exit.SOLVER_FAILURE
 

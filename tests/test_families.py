@@ -1,7 +1,8 @@
-"""The constraint-family template: for every registered family, its LP rows and its
-solver-free recheck agree on random plans, and its other parts (words, dual, relaxation)
-work. A new family is covered by these tests as soon as it is in the registry; a family
-that no random instance exercises fails ``test_every_family_is_exercised``.
+"""The constraint-family template: for every registered family (a period's, and those that
+link periods), its LP rows and its solver-free recheck agree on random plans, and its other
+parts (words, dual, relaxation) work. A new family is covered by these tests as soon as it
+is in the registry; a family that no random instance exercises fails
+``test_every_family_is_exercised``.
 """
 
 from __future__ import annotations
@@ -11,14 +12,16 @@ from collections import defaultdict
 import numpy as np
 import pytest
 
-from mixopt.analysis.diagnose import merged
+from mixopt.analysis.elastic import merged
 from mixopt.dev.docs import DOCUMENT, generated
-from mixopt.io.validate import instance_from_dict
+from mixopt.io.periods import read_plan
+from mixopt.io.validate import TableOrigin, instance_from_dict
 from mixopt.io.variants import apply_overrides
-from mixopt.model.arrays import to_arrays
-from mixopt.model.evaluate import evaluate
-from mixopt.model.families import BY_BLOCK, BY_NAME, FAMILIES
-from mixopt.model.formulation import build_lp, columns_from_mix
+from mixopt.model.evaluate import recheck
+from mixopt.model.families import ALL, BY_BLOCK, BY_NAME, FAMILIES, LINKING
+from mixopt.model.formulation import build_window, columns_from_plan
+from mixopt.model.plan import plan_of, whole
+from mixopt.model.schema.horizon import Horizon
 
 #: A row counts as clearly broken (or clearly met) beyond this share of its limit's size;
 #: plans within it of a limit are not judged (the row and the recheck scale differently).
@@ -83,6 +86,39 @@ def random_instance(rng: np.random.Generator, k: int = 0) -> dict:
                             "max": float(rng.uniform(30, 250))}]}
 
 
+def random_horizon(rng: np.random.Generator) -> dict:
+    """Three periods of a small month whose stored materials have every linking limit:
+    purchase bounds, storage limits, a final stock, whole lots, minimum orders, and a
+    take-or-pay contract and a plain one."""
+    periods = ["2027-01", "2027-02", "2027-03"]
+    mats = []
+    for i in range(5):
+        m = {"name": f"m{i}", "route": "post-consumer scrap" if i < 3 else "master alloy",
+             "cost": {p: float(rng.uniform(1000, 3000)) for p in periods},
+             "footprint": {"full": float(rng.uniform(0.3, 12)), "scope12": 0.1},
+             "composition": {"Fe": float(rng.uniform(0, 1.5))}}
+        if i < 3:  # stored, each with its own purchase rules
+            m["available"] = {"min": {p: float(rng.uniform(0, 10)) for p in periods},
+                              "max": {p: float(rng.uniform(60, 200)) for p in periods}}
+            m["stock"] = {"initial": float(rng.uniform(0, 40)),
+                          "max": {p: float(rng.uniform(40, 120)) for p in periods},
+                          "final": float(rng.uniform(0, 30)), "holding_cost": 5.0}
+            if i == 1:
+                m["lot"] = {p: float(rng.choice([5.0, 7.5])) for p in periods}
+            if i == 2:
+                m["min_order"] = {p: float(rng.uniform(10, 40)) for p in periods}
+        if i in (0, 3):
+            lo = float(rng.uniform(50, 150))
+            m["contract"] = {"min": lo, "max": lo + float(rng.uniform(0, 300)),
+                             "take_or_pay": i == 0}
+        mats.append(m)
+    return {"name": "random-horizon", "periods": periods, "objective": {"minimise": "cost"},
+            "alloys": {"W": {"Fe": [0.0, 1.0]}},
+            "products": [{"name": "p", "alloy": "W", "tonnes": {p: float(rng.uniform(60, 150))
+                                                                   for p in periods}}],
+            "materials": mats}
+
+
 def random_plan(rng: np.random.Generator, d, balanced: bool) -> np.ndarray:
     """Random charges; each product's slab equals its order when ``balanced``."""
     x = rng.uniform(0, 60, size=d.shape[:2]) * (rng.random(d.shape[:2]) < 0.7)
@@ -94,12 +130,13 @@ def random_plan(rng: np.random.Generator, d, balanced: bool) -> np.ndarray:
 
 def row_verdicts(lp, x_full: np.ndarray) -> dict[str, dict[tuple, bool]]:
     """Per row block: {(key, side): clearly broken?}, leaving out rows too close to call.
-    (``columns_from_mix`` sets each spread column at the plan's spread, so a chance
+    (``columns_from_plan`` sets each spread column at the plan's spread, so a chance
     limit's anchor row measures its cone.)"""
     act = lp.A @ x_full
     out: dict[str, dict[tuple, bool]] = defaultdict(dict)
     for b in lp.rows:
-        for i, key in enumerate(b.keys):
+        for i in range(len(b.keys)):
+            key = tuple(b.keys[i])
             r = b.start + i
             lo, hi, a = lp.row_lo[r], lp.row_hi[r], act[r]
             sides = ([("equal", abs(a - lo), lo)] if lo == hi else
@@ -115,23 +152,31 @@ def row_verdicts(lp, x_full: np.ndarray) -> dict[str, dict[tuple, bool]]:
 
 
 def _cases(n: int = 40):
+    """(horizon, window LP, plan, whether each product makes its order) of random months and
+    random three-period horizons with random purchases of their stored materials."""
     rng = np.random.default_rng(20261125)
     for k in range(n):
-        raw = random_instance(rng, k)
-        inst = instance_from_dict(raw)
-        d = to_arrays(inst)
-        yield inst, d, random_plan(rng, d, balanced=k % 4 != 0)
+        if k % 5 == 4:
+            h = read_plan(random_horizon(rng), TableOrigin("random"), [], warn=False)
+            balanced = True
+        else:
+            h = Horizon.month(instance_from_dict(random_instance(rng, k)))
+            balanced = k % 4 != 0
+        w = whole(h)
+        mixes = [random_plan(rng, d, balanced) for d in w.arrays]
+        bought = {m: rng.uniform(0, 150, size=len(h.periods)) * (rng.random(len(h.periods))
+                                                                  < 0.8) for m in w.stocked()}
+        plan = plan_of(w, mixes, bought)
+        yield h, build_window(h), plan, balanced
 
 
-@pytest.mark.parametrize("family", FAMILIES, ids=[f.name for f in FAMILIES])
+@pytest.mark.parametrize("family", ALL, ids=[f.name for f in ALL])
 def test_rows_agree_with_the_recheck_on_random_plans(family) -> None:
     judged = 0
-    for inst, d, x in _cases():
-        lp = build_lp(d, "cost")
-        verdicts = row_verdicts(lp, columns_from_mix(lp, d, x))
-        ev = evaluate(inst, x, d)
-        broken = {(v.key, v.side) for v in ev.violations if v.family == family.name}
-        balanced = np.allclose(ev.slab_t, d.slab_tonnes, rtol=1e-9)
+    for _, wlp, plan, balanced in _cases():
+        verdicts = row_verdicts(wlp.lp, columns_from_plan(wlp, plan))
+        _, bad = recheck(plan)
+        broken = {(tuple(v.key), v.side) for v in bad if v.family == family.name}
         if "constituent" in family.keys and not balanced:
             continue  # chemistry rows are per t ordered, the recheck per t made: equal only
             #           by (MB)
@@ -140,60 +185,77 @@ def test_rows_agree_with_the_recheck_on_random_plans(family) -> None:
             judged += 1
         for block in family.blocks:  # extra blocks: their rows are implied by others
             if any(verdicts.get(block, {}).values()):
-                assert ev.violations, (block, "broken, but the recheck finds nothing")
+                assert bad, (block, "broken, but the recheck finds nothing")
+    if family.name == "horizon_footprint_cap":
+        pytest.skip("written only for a frontier's cap: tested in test_frontier")
     assert judged >= 10, f"{family.name}: only {judged} rows judged"
 
 
 def test_every_family_is_exercised() -> None:
     seen: set[str] = set()
-    for _, d, _ in _cases(8):
-        seen |= {BY_BLOCK[b.name].name for b in build_lp(d, "cost").rows}
-    assert seen == {f.name for f in FAMILIES}
+    for _, wlp, _, _ in _cases(10):
+        seen |= {BY_BLOCK[b.name].name for b in wlp.lp.rows}
+    assert seen == {f.name for f in ALL} - {"horizon_footprint_cap"}
 
 
-@pytest.mark.parametrize("family", FAMILIES, ids=[f.name for f in FAMILIES])
+def _context(family, b, wlp):
+    return wlp.window.arrays[b.part] if family.scope == "period" else wlp.window
+
+
+@pytest.mark.parametrize("family", [f for f in ALL if f.name != "horizon_footprint_cap"],
+                         ids=[f.name for f in ALL if f.name != "horizon_footprint_cap"])
 def test_words_name_the_limit(family) -> None:
-    d, block = next((d, b) for _, d, _ in _cases(4)
-                    if (b := build_lp(d, "cost").row_block(family.name)) is not None)
-    key = block.keys[0]
+    wlp, block = next((wlp, b) for _, wlp, _, _ in _cases(10)
+                      if (b := wlp.lp.row_block(family.name)) is not None)
+    key = block.local_key(0)
     for side in ("min", "max"):
-        text = family.words(key, side, d)
+        text = family.words(key, side, _context(family, block, wlp))
         assert all(str(k) in text for k in key), text
-        assert family.reached_words(key, side, d)
+        assert family.reached_words(key, side, _context(family, block, wlp))
 
 
-@pytest.mark.parametrize("family", [f for f in FAMILIES if f.elastic is not None],
-                         ids=[f.name for f in FAMILIES if f.elastic is not None])
+@pytest.mark.parametrize("family", [f for f in ALL if f.elastic is not None],
+                         ids=[f.name for f in ALL if f.elastic is not None])
 def test_relaxations_name_a_real_field(family) -> None:
-    """What a family's relaxation asks for is a path and value the instance accepts, taken
+    """What a family's relaxation asks for is a path and value the plan accepts, taken
     together with the relaxations of the plan's other broken limits (as diagnose does:
     an aim may only widen past its alloy's window when the window widens too)."""
-    for inst, d, x in _cases():
-        ev = evaluate(inst, x, d)
-        mine = [v for v in ev.violations if v.family == family.name]
-        if mine:
-            rel = [BY_NAME[v.family].elastic.relax(v, ev, inst) for v in ev.violations
-                   if v.family in BY_NAME and BY_NAME[v.family].elastic is not None]
-            assert any(r is not None and r.family == family.name for r in rel)
-            apply_overrides(inst, merged(tuple(r for r in rel if r is not None)))
-            return
+    from mixopt.analysis.elastic import at_period
+
+    for h, _, plan, _ in _cases():
+        evs, bad = recheck(plan)
+        if not any(v.family == family.name for v in bad):
+            continue
+        rel = []
+        for k, ev in enumerate(evs):
+            for v in ev.violations:
+                f = BY_NAME[v.family]
+                if f.elastic is not None and (r := f.elastic.relax(v, ev, h.instances[k])):
+                    rel.append(at_period(r, h.periods[k]) if h.has_periods else r)
+        for f in LINKING:
+            if f.elastic is not None:
+                rel += [r for v in f.check(plan) if (r := f.elastic.relax(v, plan, h))]
+        assert any(r.family == family.name for r in rel)
+        apply_overrides(h, merged(tuple(rel)))
+        return
     pytest.fail(f"no random plan broke {family.name}")
 
 
 def test_every_dual_family_scales_to_its_unit() -> None:
     scaled = set()
-    for inst, d, x in _cases(4):
-        ev = evaluate(inst, x, d)
-        lp = build_lp(d, "cost")
-        for f in FAMILIES:
-            if f.dual is not None and lp.row_block(f.name) is not None:
-                assert np.isfinite(f.dual.scale(ev, lp.row_block(f.name).keys[0])) and f.dual.per
+    for _, wlp, plan, _ in _cases(10):
+        evs, _ = recheck(plan)
+        for f in ALL:
+            b = wlp.lp.row_block(f.name)
+            if f.dual is not None and b is not None:
+                fig = evs[b.part] if f.scope == "period" else plan
+                assert np.isfinite(f.dual.scale(fig, b.local_key(0))) and f.dual.per
                 scaled.add(f.name)
-    assert scaled == {f.name for f in FAMILIES if f.dual is not None}
+    assert scaled == {f.name for f in ALL if f.dual is not None} - {"horizon_footprint_cap"}
 
 
 def test_the_math_document_is_generated_from_the_registry() -> None:
     text = DOCUMENT.read_text(encoding="utf-8")
     assert generated(text) == text, "run: python -m mixopt.dev.docs"
-    for f in FAMILIES:
+    for f in (*FAMILIES, *LINKING):
         assert f.define.__name__ in text

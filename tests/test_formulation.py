@@ -12,7 +12,8 @@ from tests.helpers import inst, two_material
 
 
 def mix(result):
-    return dict(zip(result.arrays.materials, result.evaluation.mix_t.sum(axis=0), strict=True))
+    ev = result.evaluations[0]
+    return dict(zip(ev.arrays.materials, ev.mix_t.sum(axis=0), strict=True))
 
 
 def test_mass_balance_and_chemistry_min_least_cost() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from mixopt import read_instance, solve, with_overrides
+from mixopt import read, solve, with_overrides
 from mixopt.analysis.frontier import frontier
 from mixopt.cli import main
 from mixopt.testing import assert_objective, assert_rechecked
@@ -19,7 +19,7 @@ from tests.helpers import inst, lots_milp, two_material
 
 @pytest.fixture(scope="module", params=["can-body.toml", "can-body-and-end.toml"])
 def traced(request):
-    i = read_instance(INSTANCES / request.param)
+    i = read(INSTANCES / request.param)
     return i, frontier(i)
 
 
@@ -44,7 +44,7 @@ def test_segments_are_straight_and_convex(traced) -> None:
 
 def test_mac_is_the_slope_between_neighbours(traced) -> None:
     i, fr = traced
-    slab = sum(p.tonnes for p in i.products)
+    slab = sum(p.tonnes for p in i.first.products)
     mac = fr.mac()
     assert mac[0] is None
     for k in range(1, len(fr.points)):
@@ -55,7 +55,7 @@ def test_mac_is_the_slope_between_neighbours(traced) -> None:
 
 
 def test_can_body_breakpoints_in_words() -> None:
-    fr = frontier(read_instance(INSTANCES / "can-body.toml"))
+    fr = frontier(read(INSTANCES / "can-body.toml"))
     t = fr.table()
     assert t.mac_per_t_co2e.iloc[1] == pytest.approx(300 / 3.9, rel=1e-6)  # INERTA vs hydro
     assert t.mac_per_t_co2e.iloc[-1] == pytest.approx(200 / 14.1, rel=1e-6)  # hydro vs coal

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mixopt import InputError, Instance, read_instance
+from mixopt import Horizon, InputError, Instance, read
 from mixopt.cli import Exit, main
 from tests.conftest import INSTANCES
 
@@ -53,7 +53,7 @@ def mutated(draw: st.DrawFn, text: str) -> str:
 
 def _read_or_clean_error(path: Path) -> None:
     try:
-        inst = read_instance(path)
+        inst = read(path)
     except InputError as err:
         # every problem names its file and says something; table errors also name the table
         assert err.problems
@@ -62,7 +62,7 @@ def _read_or_clean_error(path: Path) -> None:
             assert p.row is None or p.table is not None
         COUNT["error"] += 1
         return
-    assert isinstance(inst, Instance)
+    assert isinstance(inst, Horizon) and all(isinstance(i, Instance) for i in inst.instances)
     COUNT["ok"] += 1
 
 

@@ -14,11 +14,10 @@ from pathlib import Path
 import pytest
 
 from mixopt.cli import Exit
-from mixopt.model.arrays import to_arrays
 from mixopt.model.backend import interrupt as running
 from mixopt.model.backend.highs import load_arrays
 from mixopt.model.backend.highs_status import HMS
-from mixopt.model.formulation import build_lp
+from mixopt.model.formulation import build_window
 from tests.conftest import INSTANCES
 
 
@@ -37,11 +36,9 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_ctrl_c_stops_highs_inside_a_solve(big: Path) -> None:
-    from mixopt import read_instance
+    from mixopt import read
 
-    inst = read_instance(big)
-    d = to_arrays(inst)
-    h = load_arrays(build_lp(d, inst.objective.minimise))
+    h = load_arrays(build_window(read(big)).lp)
     timer = threading.Timer(0.5, _thread.interrupt_main)
     t0 = time.perf_counter()
     timer.start()

@@ -15,8 +15,8 @@ from click.testing import CliRunner
 
 from mixopt.cli import main
 from mixopt.errors import InputError
-from mixopt.io.read import read_any, read_instance
-from mixopt.model.multiperiod import solve_horizon, solve_rolling
+from mixopt.io.read import read
+from mixopt.model.planner import solve, solve_rolling
 from mixopt.model.schema.alloys import library
 from tests.conftest import INSTANCES
 from tests.multiperiod_reference import reference_objective
@@ -28,18 +28,18 @@ RTOL = 1e-6
 
 def test_williams_food_manufacture_1_published_profit() -> None:
     """Williams (2013) 12.1/13.1: profit 107,842.59 (published, to the penny)."""
-    r = solve_horizon(read_any(WILLIAMS))
+    r = solve(read(WILLIAMS))
     assert r.status == "optimal"
     assert -r.objective_value == pytest.approx(107842.59, rel=1e-7)
     # the book's plan makes 450 t of blend every month and ends with 500 t of each oil
     assert [float(ev.slab_t.sum()) for ev in r.evaluations] == pytest.approx([450.0] * 6)
     for m in r.horizon.stocked:
-        assert r.plan.closing_t(m)[-1] == pytest.approx(500.0)
+        assert r.plan.closing(m)[-1] == pytest.approx(500.0)
 
 
 @pytest.mark.parametrize("path", [WILLIAMS, QUARTER], ids=["williams", "quarter"])
 def test_shipped_horizons_equal_an_independent_model(path: Path) -> None:
-    r = solve_horizon(read_any(path))
+    r = solve(read(path))
     status, want = reference_objective(path)
     assert (str(r.status), status) == ("optimal", "optimal")
     assert r.objective_value == pytest.approx(want, rel=RTOL)
@@ -101,12 +101,12 @@ def test_random_horizons_equal_an_independent_model(tmp_path: Path, seed: int) -
     raw = _random_horizon(rng, "cost" if seed % 3 else "footprint", lots=seed >= 12)
     path = tmp_path / "h.toml"
     path.write_text(tomlkit.dumps(raw))
-    r = solve_horizon(read_any(path))
+    r = solve(read(path))
     status, want = reference_objective(raw)
     assert str(r.status) == status
     if status == "optimal":
         assert r.objective_value == pytest.approx(want, rel=RTOL)
-        rolling = solve_rolling(read_any(path), len(raw["periods"]))
+        rolling = solve_rolling(read(path), len(raw["periods"]))
         assert rolling.objective_value == pytest.approx(r.objective_value, rel=RTOL)
 
 
@@ -183,8 +183,8 @@ def test_json_rows_recompute_to_the_plan(path: Path) -> None:
 def test_planning_ahead_is_worth_something() -> None:
     """Month by month spends the quarter badly: the joint plan is cheaper, rolling 2 lies
     in between, and rolling over the whole quarter is the joint plan."""
-    h = read_any(QUARTER)
-    joint = solve_horizon(h).objective_value
+    h = read(QUARTER)
+    joint = solve(h).objective_value
     myopic = solve_rolling(h, 1).objective_value
     two = solve_rolling(h, 2).objective_value
     assert joint < two < myopic
@@ -201,8 +201,8 @@ def test_per_period_shadow_prices() -> None:
     Williams LP is degenerate, so the two slopes may differ)."""
     import dataclasses
 
-    h = read_any(WILLIAMS)
-    r = solve_horizon(h)
+    h = read(WILLIAMS)
+    r = solve(h)
 
     def moved(k: int, step: float) -> float:
         inst = h.instances[k]
@@ -210,7 +210,7 @@ def test_per_period_shadow_prices() -> None:
         caps[0] = caps[0].model_copy(update={"max": caps[0].max + step})
         new = list(h.instances)
         new[k] = inst.model_copy(update={"capacities": tuple(caps)})
-        return solve_horizon(dataclasses.replace(h, instances=tuple(new))).objective_value
+        return solve(dataclasses.replace(h, instances=tuple(new))).objective_value
 
     step = 1e-3
     for k, period in enumerate(h.periods):
@@ -251,15 +251,15 @@ def test_bad_input_is_named_every_problem_at_once(tmp_path: Path) -> None:
     path = tmp_path / "bad.toml"
     path.write_text(BAD)
     with pytest.raises(InputError) as err:
-        read_any(path)
+        read(path)
     found = [str(p) for p in err.value.problems]
     text = "\n".join(found)
     assert "row 1 ('a'), field 'cost': period '2027-13' is not in periods" in text
     with pytest.raises(InputError) as err:  # once the period key is right
-        read_any(_fixed(tmp_path, BAD.replace("2027-13", "2027-02")))
+        read(_fixed(tmp_path, BAD.replace("2027-13", "2027-02")))
     text = "\n".join(str(p) for p in err.value.problems)
-    assert "table 'materials', row 1 ('a'), field 'stock'" in text
-    assert "initial stock 500 t is above the storage max 100 t" in text
+    assert "table 'materials', row 1 ('a'), field 'stock.initial'" in text
+    assert "initial stock 500 t is above the storage max 100 t of the first period" in text
     assert "field 'contract'" in text and "contract min 300 t is above its max 200 t" in text
     assert ("table 'capacities', row 1 ('furnace'), field 'materials': names material "
             "'ghost'") in text
@@ -272,9 +272,9 @@ def _fixed(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def test_single_period_commands_refuse_a_horizon_by_name() -> None:
-    with pytest.raises(InputError, match="multi-period instance"):
-        read_instance(WILLIAMS)
+def test_every_command_reads_a_horizon() -> None:
+    h = read(WILLIAMS)
+    assert h.has_periods and len(h.periods) == 6
     res = CliRunner().invoke(main, ["validate", str(WILLIAMS)])
     assert res.exit_code == 0 and "6 periods" in res.output
 
@@ -289,7 +289,7 @@ def test_unbounded_sale_is_exit_4_and_explained(tmp_path: Path) -> None:
     doc = json.loads(res.stdout)
     assert doc["status"] == "unbounded"
     assert any("blended oil is sold at 150 per t with no tonnes_max" in u
-               for u in doc["diagnosis"]["unbounded"])
+               for u in doc["diagnosis"]["notes"])
 
 
 def test_infeasible_link_is_diagnosed(tmp_path: Path) -> None:
@@ -301,8 +301,9 @@ def test_infeasible_link_is_diagnosed(tmp_path: Path) -> None:
     path = _fixed(tmp_path, text)
     res = CliRunner().invoke(main, ["solve", str(path)])
     assert res.exit_code == 3, res.output
-    assert "every period has a plan alone" in res.output
-    assert "VEG1" in res.output
+    assert "VEG1: at least 900 t must be in stock after 2027-06" in res.output  # conflict
+    assert 'materials.VEG1.stock.final=800' in res.output  # a way out: 500 + 6 x 50 t
+    assert 'materials.VEG1.available.max.2027-03=150' in res.output  # or one month more
 
 
 def test_long_csv_table_reads_as_the_toml(tmp_path: Path) -> None:
@@ -327,12 +328,12 @@ def test_long_csv_table_reads_as_the_toml(tmp_path: Path) -> None:
     head = text[:text.index("[[materials]]")]
     (tmp_path / "w.toml").write_text(
         head + '\n[files]\nmaterials = "oils.csv"\ncomposition = "hardness.csv"\n')
-    r = solve_horizon(read_any(tmp_path / "w.toml"))
+    r = solve(read(tmp_path / "w.toml"))
     assert -r.objective_value == pytest.approx(107842.59, rel=1e-7)
     bad = "\n".join(lines).replace("VEG2,2027-03", "VEG2,2027-3")
     (tmp_path / "oils.csv").write_text(bad + "\n")
     with pytest.raises(InputError) as err:
-        read_any(tmp_path / "w.toml")
+        read(tmp_path / "w.toml")
     text = "\n".join(str(p) for p in err.value.problems)
     assert "oils.csv" in text and "row 11 ('VEG2'), field 'period'" in text, text
     assert "period '2027-3' is not in periods" in text
@@ -346,7 +347,7 @@ def test_long_workbook_reads_as_the_toml(tmp_path: Path) -> None:
 
     from mixopt.io.template import instance_workbook
 
-    h = read_any(WILLIAMS)
+    h = read(WILLIAMS)
     wb = instance_workbook(h.instances[0])
     ws = wb["settings"]
     ws.append(["periods", ", ".join(h.periods), None])
@@ -374,13 +375,13 @@ def test_long_workbook_reads_as_the_toml(tmp_path: Path) -> None:
             ms.append(row)
     path = tmp_path / "w.xlsx"
     wb.save(path)
-    r = solve_horizon(read_any(path))
+    r = solve(read(path))
     assert -r.objective_value == pytest.approx(107842.59, rel=1e-7)
     book = openpyxl.load_workbook(path)
     book["materials"].cell(row=8, column=len(heads) + 1, value="2027-13")
     book.save(path)
     with pytest.raises(InputError) as err:
-        read_any(path)
+        read(path)
     text = "\n".join(str(p) for p in err.value.problems)
     assert "sheet 'materials', row 8 ('VEG1'), column 'period'" in text, text
     assert "period '2027-13' is not in periods" in text
@@ -429,8 +430,8 @@ def test_horizon_frontier_points_are_rechecked_optima() -> None:
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
     pts = doc["points"]
-    assert doc["method"] == "sampled" and len(pts) == 4
-    assert pts[-1]["cost"] == pytest.approx(solve_horizon(read_any(QUARTER)).objective_value,
+    assert doc["method"] == "exact" and len(pts) >= 3  # an LP: its breakpoints
+    assert pts[-1]["cost"] == pytest.approx(solve(read(QUARTER)).objective_value,
                                             rel=RTOL)
     costs = [p["cost"] for p in pts]
     assert costs == sorted(costs, reverse=True) and costs[0] > costs[-1]
@@ -453,15 +454,18 @@ def test_diagnose_command_on_a_horizon(tmp_path: Path) -> None:
     res = CliRunner().invoke(main, ["diagnose", str(path), "--format", "json"])
     assert res.exit_code == 3
     doc = json.loads(res.stdout)
-    assert "VEG1 in 2027-06: at least 900 t must be in stock at the end" in doc["conflict"]
+    assert "VEG1: at least 900 t must be in stock after 2027-06" in doc["conflict"]
     assert "VEG1 in 2027-03: at most 50 t can be bought" in doc["conflict"]
-    # the least relative change: 100 t less final stock (11%), not 200% more offer;
-    # verified by solving the changed horizon
-    (way,) = doc["options"]
-    assert way["verified"] == "optimal"
-    (change,) = way["changes"]
-    assert (change["what"], change["material"], change["was"]) == ("final", "VEG1", 900.0)
-    assert change["now"] == pytest.approx(800.0)
+    # the least relative change first: 100 t less final stock (11%), then 200% more offer
+    # in any one month; each verified by solving the changed horizon
+    first, *others = doc["options"]
+    assert first["overrides"] == {"materials.VEG1.stock.final": 800.0}
+    assert all(o["verified"] == "optimal" for o in doc["options"])
+    assert {"materials.VEG1.available.max.2027-03": 150.0} in [o["overrides"] for o in others]
+    for o in doc["options"]:  # and the changes do what they say, as --set
+        fixed = CliRunner().invoke(main, ["solve", str(path), "--format", "json", *(
+            a for p, v in o["overrides"].items() for a in ("--set", f"{p}={v}"))])
+        assert fixed.exit_code == 0, (o, fixed.output)
     res = CliRunner().invoke(main, ["diagnose", str(WILLIAMS)])
     assert res.exit_code == 0 and "nothing to relax" in res.output
 
@@ -473,7 +477,7 @@ def test_unlinked_periods_are_the_months_alone(tmp_path: Path, name: str) -> Non
     """A horizon of three copies of a month, nothing stored and no contract, is the month
     three times: the same footprint per t, or three times the cost (processes, labels,
     lots and minimum orders, and chance constraints at 95% included)."""
-    from mixopt.model.pipeline import solve
+    from mixopt.model.planner import solve
 
     name, _, confidence = name.partition("@")
     text = (INSTANCES / name).read_text()
@@ -482,13 +486,13 @@ def test_unlinked_periods_are_the_months_alone(tmp_path: Path, name: str) -> Non
     one = _fixed(tmp_path, text)
     path = tmp_path / "horizon.toml"
     path.write_text('periods = ["a", "b", "c"]\n' + text)
-    month = solve(read_instance(one))
-    r = solve_horizon(read_any(path))
-    factor = 1 if month.instance.objective.minimise == "footprint" else 3
+    month = solve(read(one))
+    r = solve(read(path))
+    factor = 1 if month.horizon.first.objective.minimise == "footprint" else 3
     assert r.objective_value == pytest.approx(factor * month.objective_value, rel=RTOL)
     if confidence:
         assert r.raw.solver.get("cone_cuts")
-        assert month.objective_value > solve(read_instance(INSTANCES / name)).objective_value
+        assert month.objective_value > solve(read(INSTANCES / name)).objective_value
 
 
 def test_a_contract_nobody_can_take_is_diagnosed(tmp_path: Path) -> None:
@@ -501,31 +505,24 @@ def test_a_contract_nobody_can_take_is_diagnosed(tmp_path: Path) -> None:
                                     "json"])
     assert res.exit_code == 3, res.output
     diag = json.loads(res.stdout)["diagnosis"]
-    (way,) = diag["options"]
-    (change,) = way["changes"]
-    assert (change["what"], change["material"]) == ("contract_min", "INERTA")
-    assert change["now"] == pytest.approx(3600.0) and way["verified"] == "optimal"
+    way = diag["options"][0]
+    assert way["overrides"] == {"materials.INERTA.contract.min": 3600.0}
+    assert way["verified"] == "optimal"
 
 
 def test_what_one_more_t_of_inerta_is_worth_each_month() -> None:
     """The quarter's per-period supply duals of INERTA are the slopes of the optimum in
     that month's delivery limit (re-solved a little up and down); a stored material's
-    purchase limit has its worth too."""
-    import dataclasses
+    purchase limit has its worth too (each change made as a per-period --set path)."""
+    from mixopt import apply_overrides
 
-    h = read_any(QUARTER)
-    r = solve_horizon(h)
-    m = [x.name for x in h.first.materials].index("INERTA")
+    h = read(QUARTER)
+    r = solve(h)
 
     def moved(k: int, step: float) -> float:
-        inst = h.instances[k]
-        mats = list(inst.materials)
-        mats[m] = mats[m].model_copy(update={"available": mats[m].available.model_copy(
-            update={"max": mats[m].available.max + step})})
-        new = list(h.instances)
-        new[k] = inst.model_copy(update={"materials": tuple(mats)})
-        return solve_horizon(dataclasses.replace(h, instances=tuple(new)),
-                             sensitivity=False).objective_value
+        path = f"materials.INERTA.available.max.{h.periods[k]}"
+        return solve(apply_overrides(h, {path: 1200 + step}),
+                     sensitivity=False).objective_value
 
     worth = {}
     for k, period in enumerate(h.periods):
@@ -539,13 +536,12 @@ def test_what_one_more_t_of_inerta_is_worth_each_month() -> None:
     assert worth == pytest.approx({p: 0.0 for p in h.periods}, abs=1e-6)
     # one more t of UBC bought in January (stored until the price has risen) is worth
     # what re-solving says, and something
-    ubc = h.stocked["UBC bales"]
-    more = dataclasses.replace(h, stocked={**h.stocked, "UBC bales": dataclasses.replace(
-        ubc, buy_max_t=(ubc.buy_max_t[0] + 1.0, *ubc.buy_max_t[1:]))})
+    more = apply_overrides(h, {"materials.UBC bales.available.max.2027-01": 9001})
+    assert more.stocked["UBC bales"].buy_max_t == (9001, 9000, 9000)
     rec = next(d for d in r.dual_records if d["period"] == "2027-01"
-               and d["family"] == "supply" and d.get("material") == "UBC bales")
+               and d["family"] == "purchase" and d.get("material") == "UBC bales")
     assert rec["binding"] == "max" and rec["shadow_price"] < -10
-    gain = solve_horizon(more, sensitivity=False).objective_value - r.objective_value
+    gain = solve(more, sensitivity=False).objective_value - r.objective_value
     assert rec["shadow_price"] == pytest.approx(gain, rel=1e-6)
 
 
@@ -607,14 +603,14 @@ def test_storing_a_process_input_is_refused_by_name(tmp_path: Path) -> None:
     text = (INSTANCES / "can-body-electrolysis.toml").read_text().replace(
         'name = "Off-grade scrap"', 'name = "Off-grade scrap"\nstock = { max = 100 }', 1)
     with pytest.raises(InputError, match="storing a process input is not modelled yet"):
-        read_any(_fixed(tmp_path, 'periods = ["a", "b"]\n' + text))
+        read(_fixed(tmp_path, 'periods = ["a", "b"]\n' + text))
 
 
 @pytest.mark.parametrize("path", [WILLIAMS, QUARTER], ids=["williams", "quarter"])
 def test_a_horizon_converts_to_a_workbook_and_back(tmp_path: Path, path: Path) -> None:
     """convert writes long tables (a blank-period row with what every period shares, a
-    row per period with what differs); the workbook plans exactly as the TOML, and a
-    horizon to TOML is refused by name."""
+    row per period with what differs); the workbook, and the TOML with CSV tables, plan
+    exactly as the TOML."""
     import openpyxl
 
     book = tmp_path / "h.xlsx"
@@ -622,12 +618,17 @@ def test_a_horizon_converts_to_a_workbook_and_back(tmp_path: Path, path: Path) -
     assert res.exit_code == 0, res.output
     wb = openpyxl.load_workbook(book)
     settings = {r[0]: r[1] for r in wb["settings"].iter_rows(values_only=True)}
-    assert settings["periods"] == ", ".join(read_any(path).periods)
+    assert settings["periods"] == ", ".join(read(path).periods)
     assert [c.value for c in wb["materials"][1]][:2] == ["name", "period"]
-    want = solve_horizon(read_any(path))
-    got = solve_horizon(read_any(book))
+    want = solve(read(path))
+    got = solve(read(book))
     assert got.objective_value == pytest.approx(want.objective_value, rel=1e-12)
-    for m in want.plan.bought_t:
-        np.testing.assert_allclose(got.plan.bought_t[m], want.plan.bought_t[m], atol=1e-9)
-    res = CliRunner().invoke(main, ["convert", str(path), str(tmp_path / "h.toml")])
-    assert res.exit_code == 2 and "converts to .xlsx" in res.output
+    np.testing.assert_allclose(got.plan.bought_t, want.plan.bought_t, atol=1e-9)
+    for how in ("inline", "csv"):
+        toml = tmp_path / how / "h.toml"
+        toml.parent.mkdir()
+        res = CliRunner().invoke(main, ["convert", str(book), str(toml), "--tables", how])
+        assert res.exit_code == 0, res.output
+        assert read(toml) == read(path)
+        again = solve(read(toml))
+        assert again.objective_value == pytest.approx(want.objective_value, rel=1e-12)

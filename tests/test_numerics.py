@@ -47,8 +47,8 @@ def test_awkward_month_solves_cleanly(lot: float | None, tmp_path: Path) -> None
     text = log.read_text()
     assert "Coefficient ranges" in text  # the log was written: the check below means something
     assert "WARNING" not in text, text
-    comp = r.evaluation.composition_wt_pct
-    els = r.arrays.constituents
+    comp = r.evaluations[0].composition_wt_pct
+    els = r.evaluations[0].arrays.constituents
     assert comp[:, els.index("Bi")].min() >= 0.0001 * (1 - 1e-6)  # ppm limits held
     assert comp[:, els.index("Pb")].max() <= 0.0005 * (1 + 1e-6)
 

@@ -91,7 +91,7 @@ def _metamorphic(seen: list, case) -> None:
     base = solve(build(raw))
     assert base.status == Status.OPTIMAL
     T = sum(p["tonnes"] for p in raw["products"])
-    fp = base.evaluation.footprint_t.sum() / T
+    fp = base.evaluations[0].footprint_t.sum() / T
 
     # tightening the cap never lowers the optimal cost
     tight = copy.deepcopy(raw)
@@ -120,7 +120,7 @@ def _metamorphic(seen: list, case) -> None:
 
     # a dominated material (dearer, dirtier, same chemistry and yield as one whose supply
     # is not exhausted at the optimum) changes nothing
-    use = base.evaluation.mix_t.sum(axis=0)
+    use = base.evaluations[0].mix_t.sum(axis=0)
     slack = [m for m, mat in enumerate(raw["materials"])
              if use[m] < mat["available"]["max"] * (1 - 1e-6) and "lot" not in mat]
     dom = copy.deepcopy(raw)
@@ -162,15 +162,15 @@ def test_generated_month_agrees_with_independent_formulation() -> None:
 
 @pytest.mark.parametrize("k", [0.001, 1000.0])
 def test_can_body_scales(k: float) -> None:
-    from mixopt import apply_overrides, read_instance
+    from mixopt import apply_overrides, read
     from tests.conftest import INSTANCES
-    inst = apply_overrides(read_instance(INSTANCES / "can-body.toml"),
+    inst = apply_overrides(read(INSTANCES / "can-body.toml"),
                            {"objective.minimise": "cost"})
     over = {"products.AA3104 slab.tonnes": 10000 * k}
-    for m in inst.materials:
+    for m in inst.first.materials:
         if m.available.max is not None:
             over[f"materials.{m.name}.available.max"] = m.available.max * k
     base, scaled = solve(inst), solve(apply_overrides(inst, over))
     assert_objective(scaled.objective_value, k * base.objective_value)
-    np.testing.assert_allclose(scaled.evaluation.composition_wt_pct,
-                               base.evaluation.composition_wt_pct, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(scaled.evaluations[0].composition_wt_pct,
+                               base.evaluations[0].composition_wt_pct, rtol=1e-6, atol=1e-9)

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mixopt import InputError, read_instance, solve
+from mixopt import InputError, read, solve
 from mixopt.io.validate import instance_from_dict
 from mixopt.model.schema.alloys import library
 from mixopt.testing import assert_objective
@@ -101,7 +101,7 @@ def test_lots_above_supply_warn_and_solve(caplog: pytest.LogCaptureFixture) -> N
     assert ("t.toml, table 'materials', row 2 ('B'), field 'available': its min_order of 50 t "
             "is above the 10 t available: it cannot be bought this month") in caplog.text
     r = solve(inst)
-    assert r.status == "optimal" and r.evaluation.use_t[1] == 0.0  # B is not bought
+    assert r.status == "optimal" and r.evaluations[0].use_t[1] == 0.0  # B is not bought
     assert_objective(r.objective_value, 50 * 10 + 50 * 30)  # A and C at Cu 1 wt%
 
 
@@ -128,7 +128,7 @@ def test_random_milps_with_lots_above_supply_match_a_month_without_them(seed: in
     reference = solve(instance_from_dict(without, "ref.toml"))
     assert with_them.status == reference.status == "optimal"
     assert_objective(with_them.objective_value, reference.objective_value)
-    assert all(with_them.evaluation.use_t[i] == 0.0 for i in blocked)
+    assert all(with_them.evaluations[0].use_t[i] == 0.0 for i in blocked)
 
 
 def test_library_is_read_from_models() -> None:
@@ -139,12 +139,12 @@ def test_library_is_read_from_models() -> None:
 
 
 def test_csv_split_instance_equals_inline() -> None:
-    inline = read_instance(INSTANCES / "can-body.toml")
-    split = read_instance(INSTANCES / "can-body-csv" / "can-body.toml")
+    inline = read(INSTANCES / "can-body.toml")
+    split = read(INSTANCES / "can-body-csv" / "can-body.toml")
     assert split == inline
     a, b = solve(inline), solve(split)
     assert_objective(b.objective_value, a.objective_value)
-    np.testing.assert_array_equal(a.evaluation.mix_t, b.evaluation.mix_t)
+    np.testing.assert_array_equal(a.evaluations[0].mix_t, b.evaluations[0].mix_t)
 
 
 def _write(tmp: Path, name: str, text: str) -> Path:
@@ -172,7 +172,7 @@ def test_csv_errors_name_file_line_and_column(tmp_path: Path) -> None:
                               "A,10,1,0.4,\nB,n/a,0.5,0.2,\n")
     _write(tmp_path, "c.csv", "material,Cu\nA,\nB,4\nZ,1\n")
     with pytest.raises(InputError) as info:
-        read_instance(toml)
+        read(toml)
     msgs = [str(p) for p in info.value.problems]
     assert any("m.csv" in m and "unknown columns ['weight']" in m for m in msgs), msgs
     assert any("m.csv, table 'materials', row 2 ('B'), field 'cost': 'n/a' is not a number"
@@ -183,7 +183,7 @@ def test_csv_errors_name_file_line_and_column(tmp_path: Path) -> None:
 def test_toml_syntax_error(tmp_path: Path) -> None:
     p = _write(tmp_path, "bad.toml", "name = \n")
     with pytest.raises(InputError, match=r"bad.toml: is not valid TOML"):
-        read_instance(p)
+        read(p)
 
 
 def test_file_size_guard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -191,14 +191,14 @@ def test_file_size_guard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setattr(reader, "MAX_FILE_BYTES", 10)
     p = _write(tmp_path, "big.toml", "name = 'a very long name'\n")
     with pytest.raises(InputError, match="over the limit of 10"):
-        read_instance(p)
+        read(p)
 
 
 def test_reading_and_solving_never_change_the_input(tmp_path: Path) -> None:
     src = tmp_path / "i"
     shutil.copytree(INSTANCES / "can-body-csv", src)
     before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in src.iterdir()}
-    solve(read_instance(src / "can-body.toml"))
+    solve(read(src / "can-body.toml"))
     after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in src.iterdir()}
     assert before == after
 

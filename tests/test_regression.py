@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mixopt import read_instance, solve, with_overrides
+from mixopt import read, solve, with_overrides
 from mixopt.analysis.check import run_one
 from mixopt.io.manifest import Run, read_manifest
 from mixopt.testing import assert_objective
@@ -33,18 +33,18 @@ def test_instance(run: Run) -> None:
 
 def test_can_body_story() -> None:
     """The README's account of the can-body month holds."""
-    inst = read_instance(INSTANCES / "can-body.toml")
+    inst = read(INSTANCES / "can-body.toml")
     low = solve(inst)
-    ev = low.evaluation
+    ev = low.evaluations[0]
     assert low.objective_value < 3.0
-    names = [m.name for m in inst.materials]
+    names = [m.name for m in inst.first.materials]
     use = dict(zip(names, ev.mix_t.sum(axis=0), strict=True))
     # every low-carbon supply is exhausted, coal primary is not used
     for m in ("UBC bales", "Process scrap 3xxx", "INERTA", "Scrap-electrolysis P1020"):
-        avail = inst.materials[names.index(m)].available.max
+        avail = inst.first.materials[names.index(m)].available.max
         assert use[m] == pytest.approx(avail, rel=1e-9)
     assert use["Coal P1020"] == pytest.approx(0.0, abs=1e-9)
     capped = solve(with_overrides(inst, minimise="cost", cap=3.0))
-    per_t = capped.evaluation.footprint_t.sum() / 10000
+    per_t = capped.evaluations[0].footprint_t.sum() / 10000
     assert per_t <= 3.0 * (1 + 1e-9)
     assert per_t == pytest.approx(3.0, rel=1e-6)  # the cap binds: coal is cheaper than hydro

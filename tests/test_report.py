@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from mixopt import read_instance, solve
+from mixopt import read, solve
 from mixopt.analysis.frontier import frontier
 from mixopt.cli import Exit, main
 from mixopt.io.spreadsheet import save_workbook as save
@@ -57,29 +57,29 @@ class Fields(HTMLParser):
 
 
 def _check(fields: Fields, result) -> None:
-    ev = result.evaluation
+    ev = result.evaluations[0]
     assert fields.fields["status"] == "optimal"
     assert fields.fields["footprint_per_t"] == f"{ev.footprint_t.sum() / ev.slab_t.sum():.3f}"
     assert fields.fields["cost"] == f"{ev.cost.sum():,.0f}"
-    for p, prod in enumerate(result.instance.products):
-        for m, mat in enumerate(result.instance.materials):
+    for p, prod in enumerate(result.horizon.first.products):
+        for m, mat in enumerate(result.horizon.first.materials):
             key = f"mix:{prod.name}:{mat.name}"
             if ev.mix_t[p, m] > 1e-9:
                 assert fields.fields[key] == f"{ev.mix_t[p, m]:,.2f}"
-        e = result.arrays.constituents.index("Mn")
+        e = result.evaluations[0].arrays.constituents.index("Mn")
         assert fields.fields[f"chem:{prod.name}:Mn"] == f"{ev.composition_wt_pct[p, e]:.4f}"
         assert fields.fields[f"decl_full:{prod.name}"] == \
             f"{ev.footprint_full_t[p] / ev.slab_t[p]:.3f}"
 
 
 def test_report_html_is_self_contained_and_true() -> None:
-    inst = read_instance(TWO)
+    inst = read(TWO)
     result = solve(inst)
     page = render(result, frontier(inst))
     f = Fields()
     f.feed(page)
     assert f.remote == []  # no network, no scripts, no external images or styles
-    assert f.svgs == 2 * len(inst.products) + 1  # chemistry + footprint per product, curve
+    assert f.svgs == 2 * len(inst.first.products) + 1  # chemistry + footprint per product, curve
     assert "@page { size: A4" in page and "@media print" in page
     _check(f, result)
 
@@ -90,7 +90,7 @@ def test_names_are_escaped() -> None:
     tmp = Path(CAN.parent / "__escape_test.toml")
     try:
         tmp.write_text(src)
-        page = render(solve(read_instance(tmp)))
+        page = render(solve(read(tmp)))
     finally:
         tmp.unlink()
     assert "<script>" not in page and "&lt;script&gt;x&lt;/script&gt;" in page
@@ -113,7 +113,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") \
                                              "needs Debian's chromium package (.ci/run installs "
                                              "it where it can)")
 def test_report_in_a_real_browser(tmp_path: Path) -> None:
-    inst = read_instance(TWO)
+    inst = read(TWO)
     result = solve(inst)
     page = tmp_path / "r.html"
     page.write_text(render(result, frontier(inst)))
@@ -124,7 +124,7 @@ def test_report_in_a_real_browser(tmp_path: Path) -> None:
                          text=True, timeout=120, check=True).stdout
     f = Fields()
     f.feed(dom)
-    assert f.svgs >= 2 * len(inst.products) + 1
+    assert f.svgs >= 2 * len(inst.first.products) + 1
     _check(f, result)
     shot = tmp_path / "r.png"
     subprocess.run([CHROMIUM, *flags, "--window-size=1100,1600", f"--screenshot={shot}",
@@ -157,11 +157,11 @@ def test_report_of_an_infeasible_month_carries_the_diagnosis(tmp_path: Path) -> 
 
 
 def test_declaration_states_what_solve_computes(tmp_path: Path) -> None:
-    inst = read_instance(CAN)
+    inst = read(CAN)
     result = solve(inst)
     decl = declarations(result)
     (d,) = decl["products"]
-    ev = result.evaluation
+    ev = result.evaluations[0]
     assert d["footprint_full_t_co2e_per_t"] == pytest.approx(result.objective_value, rel=1e-12)
     assert d["footprint_full_t_co2e_per_t"] < 3.0
     assert d["casting_full_t_co2e_per_t"] == 0.25
@@ -174,8 +174,8 @@ def test_declaration_states_what_solve_computes(tmp_path: Path) -> None:
     # the hash names the content, whatever the file format
     xlsx = tmp_path / "c.xlsx"
     save(instance_workbook(inst), xlsx)
-    assert decl["instance_sha256"] == content_hash(read_instance(xlsx))
-    changed = read_instance(CAN).model_copy(update={"name": "other"})
+    assert decl["instance_sha256"] == content_hash(read(xlsx))
+    changed = read(CAN).first.model_copy(update={"name": "other"})
     assert content_hash(changed) != decl["instance_sha256"]
     r = CliRunner().invoke(main, ["solve", str(CAN), "--format", "declaration"])
     assert json.loads(r.stdout) == json.loads(json.dumps(decl))

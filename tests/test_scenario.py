@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from mixopt import InputError, apply_overrides, read_instance, scenario, solve
+from mixopt import InputError, apply_overrides, read, scenario, solve
 from mixopt.analysis.compare import compare, grid_points, parse_grid, run_grid
 from mixopt.cli import Exit, main
 from mixopt.io.variants import parse_assignment, variants
@@ -20,7 +20,7 @@ CAN = INSTANCES / "can-body.toml"
 
 @pytest.fixture(scope="module")
 def can():
-    return read_instance(CAN)
+    return read(CAN).first
 
 
 def test_override_paths_with_names_containing_spaces(can) -> None:
@@ -75,7 +75,7 @@ def test_bad_scenario_in_file_is_reported_by_the_reader(tmp_path) -> None:
     p = tmp_path / "s.toml"
     p.write_text(CAN.read_text() + '\n[scenarios.bad]\n"materials.NOPE.cost" = 1\n')
     with pytest.raises(InputError) as info:
-        read_instance(p)
+        read(p)
     assert "table 'scenarios.bad', field 'materials.NOPE.cost'" in str(info.value)
 
 

@@ -14,9 +14,9 @@ from click.testing import CliRunner
 
 from mixopt.cli import main
 from mixopt.errors import InputError
-from mixopt.io.read import read_instance
+from mixopt.io.read import read
 from mixopt.model.evaluate import evaluate
-from mixopt.model.pipeline import solve
+from mixopt.model.planner import solve
 from tests.multiperiod_reference import reference_objective
 
 
@@ -55,12 +55,12 @@ def test_sold_months_equal_an_independent_model(tmp_path: Path, seed: int) -> No
     raw = _month(np.random.default_rng(100 + seed))
     path = tmp_path / "m.toml"
     path.write_text(tomlkit.dumps(raw))
-    r = solve(read_instance(path))
+    r = solve(read(path))
     status, want = reference_objective({**raw, "periods": ["m"]})
     assert str(r.status) == status
     if status == "optimal":
         assert r.objective_value == pytest.approx(want, rel=1e-6)
-        ev = r.evaluation
+        ev = r.evaluations[0]
         sold = ev.slab_t[1]
         assert raw["products"][1]["tonnes_min"] - 1e-6 <= sold
         assert sold <= raw["products"][1]["tonnes_max"] + 1e-6
@@ -103,9 +103,9 @@ def test_a_sold_product_makes_as_much_as_pays(tmp_path: Path) -> None:
     114.2857 x 2300 = 122,857.14."""
     path = tmp_path / "s.toml"
     path.write_text(SOLD)
-    r = solve(read_instance(path))
+    r = solve(read(path))
     p = 100 / 0.875
-    assert r.evaluation.slab_t[0] == pytest.approx(100 + p)
+    assert r.evaluations[0].slab_t[0] == pytest.approx(100 + p)
     assert r.objective_value == pytest.approx(-(2500 * (100 + p) - 150000 - 2300 * p))
     # one more t of scrap admits 1/0.875 t more primary
     sup = next(d for d in r.dual_records if d["family"] == "supply" and d["binding"])
@@ -113,12 +113,12 @@ def test_a_sold_product_makes_as_much_as_pays(tmp_path: Path) -> None:
     assert sup["shadow_price"] == pytest.approx(-gain)
     # the cap's shadow price (per t CO2e/t of the cap) is the finite difference
     cap = next(d for d in r.dual_records if d["family"] == "product_footprint_cap")
-    looser = solve(read_instance(path).model_copy(update={"products": (
-        read_instance(path).products[0].model_copy(update={"footprint_cap": 4.5 + 1e-4}),)}))
+    looser = solve(read(path).first.model_copy(update={"products": (
+        read(path).first.products[0].model_copy(update={"footprint_cap": 4.5 + 1e-4}),)}))
     slope = (looser.objective_value - r.objective_value) / 1e-4
     assert cap["shadow_price"] == pytest.approx(slope, rel=1e-4)
     # the recheck holds a sold product to its range
-    over = evaluate(r.instance, np.array([[250.0, 250.0]]))
+    over = evaluate(r.horizon.first, np.array([[250.0, 250.0]]))
     assert any(v.family == "mass_balance" and v.side == "max" for v in over.violations)
 
 
@@ -139,7 +139,7 @@ def test_what_a_sold_product_cannot_take_is_refused(tmp_path: Path, change: str,
     path = tmp_path / "s.toml"
     path.write_text(text)
     with pytest.raises(InputError, match=says.replace("(", r"\(").replace(")", r"\)")):
-        read_instance(path)
+        read(path)
 
 
 def test_unbounded_sale_is_exit_4_with_the_reason(tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import highspy
 import pytest
 
-from mixopt import SolveOptions, Status, read_instance, solve
+from mixopt import SolveOptions, Status, read, solve
 from mixopt.model.backend.highs_status import HMS, map_status
 from tests.conftest import INSTANCES
 from tests.helpers import inst, two_material
@@ -45,14 +45,14 @@ def test_every_highs_status_is_mapped_explicitly() -> None:
 
 
 def test_iteration_limit_is_not_reported_as_optimal() -> None:
-    r = solve(read_instance(INSTANCES / "can-body.toml"),
+    r = solve(read(INSTANCES / "can-body.toml"),
               SolveOptions(highs_options={"simplex_iteration_limit": 1, "presolve": "off"}))
     assert r.status in (Status.STOPPED_NO_SOLUTION, Status.STOPPED_FEASIBLE)
     assert r.status != Status.OPTIMAL
 
 
 def test_mip_gap_is_reported() -> None:
-    r = solve(read_instance(INSTANCES / "westerberg-steel-milp.toml"))
+    r = solve(read(INSTANCES / "westerberg-steel-milp.toml"))
     assert r.raw.mip_gap is not None and r.raw.mip_gap <= 1e-6
     assert r.raw.solver["mip_nodes"] is not None
 
@@ -121,7 +121,7 @@ def test_milp_with_purchase_rules_solves_and_rechecks() -> None:
     r = solve(inst(lots_milp()))
     assert r.status == Status.OPTIMAL and r.raw.mip_gap <= 1e-6
     assert_rechecked(r)
-    use = r.evaluation.mix_t.sum(axis=0)[:-1]
+    use = r.evaluations[0].mix_t.sum(axis=0)[:-1]
     lots = use / 7.3
     assert abs(lots - lots.round()).max() < 1e-6  # whole lots
     assert ((use < 1e-6) | (use >= 14.6 - 1e-6)).all()  # minimum orders
@@ -131,4 +131,4 @@ def test_time_limit_without_a_plan_is_reported_as_such() -> None:
     from tests.helpers import lots_milp
     r = solve(inst(lots_milp()), SolveOptions(time_limit_s=1e-6))
     assert r.status == Status.TIME_LIMIT_NO_SOLUTION
-    assert r.evaluation is None and r.objective_value is None
+    assert r.evaluations is None and r.objective_value is None

@@ -9,7 +9,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from mixopt import read_instance, solve
+from mixopt import read, solve
 from mixopt.cli import Exit, main
 from mixopt.model.backend import SolveOptions, Status
 from mixopt.model.backend.through_pyomo import available
@@ -32,7 +32,7 @@ def _need(solver: str) -> None:
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_other_solvers_reach_the_same_optimum(solver: str, name: str) -> None:
     _need(solver)
-    r = solve(read_instance(INSTANCES / name), SolveOptions(backend="pyomo", solver=solver))
+    r = solve(read(INSTANCES / name), SolveOptions(backend="pyomo", solver=solver))
     assert r.status == Status.OPTIMAL, r.message
     assert_objective(r.objective_value, CASES[name], RTOL[solver])
     assert_rechecked(r)
@@ -42,7 +42,7 @@ def test_other_solvers_reach_the_same_optimum(solver: str, name: str) -> None:
 @pytest.mark.parametrize("name", ["infeasible-fe.toml", "infeasible-lots.toml"])
 def test_cbc_says_infeasible(name: str) -> None:
     _need("cbc")
-    r = solve(read_instance(INSTANCES / name), SolveOptions(backend="pyomo", solver="cbc"))
+    r = solve(read(INSTANCES / name), SolveOptions(backend="pyomo", solver="cbc"))
     assert r.status == Status.INFEASIBLE
 
 

@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from mixopt import InputError, read_instance, solve
+from mixopt import InputError, read, solve
 from mixopt.cli import Exit, main
-from mixopt.io.plan import read_mix
+from mixopt.io.plan import read_solution
 from mixopt.testing import assert_objective
 from tests.conftest import INSTANCES
 
@@ -50,8 +50,8 @@ def test_comma_decimal_csv_with_bom_reads_as_meant(tmp_path: Path) -> None:
         f = toml.parent / name
         f.write_text(_german(f.read_text()), encoding="utf-8")
     assert (toml.parent / "composition.csv").read_text().startswith("\ufeffmaterial;Si;Fe")
-    german = read_instance(toml)
-    plain = read_instance(CSV_CASE / "can-body.toml")
+    german = read(toml)
+    plain = read(CSV_CASE / "can-body.toml")
     assert german == plain
     assert_objective(solve(german).objective_value, solve(plain).objective_value)
 
@@ -63,7 +63,7 @@ def test_decimal_point_in_a_comma_decimal_csv_is_refused_by_cell(tmp_path: Path)
     lines[1] = lines[1].replace("0,25", "1.250", 1)   # thousands? decimals? nobody can say
     f.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(InputError) as info:
-        read_instance(toml)
+        read(toml)
     msg = str(info.value)
     assert "composition.csv" in msg and "row 1" in msg and "'Si'" in msg
     assert "'1.250' has a decimal point in a file written with decimal commas" in msg
@@ -74,13 +74,13 @@ def test_csv_in_a_legacy_encoding_gets_a_utf8_hint(tmp_path: Path) -> None:
     f = toml.parent / "materials.csv"
     f.write_bytes(f.read_text().replace("UBC bales", "UBC Ballen ä").encode("cp1252"))
     with pytest.raises(InputError, match=r"materials.csv: is not UTF-8 text .*CSV UTF-8"):
-        read_instance(toml)
+        read(toml)
 
 
 def test_toml_with_a_bom_reads(tmp_path: Path) -> None:
     toml = _copy_case(tmp_path)
     toml.write_text("\ufeff" + toml.read_text(), encoding="utf-8")
-    assert read_instance(toml) == read_instance(CSV_CASE / "can-body.toml")
+    assert read(toml) == read(CSV_CASE / "can-body.toml")
 
 
 def test_table_files_must_sit_beside_the_instance(tmp_path: Path) -> None:
@@ -91,7 +91,7 @@ def test_table_files_must_sit_beside_the_instance(tmp_path: Path) -> None:
     assert "../elsewhere.csv" in text
     toml.write_text(text)
     with pytest.raises(InputError, match="is outside the instance's folder"):
-        read_instance(toml)
+        read(toml)
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
@@ -100,7 +100,7 @@ def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
     (toml.parent / "composition.csv").unlink()
     os.mkfifo(toml.parent / "composition.csv")
     with pytest.raises(InputError, match="composition.csv: is not a regular file"):
-        read_instance(toml)
+        read(toml)
     fifo = tmp_path / "plan.json"
     os.mkfifo(fifo)
     code, _, err = run("verify", str(toml.parent / "can-body.toml"), str(fifo))
@@ -126,7 +126,8 @@ def _plan(tmp: Path, rows: list) -> Path:
 
 
 def test_plan_rows_that_cannot_be_meant_are_refused(tmp_path: Path) -> None:
-    inst = read_instance(INSTANCES / "can-body.toml")
+    h = read(INSTANCES / "can-body.toml")
+    inst = h.first
     product, a, b = inst.products[0].name, inst.materials[0].name, inst.materials[1].name
     p = _plan(tmp_path, [{"product": product, "material": a, "tonnes": 10},
                          {"product": product, "material": a, "tonnes": 5},
@@ -134,7 +135,7 @@ def test_plan_rows_that_cannot_be_meant_are_refused(tmp_path: Path) -> None:
                          {"product": product, "material": b, "tonnes": 10 ** 400},
                          {"product": product, "material": b, "tonnes": True}])
     with pytest.raises(InputError) as info:
-        read_mix(p, inst)
+        read_solution(p, h)
     msgs = [str(x) for x in info.value.problems]
     assert len(msgs) == 4, msgs
     assert "row 2" in msgs[0] and "repeats row 1" in msgs[0]
@@ -143,10 +144,11 @@ def test_plan_rows_that_cannot_be_meant_are_refused(tmp_path: Path) -> None:
 
 
 def test_a_plan_with_each_pair_once_reads_exactly(tmp_path: Path) -> None:
-    inst = read_instance(INSTANCES / "can-body.toml")
+    h = read(INSTANCES / "can-body.toml")
+    inst = h.first
     rows = [{"product": inst.products[0].name, "material": m.name, "tonnes": 1.5 * (i + 1)}
             for i, m in enumerate(inst.materials)]
-    mix = read_mix(_plan(tmp_path, rows), inst)
+    mix = read_solution(_plan(tmp_path, rows), h).mix_t[0]
     np.testing.assert_array_equal(mix[0], [1.5 * (i + 1) for i in range(len(inst.materials))])
 
 

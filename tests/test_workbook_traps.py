@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from mixopt import InputError, read_instance, solve
+from mixopt import InputError, read, solve
 from mixopt.cli import Exit, main
 from mixopt.testing import assert_objective
 from tests.conftest import INSTANCES
@@ -36,8 +36,8 @@ def month(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def base() -> tuple[float, np.ndarray]:
-    r = solve(read_instance(CAN))
-    return r.objective_value, r.evaluation.mix_t
+    r = solve(read(CAN))
+    return r.objective_value, r.evaluations[0].mix_t
 
 
 def edited(month: Path, tmp: Path, edit: Callable[[dict[str, Worksheet]], None]) -> Path:
@@ -66,14 +66,14 @@ def _letter(book: Path, sheet: str, header: str) -> str:
 
 def problems(path: Path) -> list[str]:
     with pytest.raises(InputError) as info:
-        read_instance(path)
+        read(path)
     return [str(p) for p in info.value.problems]
 
 
 def same_plan(path: Path, base: tuple[float, np.ndarray]) -> None:
-    r = solve(read_instance(path))
+    r = solve(read(path))
     assert_objective(r.objective_value, base[0])
-    np.testing.assert_allclose(r.evaluation.mix_t, base[1], rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(r.evaluations[0].mix_t, base[1], rtol=1e-9, atol=1e-9)
 
 
 def test_the_converted_month_solves_to_the_same_plan(month: Path, base) -> None:

@@ -53,20 +53,18 @@ def _rel_close(got: float, want: float, rtol: float, atol: float = 0.0) -> bool:
 
 def run_one(folder: Path, run: Run, rtol: float = DEFAULT_RTOL,
             options: SolveOptions | None = None) -> Outcome:
-    """Solve one run (in its own process when called from a worker) and compare. A
-    multi-period instance gets the run's overrides in every period; its tonnes are
-    bought over the horizon."""
-    import dataclasses
-
-    from mixopt.io.read import read_any
-    from mixopt.model.schema.horizon import Horizon
+    """Solve one run (in its own process when called from a worker) and compare; its
+    tonnes are those bought of each material over every period."""
+    from mixopt.io.read import read
+    from mixopt.io.variants import variant
+    from mixopt.model.planner import solve
 
     rtol = run.rtol or rtol
     t0 = time.perf_counter()
     path = Path(folder) / run.path
     if run.status == "invalid":
         try:
-            read_any(path)
+            read(path)
         except InputError as err:
             found = [str(p) for p in err.problems]
             fails = []
@@ -80,19 +78,19 @@ def run_one(folder: Path, run: Run, rtol: float = DEFAULT_RTOL,
                        ("the input was accepted; it was expected to be refused",),
                        time_s=time.perf_counter() - t0)
     try:
-        read = read_any(path)
-        if isinstance(read, Horizon):
-            read = dataclasses.replace(read, instances=tuple(
-                _variant(i, run) for i in read.instances))
-        else:
-            read = _variant(read, run)
+        plan = variant(read(path), run.scenario, run.field_overrides(), f"run {run.id!r}",
+                       **run.objective_settings())
     except InputError as err:
         return Outcome(run.id, run.status, "invalid", run.objective, None,
                        (f"the input was refused: {err}",), time_s=time.perf_counter() - t0)
-    status, message, got, use = _solved(read, options)
+    result = solve(plan, options, sensitivity=False)
+    status, got = str(result.status), result.objective_value
+    use = (None if result.plan is None else
+           dict(zip(result.plan.window.materials, map(float, result.plan.bought_t.sum(axis=0)),
+                    strict=True)))
     fails: list[str] = []
     if status != run.status:
-        fails.append(f"status {status}, {run.status} expected ({message})")
+        fails.append(f"status {status}, {run.status} expected ({result.message})")
     if use is not None and run.status == status:
         if run.objective is None:
             fails.append(f"objective {got!r}, none stored: run `mixopt check --update`")
@@ -113,42 +111,6 @@ def run_one(folder: Path, run: Run, rtol: float = DEFAULT_RTOL,
         fails.append("no plan, so no tonnages to compare")
     return Outcome(run.id, run.status, status, run.objective, got, tuple(fails), tonnes,
                    time_s=time.perf_counter() - t0)
-
-
-def _variant(inst: Any, run: Run) -> Any:
-    """One instance (or one period) with the run's objective settings, overrides and
-    scenario."""
-    from mixopt.io.variants import apply_overrides, scenario, with_overrides
-
-    inst = with_overrides(inst, **run.objective_settings())
-    if run.field_overrides():
-        inst = apply_overrides(inst, run.field_overrides(), f"run {run.id!r}")
-    if run.scenario:
-        inst = scenario(inst, run.scenario)
-    return inst
-
-
-def _solved(read: Any, options: SolveOptions | None) -> tuple[
-        str, str, float | None, dict[str, float] | None]:
-    """(status, message, objective, t bought of each material: None without a plan)."""
-    from mixopt.model.schema.horizon import Horizon
-
-    if isinstance(read, Horizon):
-        from mixopt.model.multiperiod import solve_horizon
-
-        hr = solve_horizon(read, options, sensitivity=False)
-        if hr.plan is None:
-            return str(hr.status), hr.message, None, None
-        return (str(hr.status), hr.message, hr.objective_value,
-                {m: float(v.sum()) for m, v in hr.plan.bought_t.items()})
-    from mixopt.model.pipeline import solve
-
-    result = solve(read, options)
-    if result.evaluation is None:
-        return str(result.status), result.message, None, None
-    return (str(result.status), result.message, result.objective_value,
-            dict(zip(result.arrays.materials, map(float, result.evaluation.use_t),
-                     strict=True)))
 
 
 def _run_chunk(folder: str, runs: list[Run], rtol: float,

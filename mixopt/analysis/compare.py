@@ -18,41 +18,48 @@ from mixopt.analysis.distributed import gather
 from mixopt.errors import Incomplete, InputError, Interrupted, Problem
 from mixopt.io.variants import apply_overrides, parse_value
 from mixopt.model.backend import SolveOptions
-from mixopt.model.pipeline import Result, Session
+from mixopt.model.planner import Result, Session
 from mixopt.model.risk import DEFAULT_SAMPLES
-from mixopt.model.schema.instance import Instance
+from mixopt.model.schema.horizon import Horizon
+
+
+def off_spec(result: Result) -> float | None:
+    """The plan's share of off-spec heats, per t of slab: every product's rate in every
+    period weighted by its tonnes (None without spreads or a plan)."""
+    if result.risk is None or result.evaluations is None:
+        return None
+    rates = np.array([r.off_spec_heat_probability for rs in result.risk for r in rs])
+    slab = np.concatenate([ev.slab_t for ev in result.evaluations])
+    return float(rates @ slab / slab.sum())
 
 
 def summary(result: Result) -> dict[str, Any]:
-    """The figures procurement compares, from the rechecked evaluation."""
-    ev = result.evaluation
+    """The figures procurement compares, from the rechecked plan (every period)."""
     row: dict[str, Any] = {"status": str(result.status), "objective": result.objective_value,
                            "objective_unit": result.objective_unit, "cost": None,
                            "footprint_per_t": None, "inert_anode_t": None,
                            "recycled_post_consumer_share": None,
                            "recycled_pre_consumer_share": None}
-    if result.instance.has_spreads:
-        row["off_spec_heat_probability"] = None
-    if ev is None:
+    if result.horizon.has_spreads:
+        row["off_spec_heat_probability"] = off_spec(result)
+    tot = result.totals
+    if tot is None:
         return row
-    if result.risk is not None:  # per t of slab: the products' rates weighted by tonnes
-        rates = np.array([r.off_spec_heat_probability for r in result.risk])
-        row["off_spec_heat_probability"] = float(rates @ ev.slab_t / ev.slab_t.sum())
-    charged = ev.charged_t.sum()
+    evs = result.evaluations
     row.update({
-        "cost": float(ev.cost.sum()),
-        "footprint_per_t": float(ev.footprint_t.sum() / ev.slab_t.sum()),
-        "inert_anode_t": float(ev.use_t[ev.arrays.inert_anode].sum()),
-        "recycled_post_consumer_share": float(ev.recycled_post_t.sum() / charged),
-        "recycled_pre_consumer_share": float(ev.recycled_pre_t.sum() / charged),
+        "cost": tot["cost"], "footprint_per_t": tot["footprint_per_t"],
+        "inert_anode_t": float(sum(ev.use_t[ev.arrays.inert_anode].sum() for ev in evs)),
+        "recycled_post_consumer_share": tot["recycled_post_consumer_share"],
+        "recycled_pre_consumer_share": tot["recycled_pre_consumer_share"],
     })
     return row
 
 
 def _use_by_material(result: Result) -> dict[str, float]:
-    if result.evaluation is None:
+    if result.plan is None:
         return {}
-    return dict(zip(result.arrays.materials, result.evaluation.use_t.tolist(), strict=True))
+    return dict(zip(result.plan.window.materials, result.plan.bought_t.sum(axis=0).tolist(),
+                    strict=True))
 
 
 def largest_changes(result: Result, base: Result, n: int = 3) -> str:
@@ -67,7 +74,7 @@ def largest_changes(result: Result, base: Result, n: int = 3) -> str:
     return "; ".join(f"{m} {delta[m]:+,.1f} t" for m in top)
 
 
-def _solve_all(instances: Sequence[Instance], options: SolveOptions | None,
+def _solve_all(instances: Sequence[Horizon], options: SolveOptions | None,
                samples: int = DEFAULT_SAMPLES, into: list[Result] | None = None
                ) -> list[Result]:
     session = Session(options, sensitivity=False, risk_samples=samples)
@@ -77,7 +84,7 @@ def _solve_all(instances: Sequence[Instance], options: SolveOptions | None,
     return out
 
 
-def compare(variants: Sequence[tuple[str, Instance]], options: SolveOptions | None = None,
+def compare(variants: Sequence[tuple[str, Horizon]], options: SolveOptions | None = None,
             client: Any = None, samples: int = DEFAULT_SAMPLES) -> pd.DataFrame:
     """One row per variant (the first is the base): status, cost, footprint, shares, and
     the largest mix differences against the base. Serially with one warm session, or on
@@ -158,7 +165,7 @@ def _row(point: dict[str, Any], result: Result) -> dict[str, Any]:
     return {**point, **summary(result)}
 
 
-def solve_points(instance: Instance, points: Sequence[dict[str, Any]],
+def solve_points(instance: Horizon, points: Sequence[dict[str, Any]],
                  options: SolveOptions | None = None,
                  progress: Callable[[], None] | None = None,
                  samples: int = DEFAULT_SAMPLES,
@@ -179,7 +186,7 @@ def _chunks(items: Sequence[Any], n: int) -> Iterable[Sequence[Any]]:
     return (items[i:i + size] for i in range(0, len(items), size))
 
 
-def run_grid(instance: Instance, axes: Sequence[tuple[str, list[Any]]],
+def run_grid(instance: Horizon, axes: Sequence[tuple[str, list[Any]]],
              options: SolveOptions | None = None, client: Any = None,
              progress: Callable[[], None] | None = None,
              samples: int = DEFAULT_SAMPLES) -> pd.DataFrame:

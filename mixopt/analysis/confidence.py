@@ -14,11 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from mixopt.analysis.compare import off_spec
 from mixopt.io.variants import apply_overrides
 from mixopt.model.backend import SolveOptions
-from mixopt.model.pipeline import Result, Session, solve
+from mixopt.model.planner import Result, Session, solve
 from mixopt.model.risk import DEFAULT_SAMPLES
-from mixopt.model.schema.instance import Instance
+from mixopt.model.schema.horizon import Horizon, as_horizon
 
 #: Confidences of the curve in the report.
 LEVELS = (0.5, 0.8, 0.9, 0.95, 0.975, 0.99, 0.995)
@@ -26,11 +27,11 @@ LEVELS = (0.5, 0.8, 0.9, 0.95, 0.975, 0.99, 0.995)
 BISECTION_TOL = 1e-4
 
 
-def at_confidence(instance: Instance, a: float | None) -> Instance:
-    """``instance`` with one confidence for every product (None: limits on the mean)."""
-    return apply_overrides(instance, {"objective.confidence": a,
-                                      **{f"products.{p.name}.confidence": None
-                                         for p in instance.products}}, "confidence")
+def at_confidence(plan: Horizon, a: float | None) -> Horizon:
+    """``plan`` with one confidence for every product (None: limits on the mean)."""
+    return apply_overrides(plan, {"objective.confidence": a,
+                                  **{f"products.{p.name}.confidence": None
+                                     for p in plan.first.products}}, "confidence")
 
 
 @dataclass(frozen=True)
@@ -42,10 +43,11 @@ class Reachable:
     stops: tuple[str, ...]
 
 
-def highest_confidence(instance: Instance, options: SolveOptions | None = None) -> Reachable:
+def highest_confidence(instance: Horizon, options: SolveOptions | None = None) -> Reachable:
     """Bisection on a common confidence in [0.5, asked] (instance infeasible at ``asked``)."""
+    instance = as_horizon(instance)
     asked = max(p.confidence or instance.objective.confidence or 0.5
-                for p in instance.products)
+                for i in instance.instances for p in i.products)
     if not solve(at_confidence(instance, 0.5), options, sensitivity=False).status.has_solution:
         return Reachable(asked, None, ())
     lo, hi = 0.5, asked
@@ -63,7 +65,7 @@ def highest_confidence(instance: Instance, options: SolveOptions | None = None) 
     return Reachable(asked, float(np.floor(lo / BISECTION_TOL) * BISECTION_TOL), stops)
 
 
-def confidence_curve(instance: Instance, levels: Sequence[float] = LEVELS,
+def confidence_curve(instance: Horizon, levels: Sequence[float] = LEVELS,
                      options: SolveOptions | None = None,
                      samples: int = DEFAULT_SAMPLES) -> pd.DataFrame:
     """One row per confidence: status, objective, cost, footprint per t and the off-spec
@@ -82,15 +84,13 @@ def _figures(r: Result) -> dict[str, float | str | None]:
         "status": str(r.status), "objective": r.objective_value, "cost": None,
         "footprint_per_t": None, "off_spec_heat_probability": None,
         "off_spec_heat_probability_exact": None}
-    ev = r.evaluation
-    if ev is None:
+    tot = r.totals
+    if tot is None:
         return out
-    w = ev.slab_t / ev.slab_t.sum()
-    out.update(cost=float(ev.cost.sum()),
-               footprint_per_t=float(ev.footprint_t.sum() / ev.slab_t.sum()))
+    out.update(cost=tot["cost"], footprint_per_t=tot["footprint_per_t"])
     if r.risk is not None:
-        out.update(off_spec_heat_probability=float(
-            w @ [p.off_spec_heat_probability for p in r.risk]),
-            off_spec_heat_probability_exact=float(
-                w @ [p.off_spec_heat_probability_exact for p in r.risk]))
+        slab = np.concatenate([ev.slab_t for ev in r.evaluations])
+        exact = np.array([p.off_spec_heat_probability_exact for rs in r.risk for p in rs])
+        out.update(off_spec_heat_probability=off_spec(r),
+                   off_spec_heat_probability_exact=float(exact @ slab / slab.sum()))
     return out

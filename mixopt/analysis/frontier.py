@@ -1,7 +1,9 @@
 """The cost-carbon frontier: least cost as a function of the footprint cap.
 
-For an LP, cost(F) (least cost under the instance cap F, t CO2e per t of slab) is
-convex and piecewise linear. ``lp_frontier`` finds its breakpoints exactly with the
+The cap F (t CO2e per t of slab, casting included) is over every product and every period
+of the plan (``families.periods.HORIZON_CAP``; for a month, over the month, replacing
+the instance's own ``objective.footprint_cap``). For an LP, cost(F) is convex and
+piecewise linear. ``lp_frontier`` finds its breakpoints exactly with the
 sandwich method: it keeps solved points with their slopes (the cap's shadow
 price is a subgradient), intersects the supporting lines of two neighbours, and
 solves there. When the curve meets the intersection, that is a breakpoint and the
@@ -26,13 +28,16 @@ import numpy as np
 import pandas as pd
 
 from mixopt.io.variants import apply_overrides
-from mixopt.model.arrays import to_arrays
 from mixopt.model.backend import SolveOptions, Status
 from mixopt.model.families import BY_NAME
-from mixopt.model.pipeline import Result, Session
+from mixopt.model.planner import Result, Session
+from mixopt.model.schema.horizon import Horizon, as_horizon
 from mixopt.model.schema.instance import Instance
 
 log = logging.getLogger(__name__)
+
+#: The family of the swept cap (its shadow price is the frontier's slope).
+CAP = "horizon_footprint_cap"
 
 #: Two costs agree when within this relative tolerance (HiGHS optima are far tighter).
 COST_RTOL = 1e-7
@@ -55,8 +60,7 @@ class Point:
 
     @property
     def footprint_per_t(self) -> float:
-        ev = self.result.evaluation
-        return float(ev.footprint_t.sum() / ev.slab_t.sum())
+        return float(self.result.totals["footprint_per_t"])
 
     @property
     def slope(self) -> float:
@@ -64,13 +68,13 @@ class Point:
         d = self.result.duals
         if d is None:
             return math.nan
-        row = d[d["family"] == "footprint_cap"]
+        row = d[d["family"] == CAP]
         return float(row["shadow_price"].iloc[0]) if len(row) else 0.0
 
 
 @dataclass(frozen=True)
 class Frontier:
-    instance: Instance
+    instance: Horizon
     method: str  # "exact" (LP breakpoints) or "sampled" (MILP epsilon-constraint)
     points: tuple[Point, ...]  # by increasing cap: least footprint first
     solves: int
@@ -78,7 +82,7 @@ class Frontier:
 
     @property
     def slab_t(self) -> float:
-        return float(sum(p.tonnes for p in self.instance.products))
+        return float(sum(p.tonnes for i in self.instance.instances for p in i.products))
 
     def mac(self) -> list[float | None]:
         """Marginal abatement cost of the segment below each point (towards less footprint),
@@ -115,20 +119,27 @@ class Frontier:
 
 
 def _used(r: Result) -> set[str]:
-    use = r.evaluation.use_t
-    return {m for m, t in zip(r.arrays.materials, use, strict=True) if t > 1e-6}
+    bought = r.plan.bought_t.sum(axis=0)
+    return {m for m, t in zip(r.plan.window.materials, bought, strict=True) if t > 1e-6}
 
 
 def _binding(r: Result) -> set[str]:
-    """Every binding limit of the plan but the swept cap itself, in its family's words."""
+    """Every binding limit of the plan but the swept cap itself, in its family's words
+    (a period's with its period in front, when the plan has periods)."""
     if r.duals is None:
         return set()
     out = set()
-    rows = r.duals[r.duals.binding.isin(["min", "max"]) & (r.duals.family != "footprint_cap")]
+    h = r.horizon
+    rows = r.duals[r.duals.binding.isin(["min", "max"]) & (r.duals.family != CAP)]
     for row in rows.to_dict(orient="records"):
         family = BY_NAME[row["family"]]
         key = tuple(row[k] for k in family.keys)
-        out.add(family.reached_words(key, row["binding"], r.arrays))
+        if family.scope != "period":
+            out.add(family.reached_words(key, row["binding"], r.plan.window))
+            continue
+        k = h.periods.index(row["period"]) if r.named else 0
+        words = family.reached_words(key, row["binding"], h.arrays[k])
+        out.add(f"{row['period']}: {words}" if r.named else words)
     return out
 
 
@@ -144,20 +155,21 @@ def _changes(tight: Result, loose: Result) -> str:
 class _Tracer:
     """Solves cost(F) at caps, warm, counting solves."""
 
-    def __init__(self, instance: Instance, options: SolveOptions | None) -> None:
-        self.base = apply_overrides(instance, {"objective.minimise": "cost"}, "pareto")
+    def __init__(self, instance: Horizon, options: SolveOptions | None) -> None:
+        self.base = apply_overrides(instance, {"objective.minimise": "cost",
+                                               "objective.footprint_cap": None}, "pareto")
         self.session = Session(options, sensitivity=True)
         self.solves = 0
 
     def at(self, cap: float | None) -> Result:
         self.solves += 1
-        inst = apply_overrides(self.base, {"objective.footprint_cap": cap}, "pareto")
-        return self.session.solve(inst)
+        return self.session.solve(self.base, cap_t_co2e_per_t=math.inf if cap is None
+                                  else cap)
 
     def least_footprint(self) -> float:
         self.solves += 1
         r = self.session.solve(apply_overrides(self.base, {"objective.minimise": "footprint"},
-                                               "pareto"))
+                                               "pareto"), cap_t_co2e_per_t=math.inf)
         if not r.status.has_solution:
             raise FrontierError(f"no plan at any footprint: {r.status} ({r.message})")
         return float(r.objective_value)
@@ -169,7 +181,7 @@ class _Tracer:
         ok = free.status.is_optimal if need_optimal else free.status.has_solution
         if not ok:
             raise FrontierError(f"least cost without a cap: {free.status} ({free.message})")
-        return f_min, float(free.evaluation.footprint_t.sum() / free.evaluation.slab_t.sum())
+        return f_min, float(free.totals["footprint_per_t"])
 
     def point(self, cap: float) -> Point | None:
         r = self.at(cap)
@@ -184,7 +196,7 @@ def _same_cost(a: float, b: float) -> bool:
     return abs(a - b) <= COST_RTOL * max(1.0, abs(a), abs(b))
 
 
-def lp_frontier(instance: Instance, options: SolveOptions | None = None,
+def lp_frontier(instance: Horizon, options: SolveOptions | None = None,
                 max_solves: int = 500) -> Frontier:
     """Exact breakpoints of least cost against the footprint cap (LP instances)."""
     tr = _Tracer(instance, options)
@@ -235,7 +247,7 @@ def lp_frontier(instance: Instance, options: SolveOptions | None = None,
     return Frontier(instance, "exact", tuple(kept), tr.solves)
 
 
-def sampled_frontier(instance: Instance, points: int = 11,
+def sampled_frontier(instance: Horizon, points: int = 11,
                      options: SolveOptions | None = None) -> Frontier:
     """A sampled frontier: least cost at ``points`` caps from least footprint to least cost,
     dominated points removed. Not exact: a MILP's curve may jump between samples, and
@@ -264,17 +276,18 @@ def sampled_frontier(instance: Instance, points: int = 11,
     return Frontier(instance, "sampled", tuple(uniq.values()), tr.solves, tuple(notes))
 
 
-def frontier(instance: Instance, points: int = 11,
+def frontier(instance: Horizon | Instance, points: int = 11,
              options: SolveOptions | None = None) -> Frontier:
     """Exact breakpoints for an LP; a sampled frontier for a MILP or under chance
     constraints (a cone program's frontier is curved)."""
+    instance = as_horizon(instance)
     if instance.unknown_footprints:
         raise FrontierError(f"{', '.join(instance.unknown_footprints)} give no footprint: "
                             "there is no cost-carbon trade-off to trace")
-    sold = [p.name for p in instance.products if p.sold]
+    sold = instance.sold
     if sold:
         raise FrontierError(f"a frontier needs every product's tonnes; {', '.join(sold)} "
                             "sold in a range make the footprint per t a ratio of decisions")
-    if instance.is_milp or to_arrays(instance).has_chance:
+    if instance.is_milp or any(d.has_chance for d in instance.arrays):
         return sampled_frontier(instance, points, options)
     return lp_frontier(instance, options)

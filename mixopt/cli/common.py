@@ -20,13 +20,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from mixopt.errors import InputError, Problem, RecheckError
+from mixopt.errors import InputError, RecheckError
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from mixopt.model.backend import SolveOptions
-    from mixopt.model.schema.instance import Instance
+    from mixopt.model.schema.horizon import Horizon
 
 
 class Exit(IntEnum):
@@ -262,50 +262,15 @@ def _collect_variant(fn: Callable) -> Callable:
     return wrapper
 
 
-def read_variant(path: Path, variant: dict[str, Any] | None = None) -> Instance:
-    """The instance at ``path`` with the command line's scenario, then its --set
-    assignments and flags applied. A flag and a --set for the same field are refused
-    (they would disagree silently otherwise)."""
-    from mixopt.io.read import read_instance
+def read_variant(path: Path, variant: dict[str, Any] | None = None) -> Horizon:
+    """The plan at ``path`` (a month, or several periods) with the command line's
+    scenario, then its --set assignments and flags applied (``io.variants.variant``: the
+    one way a variant is made)."""
+    from mixopt.io.read import read
+    from mixopt.io.variants import variant as make
 
-    return apply_variant(read_instance(path), variant or {})
-
-
-def read_variant_any(path: Path, variant: dict[str, Any] | None = None) -> Any:
-    """``read_variant`` for single- or multi-period instances: a horizon gets the variant
-    in every period (a --set value then means every period, as a plain number does)."""
-    import dataclasses
-
-    from mixopt.io.read import read_any
-    from mixopt.model.schema.horizon import Horizon
-
-    read = read_any(path)
-    if not isinstance(read, Horizon):
-        return apply_variant(read, variant or {})
-    if not any(variant.values()) if variant else True:
-        return read
-    return dataclasses.replace(read, instances=tuple(apply_variant(i, variant or {})
-                                                   for i in read.instances))
-
-
-def apply_variant(inst: Instance, variant: dict[str, Any]) -> Instance:
-    """``inst`` with a command line's scenario, --set assignments and flags applied."""
-    from mixopt.io.variants import apply_overrides, objective_overrides, parse_assignment
-    from mixopt.io.variants import scenario as named_scenario
-
-    v = dict(variant)
-    name, sets = v.pop("scenario_name", None), v.pop("sets", ())
-    if name:
-        inst = named_scenario(inst, name)
-    assigned = dict(parse_assignment(s) for s in sets)
-    flags = objective_overrides(**v)
-    clash = sorted(p for p in flags if p in assigned and assigned[p] != flags[p])
-    if clash:
-        raise InputError([Problem("command line", f"--set {p}={assigned[p]!r} and the flag "
-                                                  f"for it ({flags[p]!r}) disagree: give one",
-                                  field=p) for p in clash])
-    assigned.update(flags)
-    return apply_overrides(inst, assigned, "--set") if assigned else inst
+    v = dict(variant or {})
+    return make(read(path), v.pop("scenario_name", None), v.pop("sets", ()), "--set", **v)
 
 
 # -- outputs -------------------------------------------------------------------------------

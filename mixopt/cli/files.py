@@ -18,13 +18,13 @@ from mixopt.cli.common import guard, wrote
 def template_cmd(output: Path, source: Path | None, force: bool) -> None:
     """Write an instance workbook (.xlsx): one sheet per table and a README sheet listing
     every field with its unit, default and meaning."""
-    from mixopt.io.read import read_instance
+    from mixopt.io.read import read
     from mixopt.io.spreadsheet import save_workbook
     from mixopt.io.template import instance_workbook
 
     if output.suffix.lower() != ".xlsx":
         raise click.BadParameter("must end in .xlsx", param_hint="OUTPUT")
-    save_workbook(instance_workbook(read_instance(source) if source else None), output, force)
+    save_workbook(instance_workbook(read(source) if source else None), output, force)
     wrote(output)
 
 
@@ -37,31 +37,19 @@ def template_cmd(output: Path, source: Path | None, force: bool) -> None:
 @guard
 def convert_cmd(source: Path, target: Path, tables: str, force: bool) -> None:
     """Convert an instance between TOML (+CSV) and an .xlsx workbook, either way."""
-    from mixopt.io.read import read_any, read_instance
-    from mixopt.model.schema.horizon import Horizon
+    from mixopt.io.read import read
 
-    read = read_any(source)
-    if isinstance(read, Horizon):  # several periods: to a workbook of long tables
-        if target.suffix.lower() != ".xlsx":
-            raise click.BadParameter("a multi-period instance converts to .xlsx (long "
-                                     "tables); keep its TOML as it is", param_hint="TARGET")
-        from mixopt.io.spreadsheet import save_workbook
-        from mixopt.io.template_periods import horizon_workbook_input
-
-        save_workbook(horizon_workbook_input(read), target, force)
-        wrote(target)
-        return
-    inst = read_instance(source)
+    plan = read(source)
     if target.suffix.lower() == ".xlsx":
         from mixopt.io.spreadsheet import save_workbook
         from mixopt.io.template import instance_workbook
 
-        save_workbook(instance_workbook(inst), target, force)
+        save_workbook(instance_workbook(plan), target, force)
         written = [target]
     elif target.suffix.lower() == ".toml":
         from mixopt.io.write import write_instance
 
-        written = write_instance(inst, target, csv_tables=tables == "csv", force=force)
+        written = write_instance(plan, target, csv_tables=tables == "csv", force=force)
     else:
         raise click.BadParameter("must end in .toml or .xlsx", param_hint="TARGET")
     for f in written:

@@ -1,4 +1,5 @@
-"""Commands on one instance: ``validate``, ``solve``, ``verify``, ``diagnose``."""
+"""Commands on one plan (a month, or several periods): ``validate``, ``solve``,
+``verify``, ``diagnose``."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from mixopt.cli.common import (
     guard,
     options,
     output_options,
-    read_variant_any,
+    read_variant,
     samples_option,
     solver_options,
     variant_options,
@@ -29,19 +30,14 @@ from mixopt.cli.common import (
 @guard
 def validate(path: Path) -> None:
     """Check an instance and list every problem at once."""
-    from mixopt.io.read import read_any
-    from mixopt.model.schema.horizon import Horizon
+    from mixopt.io.read import read
 
-    inst = read_any(path)
-    if isinstance(inst, Horizon):
-        first = inst.first
-        click.echo(f"{path}: valid ({'MILP' if inst.is_milp else 'LP'}; {len(inst.periods)} "
-                   f"periods, {len(first.products)} products, {len(first.materials)} "
-                   f"materials, {len(first.constituents())} constituents)")
-        return
-    kind = "MILP" if inst.is_milp else "LP"
-    click.echo(f"{path}: valid ({kind}; {len(inst.products)} products, "
-               f"{len(inst.materials)} materials, {len(inst.constituents())} constituents)")
+    h = read(path)
+    first = h.first
+    periods = f"{len(h.periods)} periods, " if h.has_periods else ""
+    click.echo(f"{path}: valid ({'MILP' if h.is_milp else 'LP'}; {periods}"
+               f"{len(first.products)} products, {len(first.materials)} materials, "
+               f"{len(first.constituents())} constituents)")
 
 
 @click.command(epilog=EXIT_HELP)
@@ -53,27 +49,29 @@ def validate(path: Path) -> None:
 @guard
 def verify(path: Path, solution: Path, variant: dict, samples: int, fmt: str,
            output: Path | None, force: bool) -> None:
-    """Recheck a plan (SOLUTION.json with a 'mix' list) against every rule of PATH (or of
-    its --scenario / --set variant). Exits 10 when a rule is broken."""
-    from mixopt.io.plan import read_mix
-    from mixopt.model.evaluate import evaluate
-    from mixopt.model.schema.horizon import Horizon
+    """Recheck a plan (SOLUTION.json with a 'mix' list; with periods, each row's period and
+    the purchases of stored materials) against every rule of PATH (or of its --scenario /
+    --set variant). Exits 10 when a rule is broken."""
+    from mixopt.io.plan import read_solution
+    from mixopt.model.backend import Status
+    from mixopt.model.evaluate import objective_of, objective_unit, recheck
+    from mixopt.model.result import Result
     from mixopt.report.document import verification_document
     from mixopt.report.text import render_verification
 
     check_output(output, force)
-    inst = read_variant_any(path, variant)
-    if isinstance(inst, Horizon):
-        from mixopt.cli.periods import verify_horizon
-
-        verify_horizon(inst, solution, fmt, output, force)
-    ev = evaluate(inst, read_mix(solution, inst))
+    h = read_variant(path, variant)
+    plan = read_solution(solution, h)
+    evs, bad = recheck(plan)
+    result = Result(h, Status.OPTIMAL if not bad else Status.INFEASIBLE, "a plan read",
+                    objective_of(plan, evs), objective_unit(h), None, plan, evs, None, None,
+                    {}, "given", samples)
     if fmt == "json":
-        doc = verification_document(inst, ev, str(solution), samples)
+        doc = verification_document(result, bad, str(solution))
         emit(json.dumps(doc, indent=2, allow_nan=False) + "\n", output, force)
     else:
-        emit(render_verification(inst, ev, str(solution), samples), output, force)
-    sys.exit(int(Exit.VIOLATED if ev.violations else Exit.OK))
+        emit(render_verification(result, bad, str(solution)), output, force)
+    sys.exit(int(Exit.VIOLATED if bad else Exit.OK))
 
 
 @click.command("solve", epilog=EXIT_HELP)
@@ -85,11 +83,11 @@ def verify(path: Path, solution: Path, variant: dict, samples: int, fmt: str,
 @click.option("--no-sensitivity", is_flag=True,
               help="Skip shadow prices, reduced costs and ranging (faster on large LPs).")
 @click.option("--myopic", is_flag=True,
-              help="Multi-period: also plan each period alone (stock carried over) and print "
-                   "the value of planning ahead against the joint plan.")
+              help="Several periods: also plan each period alone (stock carried over) and "
+                   "report that plan and the value of planning ahead against the joint plan.")
 @click.option("--rolling", type=click.IntRange(min=1), metavar="N",
-              help="Multi-period: also re-plan every period with N periods in view, keeping "
-                   "the first, and print the value of planning ahead against the joint plan.")
+              help="Several periods: also re-plan every period with N periods in view, "
+                   "keeping the first, and report that plan and the value of planning ahead.")
 @variant_options
 @samples_option
 @solver_options
@@ -101,45 +99,45 @@ def solve_cmd(path: Path, no_diagnose: bool, start_path: Path | None, no_sensiti
     """Solve an instance for least footprint, or least cost under a cap.
 
     PATH is a .toml instance (tables may sit in CSV files beside it) or an .xlsx workbook
-    (see `mixopt template`). `--format declaration` writes the products' footprint
-    declarations (JSON); `--format xlsx -o FILE` a results workbook."""
-    from mixopt.io.plan import read_mix
-    from mixopt.model.pipeline import solve
+    (see `mixopt template`), a month or several periods (`periods = [...]`).
+    `--format declaration` writes the products' footprint declarations (JSON);
+    `--format xlsx -o FILE` a results workbook."""
+    from mixopt.io.plan import read_solution
+    from mixopt.model.planner import solve, solve_rolling
 
     check_output(output, force, fmt)
-    from mixopt.model.schema.horizon import Horizon
-
-    inst = read_variant_any(path, variant)
-    opts = options()
-    if isinstance(inst, Horizon):
-        from mixopt.cli.periods import solve_horizon_cmd
-
-        solve_horizon_cmd(inst, opts, myopic, rolling, start_path, no_sensitivity,
-                          no_diagnose, fmt, output, force)
-    if myopic or rolling:
-        raise click.UsageError("--myopic and --rolling plan multi-period instances "
+    if myopic and rolling:
+        raise click.UsageError("give --myopic or --rolling N, not both (--myopic is "
+                               "--rolling 1)")
+    h = read_variant(path, variant)
+    if (myopic or rolling) and not h.has_periods:
+        raise click.UsageError("--myopic and --rolling plan instances of several periods "
                                "(periods = [...]); this one has a single period")
-    start = read_mix(start_path, inst) if start_path is not None else None
+    opts = options()
+    start = read_solution(start_path, h) if start_path is not None else None
     # ranging is the largest cost outside HiGHS on large months: computed only when the
     # output shows it (table, json, xlsx), and the output says when it was skipped
     shown = fmt in ("table", "json", "xlsx")
-    result = solve(inst, opts, start, sensitivity=shown and not no_sensitivity,
+    result = solve(h, opts, start, sensitivity=shown and not no_sensitivity,
                    risk_samples=samples)
+    ahead = None
+    if (myopic or rolling) and result.plan is not None:
+        ahead = solve_rolling(h, 1 if myopic else rolling, opts)
     diag = None
     if result.status in ("infeasible", "unbounded", "infeasible_or_unbounded") and \
             not no_diagnose:
         from mixopt.analysis.diagnose import diagnose
 
-        diag = diagnose(inst, opts)
+        diag = diagnose(h, opts)
     if fmt == "xlsx":
         from mixopt.io.spreadsheet import save_workbook
         from mixopt.report.workbook import results_workbook
 
-        save_workbook(results_workbook(result), output, force)
+        save_workbook(results_workbook(result, ahead), output, force)
     else:
-        emit(_solution_text(result, fmt, diag), output, force)
+        emit(_solution_text(result, ahead, fmt, diag), output, force)
     if diag is not None and fmt in ("csv", "xlsx", "declaration"):
-        from mixopt.analysis.diagnose import render
+        from mixopt.report.diagnosis import render
 
         click.echo(render(diag), err=True, nl=False)
     code = STATUS_EXIT[result.status]
@@ -148,14 +146,14 @@ def solve_cmd(path: Path, no_diagnose: bool, start_path: Path | None, no_sensiti
     sys.exit(int(code))
 
 
-def _solution_text(result: object, fmt: str, diag: object) -> str:
+def _solution_text(result: object, ahead: object, fmt: str, diag: object) -> str:
     """A solve's output in a text format (json, declaration, csv or table)."""
     if fmt == "json":
         from mixopt.report.document import to_json_dict
 
-        doc = to_json_dict(result)
+        doc = to_json_dict(result, ahead)
         if diag is not None:
-            from mixopt.analysis.diagnose import to_json_dict as diagnosis_json
+            from mixopt.report.diagnosis import to_json_dict as diagnosis_json
 
             doc["diagnosis"] = diagnosis_json(diag)
         return json.dumps(doc, indent=2, allow_nan=False) + "\n"
@@ -170,10 +168,10 @@ def _solution_text(result: object, fmt: str, diag: object) -> str:
     from mixopt.report.text import render_table
 
     if diag is None:
-        return render_table(result)
-    from mixopt.analysis.diagnose import render
+        return render_table(result, ahead)
+    from mixopt.report.diagnosis import render
 
-    return render_table(result) + render(diag)
+    return render_table(result, ahead) + render(diag)
 
 
 @click.command("diagnose", epilog=EXIT_HELP)
@@ -186,23 +184,11 @@ def diagnose_cmd(path: Path, variant: dict, fmt: str, output: Path | None,
                  force: bool) -> None:
     """Explain why an instance has no plan: checks, the least change that gives one
     (verified by solving), and the limits that conflict. Exits 3 when infeasible."""
-    from mixopt.analysis.diagnose import diagnose, render, to_json_dict
-    from mixopt.model.schema.horizon import Horizon
+    from mixopt.analysis.diagnose import diagnose
+    from mixopt.report.diagnosis import render, to_json_dict
 
     check_output(output, force)
-    inst = read_variant_any(path, variant)
-    if isinstance(inst, Horizon):  # several periods: each alone, then what links them
-        from mixopt.analysis.diagnose_periods import diagnose_horizon
-        from mixopt.model.multiperiod import solve_horizon
-
-        result = solve_horizon(inst, options(), sensitivity=False)
-        doc = diagnose_horizon(inst, result, options())
-        if result.plan is not None:
-            doc["lines"].append(f"  note: the instance is {result.status}: nothing to relax")
-        emit(json.dumps(doc, indent=2, allow_nan=False) + "\n" if fmt == "json"
-             else "\n".join(doc["lines"]) + "\n", output, force)
-        sys.exit(int(STATUS_EXIT[str(result.status)]))
-    diag = diagnose(inst, options())
+    diag = diagnose(read_variant(path, variant), options())
     text = (json.dumps(to_json_dict(diag), indent=2, allow_nan=False) + "\n"
             if fmt == "json" else render(diag))
     emit(text, output, force)

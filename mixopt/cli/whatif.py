@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -13,7 +12,6 @@ from mixopt.cli.common import (
     EXIT_HELP,
     STATUS_EXIT,
     Exit,
-    apply_variant,
     check_output,
     dask_client,
     dask_options,
@@ -26,7 +24,6 @@ from mixopt.cli.common import (
     output_options,
     progress,
     read_variant,
-    read_variant_any,
     samples_option,
     solver_options,
     uncertainty_options,
@@ -54,17 +51,17 @@ def compare_cmd(path: Path, names: tuple[str, ...], all_: bool, confidence: floa
     Exits 0 when every run ends with a status (infeasible scenarios are rows, not errors).
     """
     from mixopt.analysis.compare import compare
-    from mixopt.io.read import read_instance
-    from mixopt.io.variants import variants
+    from mixopt.io.read import read
+    from mixopt.io.variants import variant, variants
 
     check_output(output, force, fmt)
-    inst = read_instance(path)
+    inst = read(path)
     chosen = list(inst.scenarios) if all_ else list(names)
     if not chosen:
         raise click.UsageError("name scenarios with --scenario NAME, or pass --all")
     flags = {"confidence": confidence, "confidence_per": confidence_per,
              "margin_sd": margin_sd}
-    runs = [(name, apply_variant(v, flags)) for name, v in variants(inst, chosen)]
+    runs = [(name, variant(v, **flags)) for name, v in variants(inst, chosen)]
     with dask_client(workers, scheduler) as client:
         emit_many(lambda: compare(runs, options(), client, samples), fmt,
                   f"{inst.name}: scenarios against the base", output, force, inst.currency,
@@ -125,11 +122,7 @@ def pareto_cmd(path: Path, points: int, plot_path: Path | None, variant: dict, f
         if plot_path.suffix.lower() not in (".png", ".svg"):
             raise click.BadParameter("must end in .png or .svg", param_hint="--plot")
         check_output(plot_path, force)
-    from mixopt.model.schema.horizon import Horizon
-
-    inst = read_variant_any(path, variant)
-    if isinstance(inst, Horizon):
-        _horizon_pareto(inst, points, plot_path, fmt, output, force)
+    inst = read_variant(path, variant)
     try:
         fr = frontier(inst, points, options())
     except FrontierError as exc:
@@ -141,12 +134,11 @@ def pareto_cmd(path: Path, points: int, plot_path: Path | None, variant: dict, f
              force)
     else:
         kind = ("exact breakpoints" if fr.method == "exact"
-                else "SAMPLED (MILP: not exact between points)")
+                else "SAMPLED (not exact between points)")
+        over = f" over the {len(inst.periods)} periods" if inst.has_periods else ""
         emit_frame(fr.table(), fmt, f"{inst.name}: cost ({inst.currency}) against "
-                                    f"footprint cap, {kind}; {fr.solves} solves", output, force,
-                   inst.currency)
-        for note in fr.notes:
-            click.echo(f"{inst.name}: {note}", err=True)
+                                    f"footprint cap{over}, {kind}; {fr.solves} solves", output,
+                   force, inst.currency)
     if plot_path is not None:
         from mixopt.report.charts import frontier_figure, save
 
@@ -174,17 +166,16 @@ def report_cmd(path: Path, output: Path, pareto: bool, no_confidence_curve: bool
     """Solve and write a self-contained HTML report (no network; prints on A4)."""
     from mixopt.analysis.frontier import frontier
     from mixopt.io.atomic import write_atomic
-    from mixopt.model.pipeline import solve
+    from mixopt.model.planner import solve, solve_rolling
     from mixopt.report.html import render
 
     check_output(output, force)
-    from mixopt.model.schema.horizon import Horizon
-
-    inst = read_variant_any(path, variant)
+    inst = read_variant(path, variant)
     opts = options()
-    if isinstance(inst, Horizon):  # a horizon: its plan against the myopic one
-        _horizon_report(inst, opts, output, force)
     result = solve(inst, opts, risk_samples=samples)
+    # several periods: the joint plan against the myopic one (what planning ahead is worth)
+    ahead = (solve_rolling(inst, 1, opts) if inst.has_periods and result.plan is not None
+             else None)
     fr = frontier(inst, options=opts) if pareto and result.status.has_solution else None
     curve = None
     if inst.has_spreads and not no_confidence_curve:
@@ -192,64 +183,10 @@ def report_cmd(path: Path, output: Path, pareto: bool, no_confidence_curve: bool
 
         curve = confidence_curve(inst, options=opts, samples=samples)
     diag = None
-    if result.status == "infeasible":
+    if result.status in ("infeasible", "unbounded", "infeasible_or_unbounded"):
         from mixopt.analysis.diagnose import diagnose
 
         diag = diagnose(inst, opts)
-    write_atomic(output, render(result, fr, curve, diag), force=force)
+    write_atomic(output, render(result, fr, curve, diag, ahead), force=force)
     wrote(output)
     sys.exit(int(STATUS_EXIT[result.status]))
-
-
-def _horizon_report(h: Any, opts: Any, output: Path, force: bool) -> None:
-    """The report of a multi-period plan, with the value of planning ahead."""
-    from mixopt.io.atomic import write_atomic
-    from mixopt.model.multiperiod import solve_horizon, solve_rolling
-    from mixopt.report.horizon_html import render
-
-    result = solve_horizon(h, opts)
-    ahead = solve_rolling(h, 1, opts) if result.plan is not None else None
-    diag = None
-    if result.plan is None and str(result.status) in ("infeasible", "unbounded",
-                                                       "infeasible_or_unbounded"):
-        from mixopt.analysis.diagnose_periods import diagnose_horizon
-
-        diag = diagnose_horizon(h, result, opts)
-    write_atomic(output, render(result, ahead, diag), force=force)
-    wrote(output)
-    sys.exit(int(STATUS_EXIT[str(result.status)]))
-
-
-def _horizon_pareto(h: Any, points: int, plot_path: Path | None, fmt: str,
-                    output: Path | None, force: bool) -> None:
-    """``pareto`` on a multi-period instance: sampled caps over the whole horizon."""
-    from mixopt.analysis.frontier import FrontierError
-    from mixopt.analysis.frontier_periods import horizon_frontier
-
-    try:
-        doc = horizon_frontier(h, points, options())
-    except FrontierError as exc:
-        fail(Exit.INFEASIBLE, f"no frontier: {exc}")
-    if fmt == "json":
-        emit(json.dumps(doc, indent=2, allow_nan=False) + "\n", output, force)
-    else:
-        import pandas as pd
-
-        emit_frame(pd.DataFrame(doc["points"]), fmt,
-                   f"{h.name}: net cost ({h.first.currency}) against a footprint cap over the "
-                   f"{len(h.periods)} periods, SAMPLED (not exact between points)", output,
-                   force, h.first.currency)
-    if plot_path is not None:
-        from mixopt.report.charts import pyplot, save
-
-        plt = pyplot()
-        fig, ax = plt.subplots(figsize=(8, 5), dpi=120)
-        pts = [p for p in doc["points"] if p["cost"] is not None]
-        ax.plot([p["footprint_per_t"] for p in pts], [p["cost"] / 1e6 for p in pts], "o-")
-        ax.set_xlabel("footprint over the horizon, t CO2e per t of slab")
-        ax.set_ylabel(f"net cost, million {h.first.currency}")
-        save(fig, plot_path, force)
-        wrote(plot_path)
-    for note in doc["notes"]:
-        click.echo(f"mixopt: {note}", err=True)
-    sys.exit(int(Exit.OK))

@@ -22,7 +22,7 @@ from mixopt.model.backend import SolveOptions
 from mixopt.model.backend.highs import load_arrays
 from mixopt.model.formulation import build_lp
 from mixopt.model.lp import LinearProgram
-from mixopt.model.pipeline import Session, solve
+from mixopt.model.planner import Session, solve
 
 
 @dataclass(frozen=True)
@@ -57,8 +57,7 @@ def sweep(lots: int = 500, products: int = 20, elements: int = 12, points: int =
     inst = generate(lots, products, elements, seed)
     opts = SolveOptions()
     f_min = solve(apply_overrides(inst, {"objective.minimise": "footprint"})).objective_value
-    free = solve(inst).evaluation
-    f_max = float(free.footprint_t.sum() / free.slab_t.sum())
+    f_max = float(solve(inst).totals["footprint_per_t"])
     caps = np.linspace(f_min * 1.001, f_max, points).tolist()
 
     t0 = time.perf_counter()

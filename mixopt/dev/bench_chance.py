@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from mixopt.dev.generate import generate
 from mixopt.io.variants import apply_overrides
-from mixopt.model.pipeline import solve
+from mixopt.model.planner import solve
 from mixopt.model.risk import plan_risk
 
 
@@ -51,23 +51,23 @@ def bench(lots: int, products: int, elements: int, confidence: float = 0.95, see
                    sensitivity=False)
     chance_s = time.perf_counter() - t
     t = time.perf_counter()
-    risk = plan_risk(chance.evaluation, samples)
+    risk = plan_risk(chance.evaluations[0], samples)
     simulate_s = time.perf_counter() - t
 
     def off(r: object) -> float:
-        ev = r.evaluation
+        ev = r.evaluations[0]
         rates = [p.off_spec_heat_probability for p in plan_risk(ev, samples)]
         return float((ev.slab_t @ rates) / ev.slab_t.sum())
 
     solver = chance.raw.solver
+    ev = chance.evaluations[0]
+    d = ev.arrays
     return ChanceFigures((lots, products, elements), confidence, mean_s, chance_s,
                          mean.raw.solve_time_s, chance.raw.solve_time_s,
                          solver["cone_cut_rounds"], solver["cone_cuts"],
-                         int((chance.arrays.uncertain & (chance.arrays.limit_max_wt_pct < 100)
-                              ).sum() + (chance.arrays.uncertain
-                                         & (chance.arrays.limit_min_wt_pct > 0)).sum()),
+                         int((d.uncertain & (d.limit_max_wt_pct < 100)).sum()
+                             + (d.uncertain & (d.limit_min_wt_pct > 0)).sum()),
                          mean.objective_value, chance.objective_value, off(mean),
-                         float((chance.evaluation.slab_t @ [p.off_spec_heat_probability
-                                                            for p in risk])
-                               / chance.evaluation.slab_t.sum()),
+                         float((ev.slab_t @ [p.off_spec_heat_probability for p in risk])
+                               / ev.slab_t.sum()),
                          simulate_s, samples)

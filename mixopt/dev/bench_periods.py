@@ -7,7 +7,7 @@ be stored (a yard of twice a month's offer, 10 per t and month), and INERTA come
 a take-or-pay contract for 60% of the horizon's offer. Each contender runs in its own
 fresh spawned process:
 
-- mixopt: ``read_any`` (TOML) -> every period's arrays and rows and the linking rows ->
+- mixopt: ``read`` (TOML) -> every period's arrays and rows and the linking rows ->
   load into HiGHS -> run -> plan extraction and the solver-free recheck of every period
   and every link;
 - baseline: ``tomllib`` -> the same LP built with numpy (mass balance, chemistry,
@@ -60,20 +60,21 @@ def generate_horizon(periods: int, lots: int, products: int, elements: int,
 
 
 def _mixopt(path: str) -> Run:
-    from mixopt.io.read import read_any
+    from mixopt.io.read import read
     from mixopt.model.backend.highs import HighsSession
-    from mixopt.model.multiperiod import _plan, build_window, recheck
+    from mixopt.model.evaluate import recheck
+    from mixopt.model.formulation import build_window, plan_from_columns
 
     base = _rss_mb()
     t0 = time.perf_counter()
-    h = read_any(path)
+    h = read(path)
     t1 = time.perf_counter()
-    wlp = build_window(h, 0, len(h.periods))
+    wlp = build_window(h)
     t2 = time.perf_counter()
     session = HighsSession(wlp.lp)
     raw = session.solve(sensitivity=False)
     t3 = time.perf_counter()
-    _, bad = recheck(_plan(wlp, raw.x))
+    _, bad = recheck(plan_from_columns(wlp, raw.x))
     assert not bad, bad[:3]
     t4 = time.perf_counter()
     phases = {"read": t1 - t0, "build": t2 - t1 + session.build_s, "load": session.load_s,

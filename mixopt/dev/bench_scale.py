@@ -4,7 +4,7 @@ For each size, a generated month is written to disk (TOML + CSV, as ``mixopt gen
 does), then each contender runs in its own fresh *spawned* process (so peak memory is
 its own) and reports its phases:
 
-- mixopt: ``read_instance`` -> arrays + formulation -> (Pyomo build) -> load into HiGHS
+- mixopt: ``read`` -> arrays + formulation -> (Pyomo build) -> load into HiGHS
   -> HiGHS run -> extraction, sensitivity and the solver-free recheck;
 - baseline: ``tomllib`` + ``csv`` into numpy -> the same LP rows built with numpy (only
   the row families a generated month has: mass balance, chemistry, supply) ->
@@ -67,30 +67,29 @@ def _peak_mb() -> float:
 
 
 def _mixopt(path: str, backend: str, lp_solver: str, sensitivity: bool = True) -> Run:
-    from mixopt.io.read import read_instance
-    from mixopt.model.arrays import to_arrays
+    from mixopt.io.read import read
     from mixopt.model.backend import SolveOptions
     from mixopt.model.backend.highs import HighsSession
-    from mixopt.model.evaluate import evaluate
-    from mixopt.model.formulation import build_lp
-    from mixopt.model.pipeline import column_sensitivity, shadow_prices
+    from mixopt.model.evaluate import recheck
+    from mixopt.model.formulation import build_window, plan_from_columns
+    from mixopt.model.planner import column_sensitivity, shadow_prices
 
     base = _rss_mb()
     t0 = time.perf_counter()
-    inst = read_instance(path)
+    h = read(path)
     t1 = time.perf_counter()
-    d = to_arrays(inst)
-    lp = build_lp(d, inst.objective.minimise)  # as mixopt.solve does
+    wlp = build_window(h)  # as mixopt.solve does
+    lp = wlp.lp
     t2 = time.perf_counter()
     session = HighsSession(lp, SolveOptions(backend=backend, lp_solver=lp_solver))
     raw = session.solve(sensitivity)
     t3 = time.perf_counter()
-    P, M, _ = d.shape
-    ev = evaluate(inst, raw.x[: P * M].reshape(P, M), d)
-    assert ev.feasible, ev.violations[:3]
+    plan = plan_from_columns(wlp, raw.x)
+    evs, bad = recheck(plan)
+    assert not bad, bad[:3]
     if sensitivity:
-        shadow_prices(lp, ev, raw)
-        column_sensitivity(lp, ev, raw)
+        shadow_prices(lp, wlp.window, evs, plan, raw)
+        column_sensitivity(lp, wlp, evs, raw)
     t4 = time.perf_counter()
     phases = {"read": t1 - t0, "build": t2 - t1 + session.build_s, "load": session.load_s,
               "solve": raw.solve_time_s, "extract": t4 - t3}

@@ -30,21 +30,18 @@ class Cell:
 def matrix(folder: Path, rtol: float = 1e-6) -> dict[str, list[Cell] | str]:
     """label -> its cells, or the reason it was skipped."""
     from mixopt.io.manifest import read_manifest
-    from mixopt.io.read import read_instance
-    from mixopt.io.variants import apply_overrides, scenario, with_overrides
+    from mixopt.io.read import read
+    from mixopt.io.variants import variant
     from mixopt.model.backend.through_pyomo import available
-    from mixopt.model.pipeline import solve
+    from mixopt.model.planner import solve
 
     path, manifest = read_manifest(folder)
     runs = []
     for run in manifest.runs:
         if run.status == "invalid":
             continue
-        inst = with_overrides(read_instance(path.parent / run.path), **run.objective_settings())
-        if run.field_overrides():
-            inst = apply_overrides(inst, run.field_overrides(), run.id)
-        if run.scenario:
-            inst = scenario(inst, run.scenario)
+        inst = variant(read(path.parent / run.path), run.scenario, run.field_overrides(),
+                       run.id, **run.objective_settings())
         if inst.objective.confidence is None:  # cones: HiGHS only
             runs.append((run, inst))
     out: dict[str, list[Cell] | str] = {}

@@ -11,17 +11,22 @@ import re
 import sys
 from pathlib import Path
 
-from mixopt.model.families import FAMILIES
+from mixopt.model.families import FAMILIES, LINKING
 
 DOCUMENT = Path(__file__).resolve().parents[2] / "models" / "formulation.md"
 MARKERS = ("families", "duals", "links")
 
 
 def families_table() -> str:
-    """Every family: label, row, domain, fields, and where it is built and rechecked."""
+    """Every family of a period: label, row, domain, fields, where it is built and
+    rechecked."""
+    return _table(FAMILIES)
+
+
+def _table(families: tuple) -> str:
     lines = [("| label | family (row blocks) | row | for | instance fields | built by | "
               "rechecked by |"), "|---|---|---|---|---|---|---|"]
-    for f in FAMILIES:
+    for f in families:
         module = f.define.__module__
         blocks = ", ".join(f"`{b}`" for b in f.row_blocks)
         recheck = f"`{f.check.__module__}.{f.check.__name__}`"
@@ -35,7 +40,7 @@ def families_table() -> str:
 def duals_table() -> str:
     """Every family's shadow price: its unit and how the row dual is scaled to it."""
     lines = ["| family | shadow price per | from the row dual y |", "|---|---|---|"]
-    for f in FAMILIES:
+    for f in (*FAMILIES, *LINKING):
         if f.dual is None:
             lines.append(f"| `{f.name}` | — | none: a MILP's rows are fixed, not priced |")
         else:
@@ -44,16 +49,8 @@ def duals_table() -> str:
 
 
 def links_table() -> str:
-    """Every family that links periods (``families.periods.LINKING``)."""
-    from mixopt.model.families.periods import LINKING
-
-    lines = ["| label | family | rows | for | instance fields | built by | rechecked by |",
-             "|---|---|---|---|---|---|---|"]
-    for f in LINKING:
-        lines.append(f"| ({f.label}) {f.title} | `{f.name}` | {f.math} | {f.domain} | "
-                     f"{f.fields} | `{f.define.__module__}.{f.define.__name__}` | "
-                     f"`{f.check.__module__}.{getattr(f.check, '__name__', 'check')}` |")
-    return "\n".join(lines)
+    """Every family that links periods (``families.LINKING``): the same contract."""
+    return _table(LINKING)
 
 
 def generated(text: str) -> str:

@@ -1,4 +1,5 @@
-"""Read a multi-period instance (``periods = [...]``) into a ``Horizon``.
+"""Read any instance document into a ``Horizon``: a month (no ``periods``) as the horizon
+of its one period, a multi-period instance (``periods = [...]``) period by period.
 
 Any numeric field of a material, product or capacity may be a table keyed by period
 (``cost = { "2027-01" = 1850, "2027-02" = 1900 }``); a plain number means every period.
@@ -18,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from mixopt.errors import InputError, Problem
+from mixopt.io.validate import validate
 from mixopt.model.schema.horizon import Contract, Horizon, Stock, Stocked
 from mixopt.model.schema.instance import Instance
 
@@ -75,6 +77,43 @@ def fold_long(rows: list[dict[str, Any]], periods: list[str],
         out.append(folded)
         first.append(lines[0][0])
     return out, first
+
+
+def fold_rows(lines: list[tuple[str, dict[str, Any], Callable[[str], Problem]]],
+              periods: list[str], what: str, problems: list[Problem]) -> dict[str, Any] | None:
+    """The complete rows of one record of a wide table (a material's composition, a
+    product's aims), each with its period (blank: every period without a row of its own),
+    folded into one mapping whose values differ by period only where they do: a value
+    the periods share as it is, one that differs as a table keyed by period (a key a
+    period's row leaves out is 0 there). ``lines``: (period, values, locate) per row;
+    None when a row is refused (the problem is added)."""
+    default: dict[str, Any] | None = None
+    per: dict[str, dict[str, Any]] = {}
+    for period, values, locate in lines:
+        period = str(period or "").strip()
+        if period and period not in periods:
+            problems.append(locate(f"period {period!r} is not in periods {periods}"))
+            return None
+        if (period in per) if period else default is not None:
+            problems.append(locate(f"a second {what} row" + (f" for period {period!r}"
+                                                             if period else " without a period")))
+            return None
+        if period:
+            per[period] = values
+        else:
+            default = values
+    if default is None and set(per) != set(periods):
+        missing = [p for p in periods if p not in per]
+        problems.append(lines[0][2](f"gives no {what} for period {', '.join(missing)}: give "
+                                    "a row without a period for every other period"))
+        return None
+    rows = [per.get(p, default) for p in periods]
+    out: dict[str, Any] = {}
+    for key in dict.fromkeys(k for r in rows for k in r):
+        got = [r.get(key, 0.0) for r in rows]
+        out[key] = got[0] if all(g == got[0] for g in got) else dict(zip(periods, got,
+                                                                          strict=True))
+    return out
 
 
 def _period_tables(raw: dict[str, Any]) -> Iterator[tuple[tuple[Any, ...], dict]]:
@@ -138,9 +177,17 @@ def _check_tables(raw: dict[str, Any], periods: list[str], origin: Any,
 
 
 def _resolved(raw: dict[str, Any], period: str) -> dict[str, Any]:
+    """The record of one period: every per-period table at that period's value (a value
+    of None, left by an override of some periods only, means absent in that period)."""
     out = copy.deepcopy(raw)
     for loc, table in list(_period_tables(raw)):
-        _set(out, loc, table[period])
+        if table[period] is None:
+            node = out
+            for step in loc[:-1]:
+                node = node[step]
+            node.pop(loc[-1], None)
+        else:
+            _set(out, loc, table[period])
     return out
 
 
@@ -191,6 +238,7 @@ def _linking(raw: dict[str, Any], per: list[dict[str, Any]], origin: Any,
                          origin, problems) for r in per]
         if any(s is None for s in stocks):
             continue
+        _fits(stocks, ("materials", i, "stock"), raw, origin, problems)
         recs = [r["materials"][i] for r in per]
         avail = [r.get("available") if isinstance(r.get("available"), dict) else {}
                  for r in recs]
@@ -203,7 +251,8 @@ def _linking(raw: dict[str, Any], per: list[dict[str, Any]], origin: Any,
                 buy_max_t=tuple(math.inf if a.get("max") is None else float(a["max"])
                                 for a in avail),
                 cost=tuple(float(r.get("cost", 0.0)) for r in recs),
-                lot_t=recs[0].get("lot"), min_order_t=recs[0].get("min_order"))
+                lot_t=tuple(_nan(r.get("lot")) for r in recs),
+                min_order_t=tuple(_nan(r.get("min_order")) for r in recs))
         except (TypeError, ValueError):
             continue  # a bad number: the period's own validation names it
         for r in recs:  # the charge of a period is ruled by its stock, not by the offer
@@ -217,11 +266,43 @@ def _linking(raw: dict[str, Any], per: list[dict[str, Any]], origin: Any,
     return stocked, contracts
 
 
-def read_horizon(raw: dict[str, Any], origin: Any, problems: list[Problem],
-                 validate: Any) -> Horizon:
-    """The multi-period instance of ``raw`` (a TOML document with ``periods``);
-    ``validate`` is ``mixopt.io.validate.validate``. Raises ``InputError`` listing every
-    problem, each once."""
+def _nan(v: Any) -> float:
+    return math.nan if v is None else float(v)
+
+
+def _fits(stocks: list[Stock], loc: tuple[Any, ...], raw: dict[str, Any], origin: Any,
+          problems: list[Problem]) -> None:
+    """The initial stock fits the store of the first period, the final stock that of the
+    last (each period's ``max`` holds at that period's end only)."""
+    for name, value, cap in (("initial", stocks[0].initial, stocks[0].max),
+                             ("final", stocks[-1].final, stocks[-1].max)):
+        if value is not None and cap is not None and value > cap * (1 + 1e-9):
+            when = "the first" if name == "initial" else "the last"
+            problems.append(origin.locate((*loc, name), raw,
+                                          f"{name} stock {value:g} t is above the storage "
+                                          f"max {cap:g} t of {when} period"))
+
+
+#: Material fields that link periods: given without ``periods`` they are refused by name.
+def _linked_month(raw: dict[str, Any], origin: Any, problems: list[Problem]) -> None:
+    for i, rec in enumerate(raw.get("materials") or []):
+        for key in LINKING_FIELDS:
+            if isinstance(rec, dict) and key in rec:
+                problems.append(origin.locate(("materials", i, key), raw,
+                                              f"{key} links periods: list them with periods = "
+                                              "[...] at the top of the instance"))
+                rec.pop(key)
+
+
+def read_plan(raw: dict[str, Any], origin: Any, problems: list[Problem],
+              warn: bool = True) -> Horizon:
+    """The horizon of ``raw`` (a document as a carrier read it; changed in place): a month
+    without ``periods``, else one instance per period and what links them. Raises
+    ``InputError`` listing every problem, each once (``warn``: log what is legal but
+    probably not meant)."""
+    if "periods" not in raw:
+        _linked_month(raw, origin, problems)
+        return Horizon.month(validate(raw, origin, problems, warn))
     periods = _periods(raw, origin, problems)
     if not periods:
         raise InputError(problems)
@@ -235,14 +316,22 @@ def read_horizon(raw: dict[str, Any], origin: Any, problems: list[Problem],
     for k, r in enumerate(per):
         found: list[Problem] = []
         try:
-            instances.append(validate(r, origin, found, warn=k == 0))
+            instances.append(validate(r, origin, found, warn=warn and k == 0))
         except InputError as err:
             found = list(err.problems)
         seen = {(p.place, p.message) for p in problems}
         problems.extend(p for p in found if (p.place, p.message) not in seen)
     if problems:
-        raise InputError(problems)
+        raise InputError(_once(problems))
     return Horizon(tuple(periods), tuple(instances), stocked, contracts)
+
+
+def _once(problems: list[Problem]) -> list[Problem]:
+    """Each problem once (a table given for every period fails in each alike)."""
+    seen: dict[tuple, Problem] = {}
+    for p in problems:
+        seen.setdefault((p.place, p.message), p)
+    return list(seen.values())
 
 
 def _stored_min_orders(raw: dict[str, Any], stocked: dict[str, Stocked],
@@ -254,8 +343,8 @@ def _stored_min_orders(raw: dict[str, Any], stocked: dict[str, Stocked],
         if not isinstance(rec, dict):
             continue
         s = stocked.get(rec.get("name"))
-        if s is not None and s.min_order_t is not None and not all(
-                math.isfinite(b) for b in s.buy_max_t):
+        if s is not None and any(s.min_order(k) is not None and not math.isfinite(b)
+                                 for k, b in enumerate(s.buy_max_t)):
             problems.append(origin.locate(("materials", i, "min_order"), raw,
                                           "a stored material's minimum order needs "
-                                          "available.max in every period"))
+                                          "available.max in the periods it applies to"))

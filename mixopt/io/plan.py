@@ -1,4 +1,5 @@
-"""Read a plan: a mixopt JSON result, or any JSON with a ``mix`` list."""
+"""Read a plan (for ``verify`` and ``--start``): a mixopt JSON result, or any JSON with a
+``mix`` list (and the purchases of stored materials, with periods)."""
 
 from __future__ import annotations
 
@@ -9,37 +10,28 @@ import numpy as np
 
 from mixopt.errors import InputError, Problem
 from mixopt.io.validate import read_document
-from mixopt.model.schema.horizon import Horizon
+from mixopt.model.plan import HorizonPlan, plan_of, whole
+from mixopt.model.schema.horizon import MONTH, Horizon
 from mixopt.model.schema.instance import Instance
 
 
-def read_mix(path: str | Path, instance: Instance) -> np.ndarray:
-    """Read a plan (a mixopt JSON result, or any JSON with a ``mix`` list of
-    {product, material, tonnes}) into a products x materials array of charged t."""
+def read_solution(path: str | Path, h: Horizon) -> HorizonPlan:
+    """Read a plan of ``h`` (a mixopt JSON result, or any JSON with a ``mix`` list of
+    {product, material, tonnes}, each with its ``period`` when the plan has periods, and
+    ``purchases`` {material, period, bought_t} of the stored materials) into the plan it
+    describes, every problem gathered."""
     path = Path(path)
     problems: list[Problem] = []
-    rows = _list(path, "mix", "{product, material, tonnes}")
-    mix = _mix(path, list(enumerate(rows, start=1)), instance, problems)
-    if problems:
-        raise InputError(problems)
-    return mix
-
-
-def read_horizon_plan(path: str | Path, h: Horizon) -> tuple[list[np.ndarray],
-                                                             dict[str, np.ndarray]]:
-    """Read a multi-period plan (a mixopt JSON result of a horizon: ``mix`` rows with a
-    ``period``, ``purchases`` rows {material, period, bought_t} for the stored materials)
-    into each period's charged t and each stored material's t bought per period."""
-    path = Path(path)
-    problems: list[Problem] = []
-    rows = _list(path, "mix", "{period, product, material, tonnes}")
+    rows = _list(path, "mix", "{period, product, material, tonnes}" if h.has_periods
+                 else "{product, material, tonnes}")
     by: dict[str, list[tuple[int, dict]]] = {p: [] for p in h.periods}
     for i, row in enumerate(rows, start=1):
-        period = row.get("period") if isinstance(row, dict) else None
+        period = row.get("period", MONTH) if isinstance(row, dict) else None
         if period not in by:
             problems.append(Problem(str(path), f"period {period!r} is not one of the "
-                                               f"instance's {list(h.periods)}", "mix", i,
-                                    field="period"))
+                                               f"instance's {list(h.periods)}" if h.has_periods
+                                    else f"names period {period!r}, but the instance has no "
+                                         "periods", "mix", i, field="period"))
             continue
         by[period].append((i, row))
     mixes = [_mix(path, by[p], inst, problems) for p, inst in zip(h.periods, h.instances,
@@ -68,7 +60,7 @@ def read_horizon_plan(path: str | Path, h: Horizon) -> tuple[list[np.ndarray],
                                                f"{m!r} in {', '.join(missing)}", "purchases"))
     if problems:
         raise InputError(problems)
-    return mixes, bought
+    return plan_of(whole(h), mixes, bought)
 
 
 def _list(path: Path, key: str, shape: str) -> list:

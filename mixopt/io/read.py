@@ -1,6 +1,8 @@
-"""Read any instance file into a validated ``Instance``: the one entry point of every
-command. The carrier is chosen by the file's suffix; every carrier reads into the same
-``Instance`` through ``mixopt.io.validate``, and named scenarios are checked as well.
+"""Read any instance file into a validated ``Horizon``: the one entry point of every
+command. A month is the horizon of its one period; several periods (``periods = [...]``)
+are read period by period (``mixopt.io.periods``). The carrier is chosen by the file's
+suffix; every carrier reads into the same ``Horizon`` through the same validation, and
+named scenarios are checked as well.
 """
 
 from __future__ import annotations
@@ -10,39 +12,30 @@ from pathlib import Path
 from mixopt.errors import InputError, Problem
 from mixopt.io.variants import check_scenarios
 from mixopt.model.schema.horizon import Horizon
-from mixopt.model.schema.instance import Instance
 
 
-def read_instance(path: str | Path) -> Instance:
-    """Read and validate a single-period instance file (.toml, with CSV tables it names,
-    or .xlsx); raise ``InputError`` listing every problem. The caller's files are only
-    read. A multi-period instance is refused by name (``read_any`` reads it)."""
-    read = read_any(path)
-    if isinstance(read, Horizon):
-        raise InputError([Problem(str(path), f"is a multi-period instance ({len(read.periods)} "
-                                             "periods): `mixopt solve`, `validate` and "
-                                             "`check` plan it; this command takes one period")])
-    return read
+def read(path: str | Path) -> Horizon:
+    """Read and validate an instance file (.toml, with the CSV tables it names, or .xlsx);
+    raise ``InputError`` listing every problem. The caller's files are only read.
 
-
-def read_any(path: str | Path) -> Instance | Horizon:
-    """Read and validate an instance file, single- or multi-period (``periods = [...]``)."""
+    >>> h = read("instances/can-body.toml")
+    >>> h.periods, h.name, len(h.first.materials)
+    (('',), 'can-body-2026-06', 9)
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
         from mixopt.io.workbook import read_workbook  # openpyxl only for workbooks
 
-        instance = read_workbook(path)
+        horizon = read_workbook(path)
     elif suffix == ".toml":
         from mixopt.io.toml import read_toml
 
-        instance = read_toml(path)
+        horizon = read_toml(path)
     else:
         raise InputError([Problem(str(path), "unsupported file type: expected a .toml "
                                              "instance or an .xlsx workbook")])
-    if isinstance(instance, Horizon):
-        return instance
-    problems = check_scenarios(instance, str(path))
+    problems = check_scenarios(horizon, str(path))
     if problems:
         raise InputError(problems)
-    return instance
+    return horizon

@@ -100,9 +100,9 @@ def write_into(spreads: Spreads, path: Path, force: bool = False) -> list[Path]:
     """Put the estimates into the materials of the instance or workbook at ``path``;
     returns the files written. Nothing is written unless the result validates."""
     from mixopt.io.atomic import check_new, write_atomic
-    from mixopt.io.read import read_instance
+    from mixopt.io.read import read
 
-    inst = read_instance(path)
+    inst = read(path).first
     names = {m.name for m in inst.materials}
     unknown = sorted(set(spreads.table.material) - names)
     if unknown:
@@ -119,7 +119,7 @@ def write_into(spreads: Spreads, path: Path, force: bool = False) -> list[Path]:
                 shutil.copy2(p, scratch / p.name)
         for p, content in new.items():
             (scratch / p.name).write_bytes(content)
-        read_instance(scratch / path.name)
+        read(scratch / path.name)
     for p, content in new.items():
         write_atomic(p, content, force=True, in_place=True)
     return list(new)

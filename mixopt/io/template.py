@@ -13,8 +13,11 @@ from openpyxl import Workbook
 
 from mixopt.io.schema import (
     CONSTITUENT_TABLES,
+    HORIZON_MATERIAL_COLUMNS,
     MATERIAL_COLUMNS,
     NAMED_SHEETS,
+    PERIOD_COLUMN,
+    PERIODS_KEY,
     PROCESS_INPUT_COLUMNS,
     PRODUCT_COLUMNS,
     SETTINGS_KEYS,
@@ -31,8 +34,13 @@ from mixopt.io.workbook import (
     SETTINGS_UNITS,
     WINDOW_UNITS,
 )
-from mixopt.io.write import constituent_columns, instance_dict
+from mixopt.io.write import (
+    constituent_rows,
+    horizon_document,
+    long_rows,
+)
 from mixopt.model.schema.carbon import ROUTES
+from mixopt.model.schema.horizon import Contract, Horizon, Stock, as_horizon
 from mixopt.model.schema.instance import Instance, Material, Product
 from mixopt.model.schema.paths import flatten, get_path
 
@@ -145,22 +153,28 @@ def _choices(wb: Workbook, alloys: list[str]) -> None:
         add(wb["products"], f"{letter}2:{letter}5000", alloys, False)
 
 
-def instance_workbook(instance: Instance | None = None) -> Workbook:
-    """A workbook of ``instance`` (or an empty template with every sheet, its headers with
+def instance_workbook(plan: Horizon | Instance | None = None) -> Workbook:
+    """A workbook of ``plan`` (or an empty template with every sheet, its headers with
     units and notes, dropdowns, and example rows). Every setting is written, defaults
-    included, so the planner sees what the month optimises."""
+    included, so the planner sees what the month optimises. With periods, the settings
+    have a ``periods`` row and the products, materials (with stock_ and contract_ columns),
+    capacities, aims and constituent sheets are long tables with a ``period`` column
+    (``mixopt.io.write.long_rows``)."""
     from mixopt.model.schema.alloys import library
 
+    h = as_horizon(plan) if plan is not None else None
     wb = Workbook()
     wb.remove(wb.active)
     _readme(wb)
-    raw = instance_dict(instance) if instance is not None else {}
-    full = instance.model_dump(by_alias=True) if instance is not None else {
+    raw = horizon_document(h) if h is not None else {}
+    full = h.first.model_dump(by_alias=True) if h is not None else {
         "objective": Instance.model_fields["objective"].default.model_dump(),
         "currency": "USD", "scrap_method": Instance.model_fields["scrap_method"].default}
+    periods = h.periods if h is not None and h.has_periods else None
     currency = full.get("currency", "USD")
     notes = {row[1]: row[4] for row in field_registry()}
-    ex = {} if instance is not None else EXAMPLES
+    ex = {} if h is not None else EXAMPLES
+    by = [PERIOD_COLUMN] if periods else []
 
     def sheet(title: str, columns: list[str], rows: list[list[Any]],
               col_units: dict[str, str]) -> Any:
@@ -168,50 +182,85 @@ def instance_workbook(instance: Instance | None = None) -> Workbook:
             rows = [[ex[title].get(c) for c in columns], *rows]
         return _rows_sheet(wb, title, columns, rows, col_units, notes, currency)
 
-    ws = sheet("settings", ["key", "value", "unit"],
-               [[k, get_path(full, p), SETTINGS_UNITS.get(k, "").replace("currency", currency)]
-                for k, p in SETTINGS_KEYS.items()], {})
+    def table(title: str, columns: dict[str, tuple[str, ...]], recs: list[dict[str, Any]],
+              col_units: dict[str, str]) -> None:
+        names = list(columns)
+        if periods:
+            names = ["name", PERIOD_COLUMN, *names[1:]]
+            rows = [[_cell(r.get(c, "")) for c in names] for r in long_rows(recs, columns,
+                                                                               periods)]
+        else:
+            rows = [[_cell(v) for v in flatten_record(r, columns).values()] for r in recs]
+        sheet(title, names, rows, {**col_units, PERIOD_COLUMN: ""})
+
+    settings = [[k, get_path(full, p), SETTINGS_UNITS.get(k, "").replace("currency", currency)]
+                for k, p in SETTINGS_KEYS.items()]
+    if periods:
+        settings.append([PERIODS_KEY, ", ".join(periods), ""])
+    ws = sheet("settings", ["key", "value", "unit"], settings, {})
     ws.column_dimensions["A"].width = 28
     ws.column_dimensions["B"].width = 44
-    sheet("products", list(PRODUCT_COLUMNS),
-          [[_cell(p.get(c)) for c in PRODUCT_COLUMNS] for p in raw.get("products", [])],
-          units(Product, PRODUCT_COLUMNS))
+    prods = raw.get("products", [])
+    table("products", PRODUCT_COLUMNS, prods, units(Product, PRODUCT_COLUMNS))
     sheet("alloys", list(ALLOY_COLUMNS), [[a, e, lo, hi] for a, lim in raw.get(
         "alloys", {}).items() for e, (lo, hi) in lim.items()], WINDOW_UNITS)
-    sheet("aims", list(AIM_COLUMNS), [[p["name"], e, lo, hi] for p in raw.get("products", [])
-                                      for e, (lo, hi) in p.get("aim", {}).items()],
+    sheet("aims", [*AIM_COLUMNS, *by], [row for p in prods for row in _aim_rows(p, periods)],
           WINDOW_UNITS)
     mats = raw.get("materials", [])
-    sheet("materials", list(MATERIAL_COLUMNS),
-          [list(flatten_record(m, MATERIAL_COLUMNS).values()) for m in mats],
-          units(Material, MATERIAL_COLUMNS))
-    for table in CONSTITUENT_TABLES:
-        els = constituent_columns(mats, table) or ([e for e in ex[table] if e != "material"]
-                                                   if table in ex else [])
-        sheet(table, ["material", *els],
-              [[m["name"], *(m.get(table, {}).get(e) for e in els)] for m in mats],
-              dict.fromkeys(els, "wt%"))
+    mat_cols = HORIZON_MATERIAL_COLUMNS if periods else MATERIAL_COLUMNS
+    table("materials", mat_cols, mats, _material_units(mat_cols))
+    for name in CONSTITUENT_TABLES:
+        els, rows = constituent_rows(mats, name, periods or ())
+        els = els or ([e for e in ex[name] if e != "material"] if name in ex else [])
+        sheet(name, ["material", *by, *els],
+              [[r["material"], *([r[PERIOD_COLUMN]] if periods else []),
+                *(r.get(e) for e in els)] for r in rows], dict.fromkeys(els, "wt%"))
     for title, (model, columns) in NAMED_SHEETS.items():
-        table = full.get(title) or []
-        records = ([{"name": k, **v} for k, v in table.items()] if isinstance(table, dict)
-                   else list(table))
-        sheet(title, list(columns), [[_cell(v) for v in flatten_record(r, columns).values()]
-                                     for r in records],
-              units(model, {c: p for c, p in columns.items() if c != "name"}))
+        entries = raw.get(title) or full.get(title) or []
+        records = ([{"name": k, **v} for k, v in entries.items()] if isinstance(entries, dict)
+                   else list(entries))
+        col_units = units(model, {c: p for c, p in columns.items() if c != "name"})
+        if title == "capacities":
+            table(title, columns, records, col_units)
+        else:
+            sheet(title, list(columns), [[_cell(v) for v in flatten_record(r, columns).values()]
+                                         for r in records], col_units)
     sheet("process_inputs", list(PROCESS_INPUT_COLUMNS),
           [[p["name"], m, t] for p in full.get("processes") or [] for m, t in
            p["inputs"].items()], {"t_per_t": "t/t"})
-    scenarios = instance.scenarios if instance is not None else {}
+    scenarios = h.scenarios if h is not None else {}
     sheet("scenarios", list(SCENARIO_COLUMNS),
-          [[name, p, _scenario_cell(v)] for name, table in scenarios.items()
-           for p, v in flatten(table).items()], {})
+          [[name, p, _scenario_cell(v)] for name, tab in scenarios.items()
+           for p, v in flatten(tab).items()], {})
     _choices(wb, sorted(set(library()) | set(raw.get("alloys", {}))))
     return wb
 
 
+def _aim_rows(prod: dict[str, Any], periods: tuple[str, ...] | None) -> list[list[Any]]:
+    """A product's aims as rows of the aims sheet (one per period where they differ)."""
+    rows = []
+    for e, w in prod.get("aim", {}).items():
+        if isinstance(w, dict):
+            rows += [[prod["name"], e, *w[p], p] for p in periods if w.get(p) is not None]
+        else:
+            rows.append([prod["name"], e, *w, *([""] if periods else [])])
+    return rows
+
+
+def _material_units(columns: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """The unit of every materials column, the linking ones (stock_, contract_) included."""
+    out = units(Material, {c: p for c, p in columns.items() if p[0] not in ("stock",
+                                                                            "contract")})
+    for prefix, model in (("stock_", Stock), ("contract_", Contract)):
+        out.update({f"{prefix}{c}": u for c, u in units(model, {
+            c[len(prefix):]: p[1:] for c, p in columns.items() if c.startswith(prefix)})
+            .items()})
+    return out
+
+
 def _cell(v: Any) -> Any:
     """A list of names (a product's labels) as one cell: names separated by commas."""
-    return ", ".join(v) if isinstance(v, list | tuple) else v
+    return ", ".join(v) if isinstance(v, list | tuple) else ("" if v is None else v)
 
 
 def _scenario_cell(v: Any) -> Any:

@@ -19,6 +19,7 @@ from typing import Any
 
 from mixopt.errors import Problem
 from mixopt.io.csvfile import read_rows
+from mixopt.io.periods import read_plan
 from mixopt.io.schema import (
     CONSTITUENT_TABLES,
     HORIZON_MATERIAL_COLUMNS,
@@ -26,9 +27,8 @@ from mixopt.io.schema import (
     PERIOD_COLUMN,
     nest,
 )
-from mixopt.io.validate import TableOrigin, read_document, validate
+from mixopt.io.validate import TableOrigin, read_document
 from mixopt.model.schema.horizon import Horizon
-from mixopt.model.schema.instance import Instance
 
 FILES_KEYS = ("materials", *CONSTITUENT_TABLES)
 
@@ -64,16 +64,22 @@ def _materials_from_csv(path: Path, problems: list[Problem], inside: Path,
 
 
 def _attach_constituents(path: Path, table: str, materials: list[dict[str, Any]],
-                         origin: TableOrigin, problems: list[Problem], inside: Path) -> None:
-    """A wide constituent table (``composition`` or ``composition_sd``) into the records."""
+                         origin: TableOrigin, problems: list[Problem], inside: Path,
+                         periods: Any) -> None:
+    """A wide constituent table (``composition`` or ``composition_sd``) into the records;
+    with ``periods``, a ``period`` column gives a material's complete row for one period
+    (blank: every period without a row of its own)."""
+    from mixopt.io.periods import fold_rows
+
     rows = read_rows(path, table, problems, inside)
     if rows is None:
         return
     index = {m.get("name"): m for m in materials if isinstance(m, dict)}
-    origin.tables[table] = (path, {row.get("material", ""): i
-                                   for i, row in enumerate(rows, start=1)})
+    origin.tables[table] = (path, {})
+    groups: dict[str, list[tuple[Any, dict[str, Any], Any]]] = {}
     for i, row in enumerate(rows, start=1):
         name = row.get("material", "")
+        period = row.get(PERIOD_COLUMN, "")
         if name not in index:
             problems.append(Problem(str(path), f"names material {name!r}, which the instance "
                                                "does not have", table, i, name or None,
@@ -83,19 +89,36 @@ def _attach_constituents(path: Path, table: str, materials: list[dict[str, Any]]
             problems.append(Problem(str(path), f"this material's {table} is also given "
                                                "inline", table, i, name, "material"))
             continue
+        if period and not isinstance(periods, list):
+            problems.append(Problem(str(path), "a period column needs periods = [...] in the "
+                                               "instance", table, i, name, PERIOD_COLUMN))
+            continue
+        origin.tables[table][1].setdefault(name, i)
         values: dict[str, Any] = {}
         for col, value in row.items():
-            if col == "material" or value == "":
+            if col in ("material", PERIOD_COLUMN) or value == "":
                 continue
             try:
                 values[col] = float(value)
             except ValueError:
                 problems.append(Problem(str(path), f"{value!r} is not a number", table, i,
                                         name, col))
-        index[name][table] = values
+
+        def locate(msg: str, i: int = i, name: str = name) -> Problem:
+            return Problem(str(path), msg, table, i, name, PERIOD_COLUMN)
+
+        groups.setdefault(name, []).append((period, values, locate))
+    for name, lines in groups.items():
+        if not isinstance(periods, list) and len(lines) > 1:
+            problems.append(lines[1][2]("a second row for this material"))
+            continue
+        folded = (fold_rows(lines, [str(p) for p in periods], table, problems)
+                  if isinstance(periods, list) else lines[0][1])
+        if folded is not None:
+            index[name][table] = folded
 
 
-def read_toml(path: Path) -> Instance | Horizon:
+def read_toml(path: Path) -> Horizon:
     """Read and validate a TOML instance (and the CSV tables it names); with ``periods``,
     a multi-period instance (``mixopt.io.periods``)."""
     problems: list[Problem] = []
@@ -121,9 +144,5 @@ def read_toml(path: Path) -> Instance | Horizon:
     for table in CONSTITUENT_TABLES:
         if table in files and isinstance(mats, list):
             _attach_constituents(path.parent / str(files[table]), table, mats, origin,
-                                 problems, path.parent)
-    if "periods" in raw:
-        from mixopt.io.periods import read_horizon
-
-        return read_horizon(raw, origin, problems, validate)
-    return validate(raw, origin, problems)
+                                 problems, path.parent, raw.get("periods"))
+    return read_plan(raw, origin, problems)

@@ -18,6 +18,7 @@ from typing import Any
 from openpyxl import load_workbook
 
 from mixopt.errors import InputError, Problem
+from mixopt.io.periods import read_plan
 from mixopt.io.schema import (
     CONSTITUENT_TABLES,
     HORIZON_MATERIAL_COLUMNS,
@@ -36,7 +37,6 @@ from mixopt.io.schema import (
 )
 from mixopt.io.sheets import TEXT, Row, SheetReader
 from mixopt.io.spreadsheet import check_workbook_file
-from mixopt.io.validate import validate
 from mixopt.io.variants import parse_value
 from mixopt.model.schema.horizon import Contract, Horizon, Stock
 from mixopt.model.schema.instance import Instance, Material, Product
@@ -115,7 +115,7 @@ class WorkbookOrigin:
         return self._at(msg, "settings", r, "value", "B", key or None)
 
 
-def read_workbook(path: str | Path) -> Instance | Horizon:
+def read_workbook(path: str | Path) -> Horizon:
     """Read and validate an instance workbook; every problem names sheet, column, Excel row
     and cell."""
     path = Path(path)
@@ -145,11 +145,7 @@ def read_workbook(path: str | Path) -> Instance | Horizon:
     scenarios = book.scenarios()
     if scenarios:
         raw["scenarios"] = scenarios
-    if "periods" in raw:  # a multi-period workbook: long tables with a period column
-        from mixopt.io.periods import read_horizon
-
-        return read_horizon(raw, book.origin, book.problems, validate)
-    return validate(raw, book.origin, book.problems)  # raises with every problem gathered
+    return read_plan(raw, book.origin, book.problems)  # raises with every problem gathered
 
 
 class _Book:
@@ -263,23 +259,42 @@ class _Book:
                 continue
             by_name[name].setdefault("inputs", {})[str(mat)] = t
 
-    def windows(self, sheet: str, owner: str) -> dict[str, dict[str, list[Any]]]:
-        """A long sheet of windows (owner, constituent, min_wt_pct, max_wt_pct)."""
-        out: dict[str, dict[str, list[Any]]] = {}
+    def windows(self, sheet: str, owner: str) -> dict[str, dict[str, Any]]:
+        """A long sheet of windows (owner, constituent, min_wt_pct, max_wt_pct); aims may
+        take a ``period`` (blank: every period without a row of its own)."""
+        out: dict[str, dict[str, Any]] = {}
+        by_period: dict[tuple[str, str], dict[str, list[Any]]] = {}
         ws = self.sheet(sheet, WINDOW_UNITS)
         for row in ws.rows(owner) if ws else ():
             a, e = row.values.get(owner), row.values.get("constituent")
+            period = row.values.get(PERIOD_COLUMN)
             if a is None or e is None:
                 ws.problem(f"{owner} and constituent are both needed", row.number,
                            owner if a is None else "constituent")
                 continue
-            self.origin.windows[(sheet, str(a), str(e))] = row.number
+            if period not in (None, "") and (sheet != "aims" or self.periods is None):
+                ws.problem("alloy windows hold for every period" if sheet == "alloys" else
+                           "a period needs the periods setting", row.number, PERIOD_COLUMN,
+                           f"{a} / {e}")
+                continue
+            self.origin.windows.setdefault((sheet, str(a), str(e)), row.number)
             lo, hi = row.values.get("min_wt_pct"), row.values.get("max_wt_pct")
             for col, v in (("min_wt_pct", lo), ("max_wt_pct", hi)):
                 if v is None:
                     ws.problem("is blank: write 0 (min) or 100 (max) for no limit",
                                row.number, col, f"{a} / {e}")
-            out.setdefault(str(a), {})[str(e)] = [lo, hi]
+            period = _period_text(period, self.periods or [])
+            if period not in (None, ""):
+                if str(period) not in self.periods:
+                    ws.problem(f"period {period!r} is not in periods {self.periods}",
+                               row.number, PERIOD_COLUMN, f"{a} / {e}")
+                    continue
+                by_period.setdefault((str(a), str(e)), {})[str(period)] = [lo, hi]
+            else:
+                out.setdefault(str(a), {})[str(e)] = [lo, hi]
+        for (a, e), given in by_period.items():  # an aim absent in a period: none there
+            base = out.get(a, {}).get(e)
+            out.setdefault(a, {})[e] = {p: given.get(p, base) for p in self.periods}
         return out
 
     def aims(self, products: list[dict[str, Any]]) -> None:
@@ -297,17 +312,42 @@ class _Book:
 
     def constituents(self, table: str, materials: list[dict[str, Any]]) -> None:
         """A wide sheet (material, then one column per constituent, wt%); for composition,
-        every material must have its row (a blank row is pure metal)."""
+        every material must have its row (a blank row is pure metal). With periods a
+        ``period`` column gives a material's complete row for one period (blank: every
+        period without a row of its own)."""
+        from mixopt.io.periods import fold_rows
+
         by_name = {m.get("name"): m for m in materials}
-        ws = self.sheet(table, {"material": TEXT}, default="wt%")
+        ws = self.sheet(table, {"material": TEXT, PERIOD_COLUMN: TEXT}, default="wt%")
+        groups: dict[str, list[tuple[Any, dict[str, Any], Any]]] = {}
         for row in ws.rows("material") if ws else ():
             name = row.values.pop("material", None)
+            period = row.values.pop(PERIOD_COLUMN, None)
             if name not in by_name:
                 ws.problem(f"names material {name!r}, which the materials sheet does not "
                            "have", row.number, "material", name)
                 continue
-            self.origin.constituents[(table, name)] = row
-            by_name[name][table] = {k: v for k, v in row.values.items() if v is not None}
+            if period not in (None, "") and self.periods is None:
+                ws.problem("a period needs the periods setting", row.number, PERIOD_COLUMN,
+                           name)
+                continue
+            self.origin.constituents.setdefault((table, name), row)
+
+            def locate(msg: str, row: Row = row, name: Any = name) -> Problem:
+                return self.origin._at(msg, table, row.number, PERIOD_COLUMN,
+                                       row.letters.get(PERIOD_COLUMN), str(name))
+
+            groups.setdefault(name, []).append((_period_text(period, self.periods or []),
+                                                {k: v for k, v in row.values.items()
+                                                 if v is not None}, locate))
+        for name, lines in groups.items():
+            if self.periods is None and len(lines) > 1:
+                self.problems.append(lines[1][2]("a second row for this material"))
+                continue
+            folded = (fold_rows(lines, self.periods, table, self.problems) if self.periods
+                      else lines[0][1])
+            if folded is not None:
+                by_name[name][table] = folded
         if table == "composition":
             for i, m in enumerate(materials):
                 if "composition" not in m and isinstance(m.get("name"), str):

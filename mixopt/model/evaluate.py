@@ -1,26 +1,32 @@
-"""Recheck a mix against every rule of an instance, without any solver.
+"""Recheck a plan against every rule, without any solver.
 
-``evaluate(instance, mix_t)`` computes the plan's figures from the instance arrays
-(``mixopt.model.figures``) and runs every registered family's recheck on them. The
+``evaluate(instance, mix_t)`` computes one period's figures from the instance arrays
+(``mixopt.model.figures``) and runs every registered family's recheck on them;
+``recheck(plan)`` does so for every period of a plan and adds the linking families'
+rechecks (stock, purchases, contracts); ``objective_of`` recomputes the objective. The
 rechecks share nothing with the LP rows but the arrays, so a modelling slip in a
 ``define_*`` shows up here (``tests/test_families.py`` compares the two on random plans).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
 from mixopt.model.arrays import InstanceArrays, to_arrays
-from mixopt.model.families import FAMILIES
+from mixopt.model.families import FAMILIES, LINKING
 from mixopt.model.figures import REL_TOL, Figures, Violation, figures, tolerance
+from mixopt.model.plan import HorizonPlan
+from mixopt.model.schema.horizon import Horizon
 from mixopt.model.schema.instance import Instance
 
 #: A constituent is shown as sitting on its limit when within this relative distance.
 BINDING_REL_TOL = 1e-3
 
-__all__ = ["BINDING_REL_TOL", "REL_TOL", "Evaluation", "Violation", "evaluate"]
+__all__ = ["BINDING_REL_TOL", "REL_TOL", "Evaluation", "Violation", "evaluate", "money",
+           "objective_of", "recheck"]
 
 
 @dataclass(frozen=True)
@@ -62,3 +68,54 @@ def evaluate(instance: Instance, mix_t: np.ndarray,
         found.extend(family.check(fig))
     return Evaluation(**{f: getattr(fig, f) for f in fig.__dataclass_fields__},
                       violations=tuple(found))
+
+
+def recheck(plan: HorizonPlan) -> tuple[tuple[Evaluation, ...], list[Violation]]:
+    """Every period's rules on its own figures, and every linking rule: (each period's
+    evaluation, every violation; a period's keyed by its period first when the plan has
+    named periods). No solver."""
+    w = plan.window
+    h = w.horizon
+    evs = tuple(evaluate(h.instances[w.start + k], plan.mix_t[k], w.arrays[k]) for k in w.ks)
+    bad = [dataclasses.replace(v, key=(w.period(k), *v.key)) if h.has_periods else v
+           for k, ev in enumerate(evs) for v in ev.violations]
+    for family in LINKING:
+        bad += list(family.check(plan))
+    return evs, bad
+
+
+def money(plan: HorizonPlan, evs: tuple[Evaluation, ...]) -> list[dict[str, float]]:
+    """Per period: purchases (stored materials when bought, others when charged), holding,
+    carbon, revenue; and the take-or-pay shortfall paid in the last period."""
+    w, h = plan.window, plan.window.horizon
+    out = []
+    for k, ev in enumerate(evs):
+        d, kk = ev.arrays, w.start + k
+        stored = np.array([name in h.stocked for name in d.materials])
+        purchases = float(ev.cost.sum())
+        if stored.any():  # paid when bought, not when charged
+            buys = sum(h.stocked[m].cost[kk] * plan.bought(m)[k] for m in h.stocked)
+            purchases = float(ev.mix_t[:, ~stored].sum(axis=0) @ d.cost_per_t[~stored] + buys)
+        holding = sum(h.stocked[m].holding_cost[kk] * plan.closing(m)[k] for m in h.stocked)
+        out.append({"purchases": purchases, "holding": float(holding),
+                    "carbon": float(ev.carbon_cost.sum()), "revenue": float(ev.revenue.sum()),
+                    "take_or_pay": 0.0})
+    if out and w.at_end:
+        out[-1]["take_or_pay"] = float(sum(h.contract_price(m) * t
+                                           for m, t in plan.shortfall_t.items()))
+    return out
+
+
+def objective_of(plan: HorizonPlan, evs: tuple[Evaluation, ...]) -> float:
+    """The reported objective, recomputed from the rechecked plan: the footprint per t of
+    slab over the window (casting included), or the net cost (purchases, holding, carbon
+    and take-or-pay, less revenue)."""
+    if plan.window.horizon.objective.minimise == "footprint":
+        return float(sum(ev.footprint_t.sum() for ev in evs)
+                     / sum(ev.arrays.slab_tonnes.sum() for ev in evs))
+    return float(sum(r["purchases"] + r["holding"] + r["carbon"] + r["take_or_pay"]
+                     - r["revenue"] for r in money(plan, evs)))
+
+
+def objective_unit(h: Horizon) -> str:
+    return "t CO2e/t slab" if h.objective.minimise == "footprint" else h.currency

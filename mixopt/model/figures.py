@@ -8,6 +8,8 @@ the achieved chemistry. The constraint families recheck their rules on these fig
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -108,3 +110,46 @@ def figures(d: InstanceArrays, mix_t: np.ndarray) -> Figures:
                    renewable_mwh=x @ d.renewable_mwh_per_t,
                    recycled_post_t=x @ d.post_consumer, recycled_pre_t=x @ d.pre_consumer,
                    composition_wt_pct=comp)
+
+
+def summary(figs: Sequence[Figures], sel: slice | int = slice(None)) -> dict[str, float | None]:
+    """Slab, charge, cost, footprint (scopes, electricity) and shares of one product
+    (``sel`` = p) or of all (``slice(None)``), over the periods ``figs``: the figures of
+    the JSON's ``totals`` and ``products``."""
+    def tot(name: str) -> float:
+        return float(sum(np.sum(getattr(f, name)[sel]) for f in figs))
+
+    slab, charged = tot("slab_t"), tot("charged_t")
+    post, pre, fp = tot("recycled_post_t"), tot("recycled_pre_t"), tot("footprint_t")
+
+    def share(x: float) -> float | None:
+        return x / charged if charged > 0 else None
+
+    full, s12, s1 = tot("footprint_full_t"), tot("footprint_scope12_t"), tot("footprint_scope1_t")
+    mwh, ren = tot("electricity_mwh"), tot("renewable_mwh")
+
+    def per_t(x: float) -> float | None:
+        return x / slab if slab > 0 and math.isfinite(x) else None
+
+    revenue, cost, carbon = tot("revenue"), tot("cost"), tot("carbon_cost")
+    return {
+        "slab_t": slab, "charged_t": charged, "cost": cost, "carbon_cost": carbon,
+        "revenue": revenue,
+        # what the plan earns: revenue less purchases and carbon (minus the net cost)
+        "margin": revenue - cost - carbon,
+        "footprint_t": fp, "footprint_per_t": fp / slab if slab > 0 else None,
+        "footprint_full_per_t": full / slab if slab else None,
+        "footprint_scope12_per_t": s12 / slab if slab else None,
+        "footprint_scope1_t_co2e_per_t": per_t(s1),
+        "footprint_scope2_t_co2e_per_t": per_t(s12 - s1),
+        "footprint_scope3_t_co2e_per_t": per_t(full - s12),
+        "electricity_mwh_per_t": per_t(mwh) if mwh > 0 else None,
+        "renewable_electricity_share": ren / mwh if mwh > 0 else None,
+        "recycled_share": share(post + pre),
+        "inert_anode_share": share(float(sum(np.sum(f.mix_t[sel][..., f.arrays.inert_anode])
+                                             for f in figs))),
+        "primary_share": share(float(sum(np.sum(f.mix_t[sel][..., f.arrays.primary])
+                                         for f in figs))),
+        "recycled_post_consumer_share": share(post),
+        "recycled_pre_consumer_share": share(pre),
+    }

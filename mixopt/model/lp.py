@@ -113,6 +113,12 @@ class Block:
         """Key ``i`` without the period in front (as the family wrote it)."""
         return self.keys.keys[i] if isinstance(self.keys, Prefixed) else self.keys[i]
 
+    def local(self) -> Block:
+        """The block with its keys as its family wrote them (no period in front)."""
+        if not isinstance(self.keys, Prefixed):
+            return self
+        return Block(self.name, self.start, self.keys.keys, self.part, self.period)
+
 
 @dataclass(frozen=True)
 class Cones:
@@ -170,9 +176,10 @@ class LinearProgram:
 
 @dataclass
 class LPBuilder:
-    """Accumulates columns, then rows in COO form; the families write here, and
-    ``build`` freezes the result. ``every_row``: keep rows of limits the instance does
-    not set (free), so that a re-solve can set them by changing bounds only."""
+    """Accumulates columns (with their objective costs), then rows in COO form; the
+    families write here, and ``build`` freezes the result. ``every_row``: keep rows of
+    limits the instance does not set (free), so that a re-solve can set them by changing
+    bounds only."""
 
     every_row: bool = False
     _data: list[np.ndarray] = field(default_factory=list)
@@ -184,6 +191,8 @@ class LPBuilder:
     _cols: list[Block] = field(default_factory=list)
     _col_lo: list[np.ndarray] = field(default_factory=list)
     _col_hi: list[np.ndarray] = field(default_factory=list)
+    _col_cost: list[np.ndarray] = field(default_factory=list)
+    _more_cost: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
     _integer: list[np.ndarray] = field(default_factory=list)
     _cones: list[tuple[sp.csr_matrix, np.ndarray, np.ndarray, np.ndarray]] = field(
         default_factory=list)
@@ -191,17 +200,24 @@ class LPBuilder:
     ncols: int = 0
 
     def add_columns(self, name: str, keys: list[tuple], lo: np.ndarray, hi: np.ndarray,
-                    integer: bool = False) -> Block | None:
-        """Add ``len(keys)`` columns; returns their block (None when there are none)."""
+                    integer: bool = False, cost: np.ndarray | float = 0.0) -> Block | None:
+        """Add ``len(keys)`` columns with their objective ``cost`` per unit; returns their
+        block (None when there are none)."""
         if not keys:
             return None
         block = Block(name, self.ncols, keys if isinstance(keys, Pairs) else tuple(keys))
         self._cols.append(block)
         self._col_lo.append(np.broadcast_to(np.asarray(lo, dtype=float), len(keys)))
         self._col_hi.append(np.broadcast_to(np.asarray(hi, dtype=float), len(keys)))
+        self._col_cost.append(np.broadcast_to(np.asarray(cost, dtype=float), len(keys)))
         self._integer.append(np.full(len(keys), integer))
         self.ncols += len(keys)
         return block
+
+    def add_cost(self, cols: np.ndarray, vals: np.ndarray) -> None:
+        """Add ``vals`` to the objective cost of columns ``cols`` (already added)."""
+        self._more_cost.append((np.asarray(cols, dtype=np.int64),
+                                np.asarray(vals, dtype=float)))
 
     def col_block(self, name: str) -> Block | None:
         return next((b for b in self._cols if b.name == name), None)
@@ -219,9 +235,10 @@ class LPBuilder:
         self._rows.append(Block(name, self.nrows, tuple(keys)))
         self.nrows += len(keys)
 
-    def add_lp(self, lp: LinearProgram, prefix: tuple) -> int:
-        """Append every column, row and cone of ``lp``, its block keys prefixed with
-        ``prefix`` (a period); returns the column offset of ``lp`` in this builder."""
+    def add_lp(self, lp: LinearProgram, part: int, period: str = "") -> int:
+        """Append every column (with its cost), row and cone of ``lp``, one period of a
+        larger LP: its blocks carry ``part`` and ``period``, and with a ``period`` their
+        keys start with it. Returns the column offset of ``lp`` in this builder."""
         col0, row0 = self.ncols, self.nrows
         coo = lp.A.tocoo()
         self._data.append(coo.data)
@@ -231,6 +248,7 @@ class LPBuilder:
         self._hi.append(lp.row_hi)
         self._col_lo.append(lp.col_lo)
         self._col_hi.append(lp.col_hi)
+        self._col_cost.append(lp.c)
         self._integer.append(lp.integer)
         if lp.cones is not None:  # its cones, on its columns and link rows here
             S = lp.cones.S.tocsr()
@@ -238,8 +256,13 @@ class LPBuilder:
                                               shape=(S.shape[0], col0 + S.shape[1])),
                                 lp.cones.r_col + col0, lp.cones.link_row + row0,
                                 lp.cones.unit))
-        self._cols += [Block(b.name, b.start + col0, Prefixed(prefix, b.keys)) for b in lp.cols]
-        self._rows += [Block(b.name, b.start + row0, Prefixed(prefix, b.keys)) for b in lp.rows]
+
+        def moved(b: Block, at: int) -> Block:
+            keys = Prefixed((period,), b.keys) if period else b.keys
+            return Block(b.name, b.start + at, keys, part, period)
+
+        self._cols += [moved(b, col0) for b in lp.cols]
+        self._rows += [moved(b, row0) for b in lp.rows]
         self.ncols += lp.A.shape[1]
         self.nrows += lp.A.shape[0]
         return col0
@@ -253,8 +276,7 @@ class LPBuilder:
                             np.asarray(link_row, dtype=np.int64),
                             np.asarray(unit, dtype=float)))
 
-    def build(self, c: np.ndarray, offset: float, unit: str,
-              compressed: bool = True) -> LinearProgram:
+    def build(self, offset: float, unit: str, compressed: bool = True) -> LinearProgram:
         """The frozen LP; ``compressed=False`` keeps A in COO form (an LP that is only
         appended to a larger one, ``add_lp``, needs no column-wise copy of its own)."""
         def cat(parts: list[np.ndarray], dtype: type = float) -> np.ndarray:
@@ -266,6 +288,9 @@ class LPBuilder:
         if compressed:
             A = A.tocsc()
             A.sum_duplicates()
+        c = cat(self._col_cost).copy()
+        for cols, vals in self._more_cost:
+            np.add.at(c, cols, vals)
         cones = None
         if self._cones:
             S, r_col, link, units = zip(*self._cones, strict=True)
@@ -275,7 +300,7 @@ class LPBuilder:
                           np.concatenate(link), np.concatenate(units))
         return LinearProgram(A=A, row_lo=cat(self._lo), row_hi=cat(self._hi),
                              col_lo=cat(self._col_lo), col_hi=cat(self._col_hi),
-                             c=np.asarray(c, dtype=float), offset=float(offset),
+                             c=c, offset=float(offset),
                              integer=cat(self._integer, bool).astype(bool),
                              rows=tuple(self._rows), cols=tuple(self._cols),
                              objective_unit=unit, cones=cones)

@@ -1,6 +1,7 @@
 """Every chart mixopt draws, with one matplotlib setup (headless ``Agg``, imported only
 when a chart is drawn): the chemistry window, the footprint breakdown, the cost-carbon
-frontier. Charts are returned as figures and written as files or inline SVG."""
+frontier, the price of confidence, and for plans of several periods the stock and the
+footprint per period. Charts are returned as figures and written as files or inline SVG."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from mixopt.io.atomic import write_atomic
-from mixopt.model.pipeline import Result
+from mixopt.model.planner import Result
 
 BLUE, RED, INK = "#1f5f8b", "#b3261e", "#1d2733"
 
@@ -72,13 +73,14 @@ def frontier_figure(fr: Any, size: tuple[float, float] = (8, 5)) -> Any:
     return fig
 
 
-def chemistry_figure(result: Result, p: int) -> Any:
-    """Allowed band and achieved value per limited constituent of product ``p``."""
+def chemistry_figure(result: Result, p: int, k: int = 0) -> Any:
+    """Allowed band and achieved value per limited constituent of product ``p`` (of
+    period k)."""
     plt = pyplot()
-    ev = result.evaluation
+    ev = result.evaluations[k]
     d = ev.arrays
     es = [e for e in range(len(d.constituents)) if d.limited[p, e]]
-    sd = {(lim.constituent): lim.sd_wt_pct for lim in result.risk[p].limits} \
+    sd = {(lim.constituent): lim.sd_wt_pct for lim in result.risk[k][p].limits} \
         if result.risk else {}
     fig, ax = plt.subplots(figsize=(7, 0.42 * len(es) + 0.9))
     for i, e in enumerate(es):
@@ -102,12 +104,13 @@ def chemistry_figure(result: Result, p: int) -> Any:
     return fig
 
 
-def footprint_figure(result: Result, p: int) -> Any:
-    """Footprint per t of slab of product ``p`` by material kind, full scope and scope 1+2."""
+def footprint_figure(result: Result, p: int, k: int = 0) -> Any:
+    """Footprint per t of slab of product ``p`` (of period k) by material kind, full scope
+    and scope 1+2."""
     plt = pyplot()
     import matplotlib
 
-    inst, ev = result.instance, result.evaluation
+    inst, ev = result.horizon.instances[k], result.evaluations[k]
     d = ev.arrays
     slab = ev.slab_t[p]
     by: dict[str, list[float]] = {}
@@ -121,8 +124,8 @@ def footprint_figure(result: Result, p: int) -> Any:
     fig, ax = plt.subplots(figsize=(7, 2.6))
     left = np.zeros(2)
     colors = matplotlib.colormaps["tab20"].colors
-    for i, (k, (full, s12)) in enumerate(by.items()):
-        ax.barh([0, 1], [full, s12], left=left, color=colors[i % 20], label=k)
+    for i, (kind, (full, s12)) in enumerate(by.items()):
+        ax.barh([0, 1], [full, s12], left=left, color=colors[i % 20], label=kind)
         left += [full, s12]
     for y, v in enumerate(left):
         ax.annotate(f"{v:.3f}", (v, y), xytext=(4, -3), textcoords="offset points", fontsize=8)
@@ -151,4 +154,41 @@ def confidence_figure(curve: Any, instance: Any) -> Any:
     right.set_ylabel("off-spec heats, %", color=RED)
     right.set_ylim(bottom=0)
     fig.tight_layout()
+    return fig
+
+
+def stock_figure(doc: dict[str, Any], stored: Any) -> Any:
+    """Closing stock of each stored material per period, and what is bought."""
+    plt = pyplot()
+    periods = doc["periods"]
+    fig, ax = plt.subplots(figsize=(8, 3.2), dpi=120)
+    for name in stored:
+        rows = [r for r in doc["purchases"] if r["material"] == name]
+        ax.plot(periods, [r["closing_stock_t"] for r in rows], "-o", label=f"{name} stock")
+        ax.bar(periods, [r["bought_t"] for r in rows], alpha=0.25, label=f"{name} bought")
+    ax.set_ylabel("t")
+    ax.set_title("stock at the end of each period, and purchases", fontsize=10)
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=7, ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.15))
+    return fig
+
+
+def period_footprint_figure(doc: dict[str, Any]) -> Any:
+    """Footprint per t of slab in each period (casting included), and per product."""
+    plt = pyplot()
+    periods = doc["periods"]
+    fig, ax = plt.subplots(figsize=(8, 3.0), dpi=120)
+    ax.bar(periods, [r["footprint_per_t"] or 0.0 for r in doc["period_totals"]], color=BLUE,
+           alpha=0.7, label="all products")
+    names = list(dict.fromkeys(p["name"] for p in doc["products"]))
+    if len(names) > 1:
+        for name in names:
+            ax.plot(periods, [p["footprint_per_t"] for p in doc["products"]
+                              if p["name"] == name], "-o", label=name)
+    caps = [p.get("footprint_cap") for p in doc["products"] if p.get("footprint_cap")]
+    if caps:
+        ax.axhline(min(caps), color=RED, linestyle="--", linewidth=1, label="tightest cap")
+    ax.set_ylabel("t CO2e per t of slab")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=7, ncols=4, loc="upper center", bbox_to_anchor=(0.5, -0.15))
     return fig

@@ -1,5 +1,5 @@
-"""A ``Result`` as tables: the mix, footprint by kind, sensitivity per material, the summary
-figures of a product or of the month; as records (JSON) and as CSV.
+"""A ``Result`` as tables: the mix, footprint by kind, sensitivity per material (each per
+period when the plan has periods); as records (JSON) and as CSV.
 
 Every figure comes from the solver-free ``Evaluation``; the JSON document, the text
 table, the workbook and the HTML report are all built from these frames.
@@ -14,14 +14,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from mixopt.io.spreadsheet import formula_safe
-from mixopt.model.evaluate import Evaluation
-from mixopt.model.pipeline import Result
-from mixopt.model.schema.instance import Instance
+from mixopt.model.result import MIX_COLUMNS, Result
 
 if TYPE_CHECKING:
     import pandas as pd
 
-MIX_COLUMNS = ["product", "material", "kind", "tonnes", "share"]
 KIND_COLUMNS = ["product", "kind", "footprint_t", "footprint_per_t"]
 
 
@@ -32,112 +29,59 @@ def number(x: float | None) -> float | None:
     return float(x)
 
 
-def summary_figures(ev: Evaluation, sel: slice | int) -> dict[str, float | None]:
-    """Slab, charge, cost, footprint and recycled shares of one product (``sel`` = p) or of
-    all products (``slice(None)``)."""
-    slab = float(np.sum(ev.slab_t[sel]))
-    charged = float(np.sum(ev.charged_t[sel]))
-    post, pre = float(np.sum(ev.recycled_post_t[sel])), float(np.sum(ev.recycled_pre_t[sel]))
-    fp = float(np.sum(ev.footprint_t[sel]))
-
-    def share(x: float) -> float | None:
-        return x / charged if charged > 0 else None
-
-    full = float(np.sum(ev.footprint_full_t[sel]))
-    s12 = float(np.sum(ev.footprint_scope12_t[sel]))
-    s1 = float(np.sum(ev.footprint_scope1_t[sel]))  # nan: some charge's split unknown
-    mwh, ren = float(np.sum(ev.electricity_mwh[sel])), float(np.sum(ev.renewable_mwh[sel]))
-
-    def per_t(x: float) -> float | None:
-        return x / slab if slab > 0 and math.isfinite(x) else None
-
-    return {
-        "slab_t": slab, "charged_t": charged,
-        "cost": float(np.sum(ev.cost[sel])), "carbon_cost": float(np.sum(ev.carbon_cost[sel])),
-        "revenue": float(np.sum(ev.revenue[sel])),
-        # what the plan earns: revenue less purchases and carbon (minus the net cost)
-        "margin": float(np.sum(ev.revenue[sel]) - np.sum(ev.cost[sel])
-                        - np.sum(ev.carbon_cost[sel])),
-        "footprint_t": fp, "footprint_per_t": fp / slab if slab > 0 else None,
-        "footprint_full_per_t": float(np.sum(ev.footprint_full_t[sel])) / slab if slab else None,
-        "footprint_scope12_per_t": (float(np.sum(ev.footprint_scope12_t[sel])) / slab
-                                    if slab else None),
-        "footprint_scope1_t_co2e_per_t": per_t(s1),
-        "footprint_scope2_t_co2e_per_t": per_t(s12 - s1),
-        "footprint_scope3_t_co2e_per_t": per_t(full - s12),
-        "electricity_mwh_per_t": per_t(mwh) if mwh > 0 else None,
-        "renewable_electricity_share": ren / mwh if mwh > 0 else None,
-        "recycled_share": share(post + pre),
-        "inert_anode_share": share(float(np.sum(ev.mix_t[sel][..., ev.arrays.inert_anode]))),
-        "primary_share": share(float(np.sum(ev.mix_t[sel][..., ev.arrays.primary]))),
-        "recycled_post_consumer_share": share(post),
-        "recycled_pre_consumer_share": share(pre),
-    }
-
-
 def mix_records(result: Result) -> list[dict[str, Any]]:
-    """Every non-zero charge: product, material, kind, tonnes, share of the product's charge."""
-    if result.evaluation is None:
-        return []
-    return plan_mix_records(result.instance, result.evaluation)
-
-
-def plan_mix_records(inst: Instance, ev: Evaluation) -> list[dict[str, Any]]:
-    """``mix_records`` of one plan of ``inst`` (a month, or one period of a horizon)."""
-    recs = []
-    for p, prod in enumerate(inst.products):
-        for m, mat in enumerate(inst.materials):
-            t = float(ev.mix_t[p, m])
-            if t > 1e-9:
-                recs.append(dict(zip(MIX_COLUMNS, (prod.name, mat.name, mat.kind, t,
-                                                   t / float(ev.charged_t[p])), strict=True)))
-    return recs
+    """Every non-zero charge: (period,) product, material, kind, tonnes, share of the
+    product's charge."""
+    return result.mix_records()
 
 
 def footprint_by_kind_records(result: Result) -> list[dict[str, Any]]:
-    """Footprint (objective scope) per product and material kind, casting as its own kind."""
-    if result.evaluation is None:
-        return []
-    return plan_footprint_by_kind(result.instance, result.evaluation)
-
-
-def plan_footprint_by_kind(inst: Instance, ev: Evaluation) -> list[dict[str, Any]]:
-    """``footprint_by_kind_records`` of one plan of ``inst``."""
-    d = ev.arrays
-    slab = d.slab_basis_t(ev.slab_t)
+    """Footprint (objective scope) per (period,) product and material kind, casting as its
+    own kind."""
     recs = []
-    for p, prod in enumerate(inst.products):
-        by: dict[str, float] = {}
-        for m, mat in enumerate(inst.materials):
-            f = float(ev.mix_t[p, m] * d.footprint_t_co2e_per_t[m])
-            if f > 0:
-                by[mat.kind or mat.name] = by.get(mat.kind or mat.name, 0.0) + f
-        by["casting"] = float(d.casting_t_co2e_per_t * slab[p])
-        recs += [dict(zip(KIND_COLUMNS, (prod.name, k, v, v / slab[p] if slab[p] > 0 else 0.0),
-                          strict=True)) for k, v in by.items()]
+    for k, ev in enumerate(result.evaluations or ()):
+        inst, d = result.horizon.instances[k], ev.arrays
+        slab = d.slab_basis_t(ev.slab_t)
+        kinds = [mat.kind or mat.name for mat in inst.materials]
+        for p, prod in enumerate(inst.products):
+            by: dict[str, float] = {}
+            for m in np.flatnonzero(ev.mix_t[p] * d.footprint_t_co2e_per_t > 0):
+                f = float(ev.mix_t[p, m] * d.footprint_t_co2e_per_t[m])
+                by[kinds[m]] = by.get(kinds[m], 0.0) + f
+            by["casting"] = float(d.casting_t_co2e_per_t * slab[p])
+            recs += [{**result.period_of(k), **dict(zip(
+                KIND_COLUMNS, (prod.name, kind, v, v / slab[p] if slab[p] > 0 else 0.0),
+                strict=True))} for kind, v in by.items()]
     return recs
 
 
 def materials_sensitivity_records(result: Result) -> list[dict[str, Any]]:
-    """Per material: tonnes used; if unused, how much lower its objective coefficient (price,
-    or footprint when minimising footprint) must be to enter (the least reduced cost over
-    the products); if used, the range of the coefficient that keeps the mix optimal (the
-    narrowest over the products it goes to, each holding with the others unchanged)."""
+    """Per (period and) material: tonnes used; if unused, how much lower its objective
+    coefficient (price, or footprint when minimising footprint) must be to enter (the least
+    reduced cost over the products); if used, the range of the coefficient that keeps the
+    mix optimal (the narrowest over the products it goes to, each holding with the others
+    unchanged). Linear in the number of columns."""
     cols = result.column_arrays
     if cols is None:
         return []
-    rows = []
-    materials = cols["material"]
-    for name in dict.fromkeys(materials):  # in the instance's order
-        g = materials == name
-        used = g & (cols["tonnes"] > 1e-9)
-        rows.append({
-            "material": name, "tonnes": float(cols["tonnes"][g].sum()),
-            "coefficient": float(cols["coefficient"][g][0]),
-            "enter_if_lower_by": None if used.any() else float(cols["reduced_cost"][g].min()),
-            "optimal_from": float(cols["coefficient_min"][used].max()) if used.any() else None,
-            "optimal_to": float(cols["coefficient_max"][used].min()) if used.any() else None,
-        })
+    rows, at = [], 0
+    for k, ev in enumerate(result.evaluations):
+        P, M, _ = ev.arrays.shape
+        part = {key: v[at:at + P * M].reshape(P, M) for key, v in cols.items()}
+        at += P * M
+        t = part["tonnes"].astype(float)
+        used = t > 1e-9
+        any_used = used.any(axis=0)
+        low = np.where(used, part["coefficient_min"].astype(float), -np.inf).max(axis=0)
+        high = np.where(used, part["coefficient_max"].astype(float), np.inf).min(axis=0)
+        enter = part["reduced_cost"].astype(float).min(axis=0)
+        total, coef = t.sum(axis=0), part["coefficient"][0].astype(float)
+        for m, name in enumerate(ev.arrays.materials):
+            rows.append({**result.period_of(k), "material": name, "tonnes": float(total[m]),
+                         "coefficient": float(coef[m]),
+                         "enter_if_lower_by": None if any_used[m] else float(enter[m]),
+                         "optimal_from": float(low[m]) if any_used[m] else None,
+                         "optimal_to": float(high[m]) if any_used[m] else None})
     return rows
 
 
@@ -147,14 +91,18 @@ def _frame(recs: list[dict[str, Any]], columns: list[str] | None = None) -> pd.D
     return pd.DataFrame.from_records(recs, columns=columns)
 
 
+def _period(result: Result) -> list[str]:
+    return ["period"] if result.named else []
+
+
 def mix_table(result: Result) -> pd.DataFrame:
     """``mix_records`` as a table."""
-    return _frame(mix_records(result), MIX_COLUMNS)
+    return _frame(mix_records(result), _period(result) + MIX_COLUMNS)
 
 
 def footprint_by_kind(result: Result) -> pd.DataFrame:
     """``footprint_by_kind_records`` as a table."""
-    return _frame(footprint_by_kind_records(result), KIND_COLUMNS)
+    return _frame(footprint_by_kind_records(result), _period(result) + KIND_COLUMNS)
 
 
 def materials_sensitivity(result: Result) -> pd.DataFrame:

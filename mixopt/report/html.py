@@ -14,15 +14,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mixopt.model.pipeline import Result
+from mixopt.analysis.compare import off_spec
+from mixopt.model.planner import Result
 from mixopt.report.charts import (
     chemistry_figure,
     confidence_figure,
     footprint_figure,
     frontier_figure,
+    period_footprint_figure,
+    stock_figure,
     to_svg,
 )
 from mixopt.report.declaration import declarations
+from mixopt.report.document import to_json_dict
 from mixopt.report.frames import footprint_by_kind, mix_table
 
 CSS = """
@@ -60,36 +64,60 @@ def _card(key: str, value: str, field: str, cls: str = "") -> str:
 
 
 def render(result: Result, frontier: Any = None, curve: Any = None,
-           diagnosis: Any = None) -> str:
+           diagnosis: Any = None, ahead: Result | None = None) -> str:
     """The whole report as one HTML document (``frontier``: a cost-carbon frontier to
     show; ``curve``: a confidence curve, ``analysis.confidence.confidence_curve``;
-    ``diagnosis``: why a month has no plan, ``analysis.diagnose.diagnose``)."""
-    inst, ev = result.instance, result.evaluation
-    parts = [f"<h1>{_e(inst.name)}</h1>",
-             (f'<p class="sub">{_e(inst.description)} — status: '
+    ``diagnosis``: why the plan has no solution, ``analysis.diagnose.diagnose``; ``ahead``:
+    the myopic or rolling plan a plan of several periods is compared with)."""
+    h = result.horizon
+    span = (f" — {len(h.periods)} periods ({_e(h.periods[0])} to {_e(h.periods[-1])})"
+            if result.named else "")
+    parts = [f"<h1>{_e(h.name)}</h1>",
+             (f'<p class="sub">{_e(h.first.description)}{span} — status: '
               f'<span data-field="status">{_e(result.status)}</span> '
               f"({_e(result.message)})</p>")]
-    if ev is None:
+    if result.evaluations is None:
         parts.append("<p>No plan to report.</p>" if diagnosis is None
                      else _diagnosis(diagnosis))
-        return _page(inst.name, parts)
+        return _page(h.name, parts)
     decl = declarations(result)
-    parts.append(_glance(result, decl))
+    if result.named:
+        doc = to_json_dict(result, ahead)
+        parts.append(_horizon_glance(doc))
+        if h.stocked:
+            parts.append("<h2>Stock</h2><figure>" + to_svg(stock_figure(doc, h.stocked))
+                         + "</figure>")
+        parts.append("<h2>Footprint per period</h2><figure>"
+                     + to_svg(period_footprint_figure(doc)) + "</figure>")
+        parts += [_periods_table(doc), _purchases_table(doc), _duals_table(doc)]
+    else:
+        parts.append(_glance(result, decl))
     mix, kinds = mix_table(result), footprint_by_kind(result)
-    for p in range(len(inst.products)):
-        parts.append(_product(result, p, decl, mix, kinds))
+    at = 0
+    for k in range(len(h.periods)):
+        if result.named:
+            parts.append(f"<h2>{_e(h.periods[k])}</h2>")
+            m = mix[mix["period"] == h.periods[k]]
+            kk = kinds[kinds["period"] == h.periods[k]]
+        else:
+            m, kk = mix, kinds
+        for p in range(len(h.instances[k].products)):
+            parts.append(_product(result, k, p, decl["products"][at], decl, m, kk))
+            at += 1
     if frontier is not None:
         parts.append(_frontier(frontier))
     if curve is not None:
-        parts.append(_curve(curve, inst))
+        parts.append(_curve(curve, h))
     parts.append(f'<p class="note">mixopt; instance SHA-256 {_e(decl["instance_sha256"])}. '
-                 "Figures are rechecked without the solver.</p>")
-    return _page(inst.name, parts)
+                 "Figures are rechecked without the solver"
+                 + (": every period's limits, every stock balance, storage limit, capacity "
+                    "and contract" if result.named else "") + ".</p>")
+    return _page(h.name, parts)
 
 
 def _diagnosis(diag: Any) -> str:
     """Why there is no plan and the ways out, each with the change that makes it."""
-    from mixopt.analysis.diagnose import set_flag
+    from mixopt.report.diagnosis import set_flag
 
     out = ['<section data-field="diagnosis"><h2>Why there is no plan</h2>']
     if diag.checks:
@@ -110,7 +138,7 @@ def _diagnosis(diag: Any) -> str:
 
 
 def _glance(result: Result, decl: dict[str, Any]) -> str:
-    inst, ev = result.instance, result.evaluation
+    inst, ev = result.horizon.first, result.evaluations[0]
     obj = inst.objective
     T, charged = ev.slab_t.sum(), ev.charged_t.sum()
     fp = ev.footprint_t.sum() / T
@@ -128,21 +156,14 @@ def _glance(result: Result, decl: dict[str, Any]) -> str:
         _card("recycled, pre-consumer", f"{ev.recycled_pre_t.sum() / charged:.1%}",
               "recycled_pre"),
         _card("inert-anode metal", f"{inert:.1%}", "inert_anode_share"),
-        *([_card("off-spec heats (simulated)", f"{_off_spec(result):.1%}", "off_spec",
-                 "bad" if _off_spec(result) > 0.1 else "ok")] if result.risk else []),
+        *([_card("off-spec heats (simulated)", f"{off_spec(result):.1%}", "off_spec",
+                 "bad" if off_spec(result) > 0.1 else "ok")] if result.risk else []),
         "</div>"])
 
 
-def _off_spec(result: Result) -> float:
-    """Share of the month's slab cast in off-spec heats (products weighted by tonnes)."""
-    ev = result.evaluation
-    return float(np.array([r.off_spec_heat_probability for r in result.risk]) @ ev.slab_t
-                 / ev.slab_t.sum())
-
-
-def _product(result: Result, p: int, decl: dict[str, Any], mix: pd.DataFrame,
-             kinds: pd.DataFrame) -> str:
-    inst, ev = result.instance, result.evaluation
+def _product(result: Result, k: int, p: int, declared: dict[str, Any],
+             decl: dict[str, Any], mix: pd.DataFrame, kinds: pd.DataFrame) -> str:
+    inst, ev = result.horizon.instances[k], result.evaluations[k]
     prod = inst.products[p]
     parts = [(f'<section class="product"><h2>{_e(prod.name)} — {_e(prod.alloy)}, '
               f'{ev.slab_t[p]:,.0f} t{" sold" if prod.sold else ""}</h2>'),
@@ -161,22 +182,23 @@ def _product(result: Result, p: int, decl: dict[str, Any], mix: pd.DataFrame,
     parts.append(f'<tr><th>total</th><th class="n" data-field="product_footprint:'
                  f'{_e(prod.name)}">{ev.footprint_t[p] / ev.slab_t[p]:.3f}</th></tr>'
                  "</table></div></div><h3>Chemistry against the alloy window</h3>"
-                 f'<figure class="chart chemistry">{to_svg(chemistry_figure(result, p))}'
-                 "</figure>")
-    parts.append(_chemistry(result, p))
+                 f'<figure class="chart chemistry">'
+                 f"{to_svg(chemistry_figure(result, p, k))}</figure>")
+    parts.append(_chemistry(result, k, p))
     parts.append("<h3>Footprint breakdown, full scope and scope 1+2</h3>"
-                 f'<figure class="chart footprint">{to_svg(footprint_figure(result, p))}'
+                 f'<figure class="chart footprint">{to_svg(footprint_figure(result, p, k))}'
                  "</figure>")
-    parts.append(_declaration(decl, decl["products"][p]))
+    parts.append(_declaration(decl, declared))
     parts.append("</section>")
     return "".join(parts)
 
 
-def _chemistry(result: Result, p: int) -> str:
+def _chemistry(result: Result, k: int, p: int) -> str:
     """Chemistry against the window and aims; with spreads, each limit's risk."""
-    inst, ev, d = result.instance, result.evaluation, result.arrays
+    inst, ev = result.horizon.instances[k], result.evaluations[k]
+    d = ev.arrays
     prod = inst.products[p]
-    risk = {(lim.constituent, lim.bound): lim for lim in result.risk[p].limits} \
+    risk = {(lim.constituent, lim.bound): lim for lim in result.risk[k][p].limits} \
         if result.risk else None
     head = [('<th>constituent</th><th class="n">min</th><th class="n">aim</th>'
              '<th class="n">achieved</th><th class="n">max</th>')]
@@ -204,7 +226,7 @@ def _chemistry(result: Result, p: int) -> str:
         parts.append(f'<td>{"binding (" + bind[el] + ")" if el in bind else ""}</td></tr>')
     parts.append("</table>")
     if result.risk is not None:
-        r = result.risk[p]
+        r = result.risk[k][p]
         parts.append(f'<p>Off-spec heats: <b data-field="off_spec:{_e(prod.name)}">'
                      f"{r.off_spec_heat_probability:.2%}</b> of {r.samples:,} simulated heats "
                      f"(exact {r.off_spec_heat_probability_exact:.2%}).</p>")
@@ -272,6 +294,60 @@ def _declaration(decl: dict[str, Any], d: dict[str, Any]) -> str:
         f'{_e(decl["instance_sha256"][:16])}…</td></tr></table>'
         '<table><tr><th>material</th><th class="n">t</th><th class="n">full t CO2e/t</th>'
         f'<th class="n">scope 1+2</th><th>source of the factor</th></tr>{rows}</table>')
+
+
+def _horizon_glance(doc: dict[str, Any]) -> str:
+    t, obj, cur = doc["totals"], doc["objective"], doc["currency"]
+    cards = [_card("slab over the horizon", f"{t['slab_t']:,.1f} t", "slab_t"),
+             _card(f"purchases ({cur})", f"{t['cost']:,.0f}", "cost"),
+             _card(f"holding ({cur})", f"{t['holding_cost']:,.0f}", "holding_cost"),
+             _card(f"margin ({cur})", f"{t['margin']:,.2f}", "margin"),
+             _card("footprint, t CO2e/t", f"{t['footprint_per_t']:.3f}", "footprint_per_t")]
+    if obj["minimise"] == "cost":
+        cards.insert(0, _card(f"objective ({obj['unit']})", f"{obj['value']:,.2f}",
+                              "objective"))
+    pa = doc.get("planning_ahead")
+    if pa and pa["value_of_planning_ahead"] is not None:
+        cards.append(_card(f"planning ahead is worth ({pa['method']})",
+                           f"{pa['value_of_planning_ahead']:,.2f} {pa['unit']}",
+                           "value_of_planning_ahead", "ok"))
+    return '<h2>The horizon at a glance</h2><div class="cards">' + "".join(cards) + "</div>"
+
+
+def _table(title: str, heads: list[str], rows: list[list[str]], numeric: set[int]) -> str:
+    head = "".join(f'<th{" class=n" if i in numeric else ""}>{_e(x)}</th>'
+                   for i, x in enumerate(heads))
+    body = "".join("<tr>" + "".join(f'<td{" class=n" if i in numeric else ""}>{_e(x)}</td>'
+                                    for i, x in enumerate(r)) + "</tr>" for r in rows)
+    return f"<h2>{_e(title)}</h2><table><tr>{head}</tr>{body}</table>"
+
+
+def _periods_table(doc: dict[str, Any]) -> str:
+    rows = [[r["period"], f"{r['slab_t']:,.1f}", f"{r['cost']:,.0f}",
+             f"{r['holding_cost']:,.0f}", f"{r['revenue']:,.0f}", f"{r['margin']:,.0f}",
+             f"{r['footprint_per_t']:.4f}", f"{r['recycled_share'] or 0:.1%}"]
+            for r in doc["period_totals"]]
+    return _table("Per period", ["period", "slab t", "purchases", "holding", "revenue",
+                                 "margin", "t CO2e/t slab", "recycled"], rows,
+                  set(range(1, 8)))
+
+
+def _purchases_table(doc: dict[str, Any]) -> str:
+    rows = [[r["material"], r["period"], f"{r['opening_stock_t']:,.1f}",
+             f"{r['bought_t']:,.1f}", f"{r['charged_t']:,.1f}",
+             f"{r['closing_stock_t']:,.1f}"] for r in doc["purchases"]
+            if max(r["bought_t"], r["charged_t"], r["closing_stock_t"]) > 1e-9]
+    return _table("Purchases and stock (t)", ["material", "period", "opening stock", "bought",
+                                              "charged", "closing stock"], rows, {2, 3, 4, 5})
+
+
+def _duals_table(doc: dict[str, Any]) -> str:
+    rows = [[d.get("period", ""), d["limit"], f"{d['shadow_price']:,.4g}", f"per {d['per']}"]
+            for d in doc["duals"] or () if d.get("binding") and abs(d["shadow_price"]) > 1e-9]
+    if not rows:
+        return ""
+    return _table(f"What one more unit of a binding limit is worth ({doc['currency']} or "
+                  "t CO2e)", ["period", "limit", "shadow price", ""], rows, {2})
 
 
 def _page(title: str, parts: list[str]) -> str:

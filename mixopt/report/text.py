@@ -11,15 +11,12 @@ from rich.console import Console
 from rich.table import Table
 
 from mixopt.model.evaluate import Evaluation
-from mixopt.model.pipeline import Result
+from mixopt.model.figures import summary
+from mixopt.model.planner import Result
 from mixopt.model.risk import ProductRisk
 from mixopt.model.schema.instance import Instance
-from mixopt.report.frames import (
-    footprint_by_kind,
-    materials_sensitivity,
-    mix_table,
-    summary_figures,
-)
+from mixopt.report.document import planning_ahead
+from mixopt.report.frames import footprint_by_kind, materials_sensitivity, mix_table
 from mixopt.report.labels import number, worth_words
 
 
@@ -44,32 +41,41 @@ def _fmt(x: float | None, spec: str = ",.2f") -> str:
     return "unbounded" if math.isinf(x) else format(x, spec)
 
 
-def render_table(result: Result, width: int = 110) -> str:
-    """A readable summary for a person."""
-    inst, ev = result.instance, result.evaluation
+def render_table(result: Result, ahead: Result | None = None, width: int = 110) -> str:
+    """A readable summary for a person: per product (and period) the mix, chemistry and
+    footprint, then the totals, shadow prices and per-material ranges; with periods, the
+    periods' figures and the purchases and stock first (``ahead``: the myopic or rolling
+    plan it is compared with)."""
+    h, evs = result.horizon, result.evaluations
     con = Console(file=io.StringIO(), width=width, force_terminal=False, color_system=None)
-    obj = inst.objective
+    obj = h.objective
     said = "" if result.message in ("", str(result.status)) else f" - {result.message}"
-    con.print(f"[bold]{inst.name}[/bold]: {result.status}{said}")
+    how = f" ({result.method}, {len(h.periods)} periods)" if result.named else ""
+    con.print(f"[bold]{h.name}[/bold]: {result.status}{how}{said}")
     cap = f", cap {obj.footprint_cap:g} t CO2e/t" if obj.footprint_cap else ""
     con.print(f"minimise {obj.minimise} (scope {obj.scope}{cap})"
               + (f": {result.objective_value:,.6g} {result.objective_unit}"
                  if result.objective_value is not None else ""))
-    if result.raw.mip_gap is not None:
-        con.print(f"MIP gap achieved: {result.raw.mip_gap:.3g}")
-    if ev is None:
+    if result.mip_gap is not None:
+        con.print(f"MIP gap achieved: {result.mip_gap:.3g}")
+    if evs is None:
         return con.file.getvalue()
+    if result.named:
+        _periods(con, result)
     mix, kinds = mix_table(result), footprint_by_kind(result)
-    for p in range(len(inst.products)):
-        _product(con, result, p, mix, kinds)
-    tot = summary_figures(ev, slice(None))
+    for k in range(len(h.periods)):
+        if result.named:
+            con.print(f"[bold]period {h.periods[k]}[/bold]")
+        for p in range(len(h.instances[k].products)):
+            _product(con, result, k, p, mix, kinds)
+    tot = result.totals
     con.print(f"[bold]totals[/bold]: {tot['slab_t']:,.1f} t slab from {tot['charged_t']:,.1f} t "
-              f"charged; cost {tot['cost']:,.0f} {inst.currency}; footprint "
+              f"charged; cost {tot['cost']:,.0f} {h.currency}; footprint "
               f"{tot['footprint_t']:,.1f} t CO2e = {_fmt(tot['footprint_per_t'], '.4f')} "
               f"t CO2e/t ({obj.scope}); recycled {_fmt(tot['recycled_share'], '.1%')}")
     if result.dual_records is not None:
         _shadow_prices(con, result)
-    else:
+    elif result.raw is not None:
         con.print("sensitivity skipped (--no-sensitivity): no shadow prices, reduced costs "
                   "or ranging")
     if result.columns is not None:
@@ -77,14 +83,46 @@ def render_table(result: Result, width: int = 110) -> str:
     if result.duals_conditional:
         con.print("sensitivity is conditional on the purchase decisions (whole lots, minimum "
                   "orders): it is that of the LP with those decisions fixed")
+    if ahead is not None:
+        pa = planning_ahead(result, ahead)
+        v = pa["value_of_planning_ahead"]
+        con.print(f"value of planning ahead against the {pa['method']} plan: "
+                  + (f"{v:,.2f} {pa['unit']}" if v is not None else f"- ({pa['message']})"))
     return con.file.getvalue()
 
 
-def _product(con: Console, result: Result, p: int, mix: pd.DataFrame,
+def _periods(con: Console, result: Result) -> None:
+    """Per period: slab, money, footprint; then per material the purchases and stock."""
+    t = Table(title="per period", title_justify="left")
+    for c in ("period", "slab t", "purchases", "holding", "revenue", "margin",
+              "t CO2e/t slab"):
+        t.add_column(c, justify="left" if c == "period" else "right")
+    for k, period in enumerate(result.periods):
+        r = result.figures(k)
+        t.add_row(period, f"{r['slab_t']:,.1f}", f"{r['cost']:,.0f}",
+                  f"{r['holding_cost']:,.0f}", f"{r['revenue']:,.0f}", f"{r['margin']:,.0f}",
+                  _fmt(r["footprint_per_t"], ".4f"))
+    con.print(t)
+    t = Table(title="purchases and stock (t)", title_justify="left")
+    for c in ("material", "period", "opening stock", "bought", "charged", "closing stock"):
+        t.add_column(c, justify="left" if c in ("material", "period") else "right")
+    for r in result.purchase_records():
+        if max(r["bought_t"], r["charged_t"], r["closing_stock_t"]) > 1e-9:
+            t.add_row(r["material"], r["period"], f"{r['opening_stock_t']:,.1f}",
+                      f"{r['bought_t']:,.1f}", f"{r['charged_t']:,.1f}",
+                      f"{r['closing_stock_t']:,.1f}")
+    con.print(t)
+
+
+def _product(con: Console, result: Result, k: int, p: int, mix: pd.DataFrame,
              kinds: pd.DataFrame) -> None:
-    """One product: its mix, its chemistry against the window, its footprint by kind."""
-    inst, ev = result.instance, result.evaluation
+    """One product of period k: its mix, its chemistry against the window, its footprint by
+    kind."""
+    inst, ev = result.horizon.instances[k], result.evaluations[k]
     prod = inst.products[p]
+    if result.named:
+        mix = mix[mix["period"] == result.periods[k]]
+        kinds = kinds[kinds["period"] == result.periods[k]]
     made = "sold" if prod.sold else "ordered"
     t = Table(title=f"{prod.name} ({prod.alloy}, {ev.slab_t[p]:,.0f} t slab {made})",
               title_justify="left")
@@ -93,17 +131,18 @@ def _product(con: Console, result: Result, p: int, mix: pd.DataFrame,
     for r in mix[mix["product"] == prod.name].itertuples():
         t.add_row(r.material, r.kind, f"{r.tonnes:,.2f}", f"{r.share:.1%}")
     con.print(t)
-    con.print(chemistry_table(inst, ev, p, result.risk))
-    if result.risk is not None:
-        con.print(risk_line(result.risk[p]))
-    k = Table(title=f"footprint ({inst.objective.scope} scope)", title_justify="left")
-    k.add_column("kind")
-    k.add_column("t CO2e", justify="right")
-    k.add_column("t CO2e/t slab", justify="right")
+    risk = result.risk[k] if result.risk is not None else None
+    con.print(chemistry_table(inst, ev, p, risk))
+    if risk is not None:
+        con.print(risk_line(risk[p]))
+    kt = Table(title=f"footprint ({inst.objective.scope} scope)", title_justify="left")
+    kt.add_column("kind")
+    kt.add_column("t CO2e", justify="right")
+    kt.add_column("t CO2e/t slab", justify="right")
     for r in kinds[kinds["product"] == prod.name].itertuples():
-        k.add_row(r.kind, f"{r.footprint_t:,.1f}", f"{r.footprint_per_t:.3f}")
-    con.print(k)
-    f = summary_figures(ev, p)
+        kt.add_row(r.kind, f"{r.footprint_t:,.1f}", f"{r.footprint_per_t:.3f}")
+    con.print(kt)
+    f = summary((ev,), p)
     con.print(f"footprint {_fmt(f['footprint_per_t'], '.3f')} t CO2e/t "
               f"(full {_fmt(f['footprint_full_per_t'], '.3f')}, scope 1+2 "
               f"{_fmt(f['footprint_scope12_per_t'], '.3f')}); recycled "
@@ -153,59 +192,75 @@ def risk_line(r: ProductRisk) -> str:
             f"(exact {r.off_spec_heat_probability_exact:.2%})")
 
 
-def render_verification(inst: Instance, ev: Evaluation, solution: str, samples: int,
+def render_verification(result: Result, violations: list, solution: str,
                         width: int = 110) -> str:
     """``mixopt verify``: the rules a plan breaks (each with its size), or that all hold;
-    with spreads, the plan's chemistry and off-spec risk."""
-    from mixopt.model.risk import plan_risk
-
+    with spreads, the plan's chemistry and off-spec risk (``result``: the plan read from
+    ``solution``, rechecked)."""
+    h = result.horizon
     con = Console(file=io.StringIO(), width=width, force_terminal=False, color_system=None)
-    if ev.violations:
-        con.print(f"{solution}: {len(ev.violations)} rule(s) broken:")
-        for v in ev.violations:
+    if violations:
+        con.print(f"{solution}: {len(violations)} rule(s) broken:")
+        for v in violations:
             con.print(f"  - {v}", markup=False)
+    elif result.named:
+        value = result.objective_value
+        shown = f"{value:.6g}" if h.objective.minimise == "footprint" else f"{value:,.2f}"
+        con.print(f"{solution}: every rule of {h.name} holds in every period (objective "
+                  f"{shown} {result.objective_unit})", markup=False)
     else:
+        ev = result.evaluations[0]
         fp = ev.footprint_t.sum() / ev.arrays.slab_tonnes.sum()
-        con.print(f"{solution}: every rule of {inst.name} holds (cost {ev.cost.sum():,.2f} "
-                  f"{inst.currency}, footprint {fp:.6g} t CO2e/t slab, {inst.objective.scope} "
+        con.print(f"{solution}: every rule of {h.name} holds (cost {ev.cost.sum():,.2f} "
+                  f"{h.currency}, footprint {fp:.6g} t CO2e/t slab, {h.objective.scope} "
                   "scope)", markup=False)
-    if inst.has_spreads:
-        risk = plan_risk(ev, samples)
+    for k, risk in enumerate(result.risk or ()):
+        inst, ev = h.instances[k], result.evaluations[k]
         for p, prod in enumerate(inst.products):
-            con.print(f"{prod.name}:", markup=False)
+            con.print(f"{prod.name}{' in ' + h.periods[k] if result.named else ''}:",
+                      markup=False)
             con.print(chemistry_table(inst, ev, p, risk))
             con.print(risk_line(risk[p]))
     return con.file.getvalue()
 
 
+def _objective_unit(result: Result) -> str:
+    h = result.horizon
+    return "t CO2e" if h.objective.minimise == "footprint" else h.currency
+
+
 def _shadow_prices(con: Console, result: Result) -> None:
-    inst, duals = result.instance, result.duals
+    duals = result.duals
     dl = duals[(duals["binding"].notna()) & (duals["shadow_price"].abs() > 1e-9)]
     if not len(dl):
         return
-    unit = "t CO2e" if inst.objective.minimise == "footprint" else inst.currency
+    unit = _objective_unit(result)
     s = Table(title=f"shadow prices (change of the objective, {unit}, per unit more of the "
                     "limit)", title_justify="left")
-    for col in ("limit", "binding", "shadow price", "per", "in words"):
+    cols = (("period",) if result.named else ()) + ("limit", "binding", "shadow price", "per",
+                                                      "in words")
+    for col in cols:
         s.add_column(col, justify="right" if col == "shadow price" else "left")
     for r in dl.itertuples():
-        s.add_row(r.limit, r.binding, number(r.shadow_price), r.per,
-                  worth_words(r.shadow_price, r.per, unit))
+        s.add_row(*((str(r.period),) if result.named else ()), r.limit, r.binding,
+                  number(r.shadow_price), r.per, worth_words(r.shadow_price, r.per, unit))
     con.print(s)
 
 
 def _columns_table(result: Result) -> Table:
-    inst = result.instance
-    unit = "t CO2e" if inst.objective.minimise == "footprint" else inst.currency
-    what = "footprint" if inst.objective.minimise == "footprint" else "price"
+    h = result.horizon
+    unit = _objective_unit(result)
+    what = "footprint" if h.objective.minimise == "footprint" else "price"
     t = Table(title=f"per material {what} ({unit}/t): how much lower to enter, range that "
                     "keeps the mix optimal", title_justify="left")
-    for col in ("material", "t", what, "enters if lower by", "optimal from", "optimal to"):
-        t.add_column(col, justify="left" if col == "material" else "right")
+    cols = (("period",) if result.named else ()) + (
+        "material", "t", what, "enters if lower by", "optimal from", "optimal to")
+    for col in cols:
+        t.add_column(col, justify="left" if col in ("material", "period") else "right")
     for r in materials_sensitivity(result).itertuples():
-        t.add_row(r.material, f"{r.tonnes:,.1f}", f"{r.coefficient:,.4g}",
-                  _fmt(r.enter_if_lower_by, ",.4g"), _fmt(r.optimal_from, ",.4g"),
-                  _fmt(r.optimal_to, ",.4g"))
+        t.add_row(*((str(r.period),) if result.named else ()), r.material, f"{r.tonnes:,.1f}",
+                  f"{r.coefficient:,.4g}", _fmt(r.enter_if_lower_by, ",.4g"),
+                  _fmt(r.optimal_from, ",.4g"), _fmt(r.optimal_to, ",.4g"))
     return t
 
 

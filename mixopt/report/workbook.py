@@ -8,13 +8,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from mixopt.io.spreadsheet import header, put
-from mixopt.model.pipeline import Result
+from mixopt.model.planner import Result
 from mixopt.report.document import to_json_dict
 from mixopt.report.frames import footprint_by_kind, materials_sensitivity, mix_table
 from mixopt.report.labels import column, worth_words
@@ -61,29 +62,71 @@ def fit_layout(ws: Any, widths: list[int]) -> None:
     ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
-def results_workbook(result: Result) -> Workbook:
-    """Summary, mix, chemistry against limits (binding cells highlighted), footprint by
-    material and kind, sensitivity; every text cell safe from formula injection."""
-    doc = to_json_dict(result)
-    inst = result.instance
-    cur, obj_unit = inst.currency, ("t CO2e" if inst.objective.minimise == "footprint"
-                                    else inst.currency)
+#: Product fields shown per period in a plan of several periods.
+PRODUCT_FIELDS = ("period", "name", "alloy", "slab_t", "cost", "revenue", "footprint_per_t",
+                  "recycled_share", "inert_anode_share")
+
+
+def results_workbook(result: Result, ahead: Result | None = None) -> Workbook:
+    """Summary, (periods,) mix, (purchases and stock, products,) chemistry against limits
+    (binding cells highlighted), footprint by material and kind, sensitivity; every text
+    cell safe from formula injection. ``ahead``: the myopic or rolling plan compared."""
+    doc = to_json_dict(result, ahead)
+    h = result.horizon
+    cur, obj_unit = h.currency, ("t CO2e" if h.objective.minimise == "footprint"
+                                 else h.currency)
     wb = Workbook()
     _summary(wb.active, doc, cur)
-    ev = result.evaluation
-    if ev is None:
+    if result.evaluations is None:
         return wb
+    if result.named:
+        frame_sheet(wb, "periods", pd.DataFrame(doc["period_totals"]), cur)
     frame_sheet(wb, "mix", mix_table(result), cur)
-    d = ev.arrays
+    if result.named:
+        frame_sheet(wb, "purchases", pd.DataFrame(doc["purchases"]), cur)
+        frame_sheet(wb, "products", pd.DataFrame([{k: p.get(k) for k in PRODUCT_FIELDS}
+                                                  for p in doc["products"]]), cur)
+    chem = _chemistry_rows(result)
+    cws = frame_sheet(wb, "chemistry", pd.DataFrame(chem), cur)
+    first = 2 if result.named else 1
+    for r, row in enumerate(chem, start=2):
+        if row["binding"]:
+            for c in range(first, first + 6):
+                cws.cell(row=r, column=c).fill = _BINDING
+    fp = mix_table(result)
+    if len(fp):
+        foot = {(k, m): f for k, d in enumerate(h.arrays)
+                for m, f in zip(d.materials, d.footprint_t_co2e_per_t, strict=True)}
+        ks = ([h.periods.index(p) for p in fp.period] if result.named else [0] * len(fp))
+        fp["footprint_t"] = [t * foot[(k, m)] for k, m, t in zip(ks, fp.material, fp.tonnes,
+                                                                 strict=True)]
+        frame_sheet(wb, "footprint by material", fp.drop(columns="share"), cur)
+    frame_sheet(wb, "footprint by kind", footprint_by_kind(result), cur)
+    if result.duals is not None:
+        duals = result.duals.assign(in_words=[
+            worth_words(sp, per, obj_unit) if b else ""
+            for sp, per, b in zip(result.duals.shadow_price, result.duals.per,
+                                  result.duals.binding.notna(), strict=True)])
+        frame_sheet(wb, "shadow prices", duals, cur, obj_unit)
+    if result.columns is not None:
+        frame_sheet(wb, "material sensitivity", materials_sensitivity(result), cur,
+                    obj_unit)
+    return wb
+
+
+def _chemistry_rows(result: Result) -> list[dict[str, Any]]:
+    """Per (period,) product and limited constituent: the window, what is achieved, whether
+    it binds, and with spreads its sd and the chances of falling outside."""
     chem = []
-    for p, prod in enumerate(result.instance.products):
-        bind = ev.binding(p)
-        risk = {(lim.constituent, lim.bound): lim for lim in result.risk[p].limits} \
-            if result.risk else None
-        for e in range(len(d.constituents)):
-            if d.limited[p, e]:
+    for k, ev in enumerate(result.evaluations):
+        d = ev.arrays
+        for p, prod in enumerate(result.horizon.instances[k].products):
+            bind = ev.binding(p)
+            risk = ({(lim.constituent, lim.bound): lim for lim in result.risk[k][p].limits}
+                    if result.risk else None)
+            for e in np.flatnonzero(d.limited[p]):
                 el = d.constituents[e]
-                row = {"product": prod.name, "constituent": el,
+                row = {**result.period_of(k), "product": prod.name, "constituent": el,
                        "min_wt_pct": d.limit_min_wt_pct[p, e],
                        "achieved_wt_pct": ev.composition_wt_pct[p, e],
                        "max_wt_pct": d.limit_max_wt_pct[p, e],
@@ -96,27 +139,7 @@ def results_workbook(result: Result) -> Workbook:
                                p_above_max=risk[(el, "max")].probability_outside
                                if (el, "max") in risk else None)
                 chem.append(row)
-    cws = frame_sheet(wb, "chemistry", pd.DataFrame(chem), cur)
-    for r, row in enumerate(chem, start=2):
-        if row["binding"]:
-            for c in range(1, 7):
-                cws.cell(row=r, column=c).fill = _BINDING
-    fp = mix_table(result)
-    if len(fp):
-        foot = dict(zip(d.materials, d.footprint_t_co2e_per_t, strict=True))
-        fp["footprint_t"] = [t * foot[m] for m, t in zip(fp.material, fp.tonnes, strict=True)]
-        frame_sheet(wb, "footprint by material", fp.drop(columns="share"), cur)
-    frame_sheet(wb, "footprint by kind", footprint_by_kind(result), cur)
-    if result.duals is not None:
-        duals = result.duals.assign(in_words=[
-            worth_words(sp, per, obj_unit) if b else ""
-            for sp, per, b in zip(result.duals.shadow_price, result.duals.per,
-                                  result.duals.binding.notna(), strict=True)])
-        frame_sheet(wb, "shadow prices", duals, cur, obj_unit)
-    if result.columns is not None:
-        frame_sheet(wb, "material sensitivity", materials_sensitivity(result), cur,
-                     obj_unit)
-    return wb
+    return chem
 
 
 def _summary(ws: Any, doc: dict[str, Any], currency: str) -> None:
@@ -125,17 +148,25 @@ def _summary(ws: Any, doc: dict[str, Any], currency: str) -> None:
     obj = doc["objective"]
     rows: list[tuple[str, Any, str, str]] = [
         ("Instance", doc["instance"], "", ""), ("Status", doc["status"], "", ""),
-        ("Message", doc["message"], "", ""), ("Minimise", obj["minimise"], "", ""),
-        ("Footprint scope", obj["scope"], "", ""),
-        ("Objective", obj["value"], obj["unit"], "#,##0.0000"),
-        ("Footprint cap", obj["footprint_cap"], "t CO2e/t slab", "0.000")]
+        ("Message", doc["message"], "", "")]
+    if "periods" in doc:
+        rows += [("Plan", doc["method"], "", ""), ("Periods", ", ".join(doc["periods"]), "", "")]
+    rows += [("Minimise", obj["minimise"], "", ""),
+             ("Footprint scope", obj["scope"], "", ""),
+             ("Objective", obj["value"], obj["unit"], "#,##0.0000"),
+             ("Footprint cap", obj["footprint_cap"], "t CO2e/t slab", "0.000")]
     for key, value in (doc["totals"] or {}).items():
         c = column(key)
         rows.append((c.label, value, c.shown_unit(currency), c.number_format))
     for prod in doc["products"]:
         if "risk" in prod:
-            rows.append((f"Off-spec heats, {prod['name']}",
+            where = f" in {prod['period']}" if "period" in prod else ""
+            rows.append((f"Off-spec heats, {prod['name']}{where}",
                          prod["risk"]["off_spec_heat_probability"], "%", "0.00%"))
+    pa = doc.get("planning_ahead")
+    if pa:
+        rows.append((f"Value of planning ahead (against {pa['method']})",
+                     pa["value_of_planning_ahead"], pa["unit"], "#,##0.00"))
     item_sheet(ws, rows)
 
 

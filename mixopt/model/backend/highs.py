@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import highspy
 import numpy as np
@@ -352,3 +353,17 @@ def conflict(lp: LinearProgram) -> tuple[list[tuple[int, str]], list[tuple[int, 
                                                                 strict=True)
             if int(b) in IIS_SIDE]
     return rows, cols
+
+
+def write_model_file(lp: LinearProgram, col_names: list[str], row_names: list[str],
+                     tmp: Path, path: Path) -> None:
+    """``lp`` with these names, written by HiGHS to ``tmp`` (.mps or .lp by the suffix of
+    ``path``, the file it is meant to become)."""
+    h = load_arrays(lp)
+    for j, name in enumerate(col_names):
+        h.passColName(j, name)
+    for i, name in enumerate(row_names):
+        h.passRowName(i, name)
+    h.writeModel(str(tmp))
+    if not tmp.stat().st_size:
+        raise OSError(5, "HiGHS wrote an empty model", str(path))

@@ -20,6 +20,7 @@ from mixopt.model.families import (
     labels,
     margin,
     mass_balance,
+    periods,
     purchase_rules,
     recycled_share,
     supply,
@@ -42,11 +43,17 @@ FAMILIES: tuple[Family, ...] = (
     purchase_rules.MIN_ORDER,
 )
 
-BY_NAME: dict[str, Family] = {f.name: f for f in FAMILIES}
+#: The families that link periods (``families.periods``), in row order.
+LINKING: tuple[Family, ...] = periods.LINKING
+#: Every family, period and linking.
+ALL: tuple[Family, ...] = FAMILIES + LINKING
+
+BY_NAME: dict[str, Family] = {f.name: f for f in ALL}
 #: Row block name -> the family that writes it.
-BY_BLOCK: dict[str, Family] = {blk: f for f in FAMILIES for blk in f.row_blocks}
-#: Every key name any family uses, in first-seen order (columns of the dual table).
+BY_BLOCK: dict[str, Family] = {blk: f for f in ALL for blk in f.row_blocks}
+#: Every key name a period's family uses, in first-seen order (columns of the dual
+#: table; a plan of several periods adds "period" in front).
 KEY_NAMES: tuple[str, ...] = tuple(dict.fromkeys(k for f in FAMILIES for k in f.keys))
 
-__all__ = ["BY_BLOCK", "BY_NAME", "FAMILIES", "KEY_NAMES", "Dual", "Elastic", "Family",
-           "Relaxation"]
+__all__ = ["ALL", "BY_BLOCK", "BY_NAME", "FAMILIES", "KEY_NAMES", "LINKING", "Dual", "Elastic",
+           "Family", "Relaxation"]

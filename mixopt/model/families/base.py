@@ -14,7 +14,12 @@ A ``Family`` ties together, for one kind of limit (chemistry, supply, ...):
   ``models/formulation.md`` is generated.
 
 Families live one per module in this package; ``mixopt.model.families.FAMILIES`` is
-the registry, in row order.
+the registry, in row order. A family's ``scope`` says what it reads: a ``"period"``
+family writes the rows of one period (``define(b, arrays)``, ``check(figures)``, words
+and relaxations on that period's arrays and instance), and in a plan of several periods
+its rows are written once per period; a ``"horizon"`` family links the periods
+(``define(b, window)``, ``check(plan)``, words on the ``Window``, relaxations on the
+``Horizon``; ``families.periods.LINKING``).
 """
 
 from __future__ import annotations
@@ -25,10 +30,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from mixopt.model.arrays import InstanceArrays
-from mixopt.model.figures import Figures, Violation
+from mixopt.model.figures import Violation
 from mixopt.model.lp import Block, LinearProgram, LPBuilder
-from mixopt.model.schema.instance import Instance
 
 Side = Literal["min", "max", "equal"]
 
@@ -56,7 +59,7 @@ class Dual:
     states it for the math document."""
 
     per: str
-    scale: Callable[[Figures, tuple], float] = lambda fig, key: 1.0
+    scale: Callable[[Any, tuple], float] = lambda fig, key: 1.0  # (Figures or plan, key)
     formula: str = "y (the row is in the limit's unit)"
     #: the unit of one row's limit, when a family's rows have different units
     per_key: Callable[[tuple], str] | None = None
@@ -74,8 +77,8 @@ class Elastic:
     bent plan."""
 
     kind: Literal["supply", "limit"]
-    refs: Callable[[LinearProgram, Block, InstanceArrays], tuple[np.ndarray, np.ndarray]]
-    relax: Callable[[Violation, Figures, Instance], Relaxation | None]
+    refs: Callable[[LinearProgram, Block, Any], tuple[np.ndarray, np.ndarray]]
+    relax: Callable[[Violation, Any, Any], Relaxation | None]
 
 
 @dataclass(frozen=True)
@@ -87,21 +90,25 @@ class Family:
     domain: str  # for which indices a row exists
     fields: str  # the instance fields it reads
     keys: tuple[str, ...]  # names of the key parts of its rows
-    define: Callable[[LPBuilder, InstanceArrays], None]
-    check: Callable[[Figures], Iterable[Violation]]
-    words: Callable[[tuple, str, InstanceArrays], str]
+    # the contexts are a period's (arrays, Figures, Instance) or, for a family of scope
+    # "horizon", the Window, HorizonPlan and Horizon
+    define: Callable[[LPBuilder, Any], None]
+    check: Callable[[Any], Iterable[Violation]]
+    words: Callable[[tuple, str, Any], str]
     dual: Dual | None = None  # None: no shadow price (purchase-rule rows of a MILP)
     elastic: Elastic | None = None  # None: diagnose keeps it hard
-    reached: Callable[[tuple, str, InstanceArrays], str] | None = None  # frontier wording
-    columns: Callable[[LPBuilder, InstanceArrays], None] | None = None  # its own columns
+    reached: Callable[[tuple, str, Any], str] | None = None  # frontier wording
+    columns: Callable[[LPBuilder, Any], None] | None = None  # its own columns
     blocks: tuple[str, ...] = ()  # row blocks beyond ``name`` that it writes
     implied: str = ""  # rows that others imply: why this family has no recheck of its own
+    #: "period": rows of one period, on its arrays; "horizon": rows that link periods
+    scope: Literal["period", "horizon"] = "period"
 
     @property
     def row_blocks(self) -> tuple[str, ...]:
         return (self.name, *self.blocks)
 
-    def reached_words(self, key: tuple, side: str, d: InstanceArrays) -> str:
+    def reached_words(self, key: tuple, side: str, d: Any) -> str:
         """What it means, in words, that this limit binds (frontier 'changes')."""
         if self.reached is not None:
             return self.reached(key, side, d)

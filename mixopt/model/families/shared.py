@@ -79,11 +79,13 @@ def window_refs(lp: LinearProgram, b: Block, d: InstanceArrays) -> tuple[np.ndar
 
 def window_violations(fig: Figures, family: str, which: np.ndarray, lo: np.ndarray,
                       hi: np.ndarray, what: str = "") -> list[Violation]:
-    """The recheck of wt% windows (``which``: (P, E) bool) on the plan's chemistry;
-    ``what`` names the window in the words ("aim " for aims)."""
+    """The recheck of wt% windows (``which``: (P, E) bool) on the plan's chemistry (of the
+    products it makes: a sold product may make none); ``what`` names the window in the
+    words ("aim " for aims)."""
     d, comp = fig.arrays, fig.composition_wt_pct
     out = []
-    for p, e in np.argwhere(which):
+    made = fig.slab_t > tolerance(0.0)  # a product that makes nothing has no chemistry
+    for p, e in np.argwhere(which & made[:, None]):
         key, el, got = (d.products[p], d.constituents[e]), d.constituents[e], comp[p, e]
         out.append(violation(family, "min", key, lo[p, e] - got, lo[p, e], "wt%",
                              f"{el} {got:.6g} wt% below its {what}minimum {lo[p, e]:g}"))
