@@ -167,8 +167,8 @@ def conflict_words(wlp: WindowLP, found: tuple[list, list] | None = None) -> lis
         out.append(f"{b.period}: {text}" if b.period else text)
     for c, side in cols:
         b = lp.block_of_col(c)
-        if b.name == "charge" and side == "lower":
-            continue  # charges cannot be negative: always part of the system, not news
+        if b.name in ("charge", "spread") and side == "lower":
+            continue  # charges and spreads cannot be negative: always in the system
         key = b.local_key(c - b.start)
         if b.name in _BOUNDS and len(key) == 2:
             bound = lp.col_hi[c] if side == "upper" else lp.col_lo[c]

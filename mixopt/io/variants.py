@@ -229,7 +229,7 @@ def apply_overrides(plan: Plan, overrides: Mapping[str, Any], where: str = "over
         try:
             _assign(raw, path, value, h.periods, h.has_periods)
         except KeyError as exc:
-            problems.append(Problem(where, f"unknown path: {exc.args[0]}", field=path))
+            problems.append(Problem(where, str(exc.args[0]), field=path))
     if problems:
         raise InputError(problems)
     try:
