@@ -298,7 +298,7 @@ def test_the_python_api_reads_and_solves_months_and_horizons() -> None:
     h = mixopt.read(QUARTER)
     r = mixopt.solve(h, overrides={"materials.UBC bales.cost.2027-02": 2100})
     assert_objective(r.objective_value, 68841079.24203214)
-    assert list(r.mix.columns)[0] == "period" and set(r.mix.period) == set(PER)
+    assert r.mix.columns[0] == "period" and set(r.mix.period) == set(PER)
     p = r.purchases
     assert {"material", "period", "opening_stock_t", "bought_t", "charged_t",
             "closing_stock_t"} <= set(p.columns)
