@@ -187,7 +187,7 @@ def test_toml_syntax_error(tmp_path: Path) -> None:
 
 
 def test_file_size_guard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import mixopt.io.validate as reader
+    import mixopt.io.files as reader
     monkeypatch.setattr(reader, "MAX_FILE_BYTES", 10)
     p = _write(tmp_path, "big.toml", "name = 'a very long name'\n")
     with pytest.raises(InputError, match="over the limit of 10"):

@@ -12,7 +12,8 @@ import re
 from pathlib import Path
 
 from mixopt.errors import Problem
-from mixopt.io.validate import MAX_ROWS, check_size, read_text
+from mixopt.io.files import check_size, read_text
+from mixopt.io.validate import MAX_ROWS
 
 log = logging.getLogger(__name__)
 

@@ -31,7 +31,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mixopt.errors import InputError, Problem
-from mixopt.io.validate import read_document
+from mixopt.io.files import read_document
 from mixopt.io.variants import OBJECTIVE_FLAGS
 from mixopt.model.backend import Status
 

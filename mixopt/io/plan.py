@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from mixopt.errors import InputError, Problem
-from mixopt.io.validate import read_document
+from mixopt.io.files import read_document
 from mixopt.model.plan import HorizonPlan, plan_of, whole
 from mixopt.model.schema.horizon import MONTH, Horizon
 from mixopt.model.schema.instance import Instance

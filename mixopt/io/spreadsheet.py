@@ -9,7 +9,7 @@ from typing import Any
 
 from mixopt.errors import InputError, Problem
 from mixopt.io.atomic import write_atomic
-from mixopt.io.validate import check_size
+from mixopt.io.files import check_size
 
 #: Workbooks above this uncompressed size are refused (a zip bomb guard).
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024

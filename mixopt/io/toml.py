@@ -19,6 +19,7 @@ from typing import Any
 
 from mixopt.errors import Problem
 from mixopt.io.csvfile import read_rows
+from mixopt.io.files import read_document
 from mixopt.io.periods import read_plan
 from mixopt.io.schema import (
     CONSTITUENT_TABLES,
@@ -27,7 +28,7 @@ from mixopt.io.schema import (
     PERIOD_COLUMN,
     nest,
 )
-from mixopt.io.validate import TableOrigin, read_document
+from mixopt.io.validate import TableOrigin
 from mixopt.model.schema.horizon import Horizon
 
 FILES_KEYS = ("materials", *CONSTITUENT_TABLES)
