@@ -59,7 +59,10 @@ def gather(client: Any, tasks: dict[Any, tuple],
     alone_since: float | None = None
     try:
         while pending:
-            finished, pending = wait(pending, timeout=2.0, return_when="FIRST_COMPLETED")
+            try:  # wait in steps, to watch the workers; a step with nothing done is fine
+                finished, pending = wait(pending, timeout=2.0, return_when="FIRST_COMPLETED")
+            except TimeoutError:  # distributed says "nothing finished yet" by raising
+                finished = set()
             for fut in finished:
                 key = futures[fut]
                 if fut.status == "finished":

@@ -101,13 +101,16 @@ def guard(fn: Callable) -> Callable:
                 raise
             if isinstance(exc, InputError):
                 fail(Exit.INVALID_INPUT, str(exc))
-            elif isinstance(exc, OSError):  # a file that cannot be written or opened
+            elif isinstance(exc, OSError) and (exc.filename or exc.strerror):
+                # a file that cannot be written or opened (a bare OSError, such as a
+                # TimeoutError, is no file's: it falls through to an internal error)
                 where = f"{exc.filename}: " if exc.filename else ""
                 fail(Exit.INVALID_INPUT, f"{where}{exc.strerror or exc}")
             elif isinstance(exc, RecheckError):
                 fail(Exit.RECHECK_FAILED, str(exc))
             else:
-                fail(Exit.INTERNAL_ERROR, f"internal error: {type(exc).__name__}: {exc} "
+                said = str(exc) or "(no message)"
+                fail(Exit.INTERNAL_ERROR, f"internal error: {type(exc).__name__}: {said} "
                                           "(rerun with --debug for the traceback)")
 
     return wrapper
