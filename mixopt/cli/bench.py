@@ -10,12 +10,16 @@ import click
 from mixopt.cli.common import Finite, guard
 
 
-def _size(text: str) -> tuple[int, int, int]:
+def _size(text: str, periods: bool = False) -> tuple[int, ...]:
+    """LOTSxPRODUCTSxELEMENTS (with ``periods``, PERIODSx in front is allowed too)."""
+    parts = text.lower().split("x")
+    if len(parts) != 3 and not (periods and len(parts) == 4):
+        raise click.BadParameter(f"{text!r} is not {'[PERIODSx]' if periods else ''}"
+                                 "LOTSxPRODUCTSxELEMENTS")
     try:
-        lots, products, elements = (int(v) for v in text.lower().split("x"))
+        return tuple(int(v) for v in parts)
     except ValueError:
-        raise click.BadParameter(f"{text!r} is not LOTSxPRODUCTSxELEMENTS") from None
-    return lots, products, elements
+        raise click.BadParameter(f"{text!r}: the sizes are whole numbers") from None
 
 
 def _machine() -> str:
@@ -52,45 +56,10 @@ def bench_sweep(lots: int, products: int, elements: int, points: int, seed: int)
     click.echo(f"  largest objective difference    {f.max_rel_diff:8.1e}   (relative)")
 
 
-@bench.command("periods")
-@click.option("--size", "sizes", multiple=True, metavar="PERIODSxLOTSxPRODUCTSxELEMENTS",
-              help="Sizes to run (repeatable); default 12x500x20x12.")
-@click.option("--seed", type=int, default=0, show_default=True)
-@guard
-def bench_periods_cmd(sizes: tuple[str, ...], seed: int) -> None:
-    """A generated multi-period instance: mixopt against a raw highspy build of the same
-    LP, phase by phase (build, load, solve, recheck)."""
-    from mixopt.dev.bench_periods import bench_periods
-
-    click.echo(f"{_machine()}; each contender in its own spawned process; times in s")
-    click.echo(f"{'size':>16} {'who':<12} {'read':>7} {'build':>7} {'load':>7} {'solve':>8} "
-               f"{'extract':>8} {'outside':>8} {'columns':>9} {'objective':>18}")
-    for text in sizes or ["12x500x20x12"]:
-        try:
-            k, lots, products, elements = (int(v) for v in text.lower().split("x"))
-        except ValueError:
-            raise click.BadParameter(f"{text!r} is not PERIODSxLOTSxPRODUCTSxELEMENTS",
-                                     param_hint="--size") from None
-        ours, raw = bench_periods(k, lots, products, elements, seed)
-        for r in (ours, raw):
-            p = r.phases
-            click.echo(f"{text:>16} {r.who:<12} {p['read']:7.3f} {p['build']:7.3f} "
-                       f"{p['load']:7.3f} {p['solve']:8.3f} {p['extract']:8.3f} "
-                       f"{r.outside_solve - p['read']:8.3f} {r.columns:9d} "
-                       f"{r.objective:18.6f}")
-        rel = abs(ours.objective - raw.objective) / max(1.0, abs(raw.objective))
-        mine = ours.outside_solve - ours.phases["read"]
-        theirs = raw.outside_solve - raw.phases["read"]
-        click.echo(f"{text:>16} {'ratio':<12} outside HiGHS's run, reading aside: "
-                   f"{mine / theirs:.2f}x the raw build (target <= 1.5); with reading "
-                   f"{ours.outside_solve / raw.outside_solve:.2f}x; objectives differ by "
-                   f"{rel:.1e}")
-
-
 @bench.command("solve")
-@click.option("--size", "sizes", multiple=True, metavar="LOTSxPRODUCTSxELEMENTS",
-              help="Sizes to run (repeatable); default 50x5x10 500x20x12 2000x40x12 "
-                   "5000x60x14.")
+@click.option("--size", "sizes", multiple=True, metavar="[PERIODSx]LOTSxPRODUCTSxELEMENTS",
+              help="Sizes to run (repeatable; with PERIODS a generated horizon, e.g. "
+                   "12x500x20x12); default 50x5x10 500x20x12 2000x40x12 5000x60x14.")
 @click.option("--backend", type=click.Choice(["highspy", "pyomo"]), default="highspy",
               show_default=True)
 @click.option("--lp-solver", type=click.Choice(["auto", "simplex", "ipm"]), default="auto",
@@ -108,8 +77,11 @@ def bench_solve(sizes: tuple[str, ...], backend: str, lp_solver: str, seed: int,
     click.echo(f"{'size':>12} {'who':<28} {'read':>7} {'build':>7} {'load':>7} {'solve':>8} "
                f"{'extract':>8} {'outside':>8} {'peak MB':>8} {'objective':>16}")
     for text in sizes or [f"{a}x{b}x{c}" for a, b, c in SIZES]:
-        ours, raw, default = bench_size(*_size(text), backend=backend, lp_solver=lp_solver,
-                                        seed=seed, sensitivity=not no_sensitivity)
+        *periods, lots, products, elements = _size(text, periods=True)
+        ours, raw, default = bench_size(lots, products, elements, backend=backend,
+                                        lp_solver=lp_solver, seed=seed,
+                                        sensitivity=not no_sensitivity,
+                                        periods=periods[0] if periods else None)
         for r in (ours, raw, default):
             p = r.phases
             click.echo(f"{text:>12} {r.who:<28} {p['read']:7.3f} {p['build']:7.3f} "

@@ -19,7 +19,7 @@ from mixopt.model.schema.instance import Capacity, Casting, Instance, Material, 
 from mixopt.model.schema.paths import get_path, set_path
 
 
-def _submodel(info: Any) -> type[BaseModel] | None:
+def submodel(info: Any) -> type[BaseModel] | None:
     ann = info.annotation
     return next((a for a in getattr(ann, "__args__", (ann,))
                  if isinstance(a, type) and issubclass(a, BaseModel)), None)
@@ -34,7 +34,7 @@ def flat_columns(model: type[BaseModel], sep: str = "_",
         key = info.alias or name
         if key in skip:
             continue
-        sub = _submodel(info)
+        sub = submodel(info)
         if sub is not None:
             for col, path in flat_columns(sub, sep).items():
                 out[f"{key}{sep}{col}"] = (key, *path)
@@ -125,7 +125,7 @@ def _describe(model: type[BaseModel], columns: dict[str, tuple[str, ...]]) -> li
         info = None
         for step in path:
             info = next(i for n, i in cls.model_fields.items() if (i.alias or n) == step)
-            cls = _submodel(info) or cls
+            cls = submodel(info) or cls
         extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
         if info.is_required():
             default = "required"

@@ -32,6 +32,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from mixopt.errors import InputError, Problem
+from mixopt.io.schema import submodel
 from mixopt.model.schema.carbon import Label, PowerSource, Process
 from mixopt.model.schema.horizon import Contract, Horizon, Stock, as_horizon
 from mixopt.model.schema.instance import Capacity, Casting, Instance, Material, Objective, Product
@@ -96,12 +97,6 @@ def _field(model: type[BaseModel], name: str) -> Any:
     return next((f for n, f in model.model_fields.items() if (f.alias or n) == name), None)
 
 
-def _submodel(info: Any) -> type[BaseModel] | None:
-    ann = info.annotation
-    return next((a for a in getattr(ann, "__args__", (ann,))
-                 if isinstance(a, type) and issubclass(a, BaseModel)), None)
-
-
 def _is_mapping(info: Any) -> bool:
     ann = info.annotation
     return any(getattr(a, "__origin__", a) is dict for a in getattr(ann, "__args__", (ann,))) \
@@ -121,7 +116,7 @@ def _field_parts(model: type[BaseModel], parts: list[str],
             raise KeyError(f"unknown field {'.'.join([*out, head])!r}; known: {known}")
         out.append(head)
         parts = parts[1:]
-        sub = sub or (_submodel(info) if info is not None else None)
+        sub = sub or (submodel(info) if info is not None else None)
         if sub is not None and parts and _field(sub, parts[0]) is not None:
             model = sub
             continue

@@ -13,7 +13,7 @@ from typing import Any
 from mixopt.model.evaluate import Evaluation
 from mixopt.model.figures import Violation, summary
 from mixopt.model.planner import Result
-from mixopt.model.risk import DEFAULT_SAMPLES, ProductRisk, plan_risk
+from mixopt.model.risk import ProductRisk, plan_risk
 from mixopt.model.schema.instance import Instance
 from mixopt.report.frames import (
     clean,
@@ -130,8 +130,8 @@ def violations_document(violations: list[Violation] | tuple[Violation, ...]
              "unit": v.unit, "detail": v.detail} for v in violations]
 
 
-def verification_document(result: Result, violations: list[Violation], solution: str,
-                          samples: int = DEFAULT_SAMPLES) -> dict[str, Any]:
+def verification_document(result: Result, violations: list[Violation],
+                          solution: str) -> dict[str, Any]:
     """``mixopt verify --format json``: a plan's figures, the rules it breaks, its risk
     (``result``: the plan read from ``solution``, rechecked; a plan of several periods
     adds its periods and its objective recomputed)."""
@@ -147,7 +147,6 @@ def verification_document(result: Result, violations: list[Violation], solution:
                    result, k)])
     if result.named:
         doc["purchases"] = result.purchase_records()
-    del samples  # the risk of the plan comes with ``result`` (its samples)
     return doc
 
 

@@ -81,17 +81,15 @@ def render(result: Result, frontier: Any = None, curve: Any = None,
                      else _diagnosis(diagnosis))
         return _page(h.name, parts)
     decl = declarations(result)
+    doc = to_json_dict(result, ahead)
+    parts.append(_glance(result, doc))
     if result.named:
-        doc = to_json_dict(result, ahead)
-        parts.append(_horizon_glance(doc))
         if h.stocked:
             parts.append("<h2>Stock</h2><figure>" + to_svg(stock_figure(doc, h.stocked))
                          + "</figure>")
         parts.append("<h2>Footprint per period</h2><figure>"
                      + to_svg(period_footprint_figure(doc)) + "</figure>")
         parts += [_periods_table(doc), _purchases_table(doc), _duals_table(doc)]
-    else:
-        parts.append(_glance(result, decl))
     mix, kinds = mix_table(result), footprint_by_kind(result)
     at = 0
     for k in range(len(h.periods)):
@@ -137,28 +135,41 @@ def _diagnosis(diag: Any) -> str:
     return "".join(out) + "</section>"
 
 
-def _glance(result: Result, decl: dict[str, Any]) -> str:
-    inst, ev = result.horizon.first, result.evaluations[0]
-    obj = inst.objective
-    T, charged = ev.slab_t.sum(), ev.charged_t.sum()
-    fp = ev.footprint_t.sum() / T
-    cap = obj.footprint_cap
-    inert = sum(p["inert_anode_share"] * p["charged_t"] for p in decl["products"]) / charged
-    return "".join([
-        '<h2>The month at a glance</h2><div class="cards">',
-        _card("slab", f"{T:,.1f} t", "slab_t"),
-        _card(f"cost ({inst.currency})", f"{ev.cost.sum():,.0f}", "cost"),
-        _card(f"footprint, t CO2e/t ({obj.scope})", f"{fp:.3f}", "footprint_per_t",
-              "ok" if cap is None or fp <= cap * (1 + 1e-9) else "bad"),
-        _card("cap, t CO2e/t", "none" if cap is None else f"{cap:g}", "cap"),
-        _card("recycled, post-consumer", f"{ev.recycled_post_t.sum() / charged:.1%}",
-              "recycled_post"),
-        _card("recycled, pre-consumer", f"{ev.recycled_pre_t.sum() / charged:.1%}",
-              "recycled_pre"),
-        _card("inert-anode metal", f"{inert:.1%}", "inert_anode_share"),
-        *([_card("off-spec heats (simulated)", f"{off_spec(result):.1%}", "off_spec",
-                 "bad" if off_spec(result) > 0.1 else "ok")] if result.risk else []),
-        "</div>"])
+def _glance(result: Result, doc: dict[str, Any]) -> str:
+    """The plan at a glance, from its JSON document: slab, money, footprint against the
+    cap, recycled, inert-anode and off-spec shares; with periods, holding, margin and the
+    value of planning ahead."""
+    t, obj, cur = doc["totals"], doc["objective"], doc["currency"]
+    cap, fp = obj["footprint_cap"], t["footprint_per_t"]
+    named = "periods" in doc
+    cards = [_card("slab over the horizon" if named else "slab", f"{t['slab_t']:,.1f} t",
+                   "slab_t"),
+             _card(f"{'purchases' if named else 'cost'} ({cur})", f"{t['cost']:,.0f}",
+                   "cost")]
+    if named:
+        cards += [_card(f"holding ({cur})", f"{t['holding_cost']:,.0f}", "holding_cost"),
+                  _card(f"margin ({cur})", f"{t['margin']:,.2f}", "margin")]
+        if obj["minimise"] == "cost":
+            cards.insert(0, _card(f"objective ({obj['unit']})", f"{obj['value']:,.2f}",
+                                  "objective"))
+    cards += [_card(f"footprint, t CO2e/t ({obj['scope']})", f"{fp:.3f}", "footprint_per_t",
+                    "ok" if cap is None or fp <= cap * (1 + 1e-9) else "bad"),
+              _card("cap, t CO2e/t", "none" if cap is None else f"{cap:g}", "cap"),
+              _card("recycled, post-consumer", f"{t['recycled_post_consumer_share']:.1%}",
+                    "recycled_post"),
+              _card("recycled, pre-consumer", f"{t['recycled_pre_consumer_share']:.1%}",
+                    "recycled_pre"),
+              _card("inert-anode metal", f"{t['inert_anode_share']:.1%}", "inert_anode_share")]
+    if result.risk:
+        cards.append(_card("off-spec heats (simulated)", f"{off_spec(result):.1%}", "off_spec",
+                           "bad" if off_spec(result) > 0.1 else "ok"))
+    pa = doc.get("planning_ahead")
+    if pa and pa["value_of_planning_ahead"] is not None:
+        cards.append(_card(f"planning ahead is worth ({pa['method']})",
+                           f"{pa['value_of_planning_ahead']:,.2f} {pa['unit']}",
+                           "value_of_planning_ahead", "ok"))
+    head = "The horizon at a glance" if named else "The month at a glance"
+    return f'<h2>{head}</h2><div class="cards">' + "".join(cards) + "</div>"
 
 
 def _product(result: Result, k: int, p: int, declared: dict[str, Any],
@@ -294,24 +305,6 @@ def _declaration(decl: dict[str, Any], d: dict[str, Any]) -> str:
         f'{_e(decl["instance_sha256"][:16])}…</td></tr></table>'
         '<table><tr><th>material</th><th class="n">t</th><th class="n">full t CO2e/t</th>'
         f'<th class="n">scope 1+2</th><th>source of the factor</th></tr>{rows}</table>')
-
-
-def _horizon_glance(doc: dict[str, Any]) -> str:
-    t, obj, cur = doc["totals"], doc["objective"], doc["currency"]
-    cards = [_card("slab over the horizon", f"{t['slab_t']:,.1f} t", "slab_t"),
-             _card(f"purchases ({cur})", f"{t['cost']:,.0f}", "cost"),
-             _card(f"holding ({cur})", f"{t['holding_cost']:,.0f}", "holding_cost"),
-             _card(f"margin ({cur})", f"{t['margin']:,.2f}", "margin"),
-             _card("footprint, t CO2e/t", f"{t['footprint_per_t']:.3f}", "footprint_per_t")]
-    if obj["minimise"] == "cost":
-        cards.insert(0, _card(f"objective ({obj['unit']})", f"{obj['value']:,.2f}",
-                              "objective"))
-    pa = doc.get("planning_ahead")
-    if pa and pa["value_of_planning_ahead"] is not None:
-        cards.append(_card(f"planning ahead is worth ({pa['method']})",
-                           f"{pa['value_of_planning_ahead']:,.2f} {pa['unit']}",
-                           "value_of_planning_ahead", "ok"))
-    return '<h2>The horizon at a glance</h2><div class="cards">' + "".join(cards) + "</div>"
 
 
 def _table(title: str, heads: list[str], rows: list[list[str]], numeric: set[int]) -> str:
