@@ -36,12 +36,6 @@ class Prefixed(Sequence):
             return [(*self.prefix, *k) for k in self.keys[i]]
         return (*self.prefix, *self.keys[i])
 
-    def index(self, key: Any, *args: Any) -> int:
-        n = len(self.prefix)
-        if tuple(key[:n]) != self.prefix:
-            raise ValueError(f"{key!r} is not in the block")
-        return self.keys.index(tuple(key[n:]))
-
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Prefixed):
             return self.prefix == other.prefix and self.keys == other.keys
@@ -71,9 +65,6 @@ class Pairs(Sequence):
             raise IndexError(i)
         p, m = divmod(i, len(self.inner))
         return self.outer[p], self.inner[m]
-
-    def index(self, key: Any, *args: Any) -> int:
-        return self.outer.index(key[0]) * len(self.inner) + self.inner.index(key[1])
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Pairs):
