@@ -82,3 +82,28 @@ def write_atomic(path: Path, content: str | bytes | Callable[[Path], None],
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def replace_all(files: dict[Path, str | bytes], force: bool = False,
+                in_place: bool = False) -> None:
+    """Write several files as one update: each is checked (as ``check_new``) and written
+    to a temporary file beside its target first; only when every one is written are they
+    renamed over their targets. A failure before the renames changes nothing."""
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, content in files.items():
+            path = Path(path)
+            check_new(path, force, in_place)
+            fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix,
+                                        dir=path.parent)
+            staged.append((Path(name), path))
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(content.encode("utf-8") if isinstance(content, str) else content)
+                fh.flush()
+                os.fsync(fh.fileno())
+        for tmp, path in staged:
+            os.replace(tmp, path)
+    except BaseException:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise

@@ -99,7 +99,7 @@ def read_analyses(path: Path, min_samples: int = DEFAULT_MIN_SAMPLES) -> Spreads
 def write_into(spreads: Spreads, path: Path, force: bool = False) -> list[Path]:
     """Put the estimates into the materials of the instance or workbook at ``path``;
     returns the files written. Nothing is written unless the result validates."""
-    from mixopt.io.atomic import check_new, write_atomic
+    from mixopt.io.atomic import check_new, replace_all
     from mixopt.io.read import read
 
     inst = read(path).first
@@ -120,8 +120,7 @@ def write_into(spreads: Spreads, path: Path, force: bool = False) -> list[Path]:
         for p, content in new.items():
             (scratch / p.name).write_bytes(content)
         read(scratch / path.name)
-    for p, content in new.items():
-        write_atomic(p, content, force=True, in_place=True)
+    replace_all(new, force=True, in_place=True)
     return list(new)
 
 

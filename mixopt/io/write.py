@@ -19,7 +19,7 @@ from typing import Any
 
 import tomli_w
 
-from mixopt.io.atomic import check_new, write_atomic
+from mixopt.io.atomic import replace_all
 from mixopt.io.periods import CONTAINERS, PERIOD_TABLES
 from mixopt.io.schema import (
     CONSTITUENT_TABLES,
@@ -222,10 +222,6 @@ def write_instance(plan: Horizon | Instance, path: str | Path, csv_tables: bool 
                 tables[name] = _csv([{k: v for k, v in r.items() if k in head} for r in rows],
                                     head)
                 raw["files"][table] = name
-    paths = [path, *(path.with_name(n) for n in tables)]
-    for p in paths:
-        check_new(p, force)
-    for name, text in tables.items():
-        write_atomic(path.with_name(name), text, force)
-    write_atomic(path, tomli_w.dumps(raw), force)
-    return paths
+    files = {path: tomli_w.dumps(raw), **{path.with_name(n): t for n, t in tables.items()}}
+    replace_all(files, force)
+    return list(files)
