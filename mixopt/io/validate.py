@@ -99,6 +99,8 @@ def _from_validation_error(err: ValidationError, raw: Mapping[str, Any],
                 msg += " (a decimal comma? write it with a point)"
         elif e["type"] == "missing":
             msg = "required, but not given"
+        elif e["type"] == "too_short" and not e["input"]:
+            msg = "an empty list: name at least one"
         out.append(origin.locate(loc, raw, msg))
     return out
 
@@ -121,7 +123,7 @@ def validate(raw: dict[str, Any], origin: Origin, problems: list[Problem],
         found = _from_validation_error(err, raw, origin)
     else:
         found = [p for check in (_aims_inside_windows, _power_sources, _labels_defined,
-                                 _processes, _capacities, _sold_products)
+                                 _processes, _capacities, _sold_products, _charging)
                  for p in check(instance, raw, origin)]
     # a cell the reader already refused (a date, a formula) is absent, not twice wrong
     seen = {p.place for p in problems}
@@ -220,6 +222,47 @@ def _capacities(instance: Instance, raw: Mapping[str, Any], origin: Origin) -> l
         out += [origin.locate(("capacities", k, "materials"), raw,
                               f"names material {m!r}, which the instance does not have")
                 for m in c.materials if m not in names]
+    return out
+
+
+def _charging(instance: Instance, raw: Mapping[str, Any], origin: Origin) -> list[Problem]:
+    """Charging rules name materials and products of the instance, each rule once; a least
+    charge fits in its material's supply; a product the rules read has a most it can be
+    charged of each material (its tonnes, or the materials' supplies or capacities)."""
+    mats = {m.name: m for m in instance.materials}
+    prods = {p.name for p in instance.products}
+    out, seen = [], set()
+    for k, r in enumerate(instance.rules):
+        if r.name in seen:
+            out.append(origin.locate(("rules", k, "name"), raw,
+                                     f"duplicate rule name {r.name!r}"))
+        seen.add(r.name)
+        for field, names, known, what in (("if_any", r.if_any, mats, "material"),
+                                          ("then_all", r.then_all, mats, "material"),
+                                          ("products", r.products or (), prods, "product")):
+            out += [origin.locate(("rules", k, field), raw, f"names {what} {name!r}, which "
+                                                            "the instance does not have")
+                    for name in names if name not in known]
+    for j, m in enumerate(instance.materials):
+        most = m.available.max
+        if m.min_charge is not None and most and m.min_charge > most * (1 + 1e-9):
+            out.append(origin.locate(("materials", j, "min_charge"), raw,
+                                     f"{m.min_charge:g} t is above the {most:g} t available "
+                                     "(available.max): no charge of it could be that large"))
+    ruled = {m for r in instance.rules for m in (*r.if_any, *r.then_all)}
+    ruled |= {m.name for m in instance.materials if m.min_charge is not None}
+    for i, p in enumerate(instance.products):
+        if not p.sold or p.tonnes_max is not None:
+            continue
+        reads = set(mats) if p.max_materials is not None else ruled
+        capped = {m for c in instance.capacities for m in c.materials}
+        open_ = sorted(n for n in reads if n in mats and mats[n].available.max is None
+                       and n not in instance.made_by and n not in capped)
+        if open_:
+            out.append(origin.locate(("products", i, "tonnes_max"), raw,
+                                     "the charging rules (max_materials, min_charge, rules) "
+                                     "need a most that can be charged: give tonnes_max, or "
+                                     f"available.max of {', '.join(open_)}"))
     return out
 
 
@@ -339,8 +382,8 @@ class TableOrigin:
     def locate(self, loc: tuple[Any, ...], raw: Mapping[str, Any], msg: str) -> Problem:
         parts = list(loc)
         table = str(parts[0]) if parts else None
-        if table in ("materials", "products", "processes", "capacities") and len(parts) >= 2 \
-                and isinstance(parts[1], int):
+        if table in ("materials", "products", "processes", "capacities", "rules") \
+                and len(parts) >= 2 and isinstance(parts[1], int):
             i = parts[1]
             rows = raw.get(table) or []
             name = rows[i].get("name") if i < len(rows) and isinstance(rows[i], dict) else None
