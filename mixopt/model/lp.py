@@ -10,7 +10,7 @@ read back as the limit or the decision they are.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -300,3 +300,29 @@ class LPBuilder:
 def charge_col(M: int, p: np.ndarray | int, m: np.ndarray | int) -> np.ndarray:
     """Column of x[p, m] in the charge block: products outer, materials inner."""
     return np.asarray(p) * M + np.asarray(m)
+
+
+def fix_integers(lp: LinearProgram, z: np.ndarray) -> LinearProgram:
+    """``lp`` with its integer columns fixed at ``z`` (rounded), as a continuous program,
+    and every column that a row then pins on its own fixed too: a row left with one free
+    column bounds it (``x - U z <= 0`` at z = 0 makes ``x <= 0``), and a column whose
+    bounds meet is fixed. A solver then returns those columns exactly at their value (an
+    interior point, or a MILP's integrality tolerance, would leave a trace where a plan
+    must have none)."""
+    j = np.flatnonzero(lp.integer)
+    lo, hi = lp.col_lo.copy(), lp.col_hi.copy()
+    lo[j] = hi[j] = np.round(z)
+    fixed = lo == hi
+    A = lp.A.tocsr()
+    free_count = A.multiply(~fixed[None, :]).astype(bool).sum(axis=1).A1 if A.nnz else \
+        np.zeros(A.shape[0])
+    rest = A @ np.where(fixed, lo, 0.0)
+    for r in np.flatnonzero(free_count == 1):
+        cols, vals = A.indices[A.indptr[r]:A.indptr[r + 1]], A.data[A.indptr[r]:A.indptr[r + 1]]
+        k = next(i for i, c in enumerate(cols) if not fixed[c] and vals[i] != 0)
+        c, a = cols[k], vals[k]
+        bounds = sorted(((lp.row_lo[r] - rest[r]) / a, (lp.row_hi[r] - rest[r]) / a))
+        lo[c], hi[c] = max(lo[c], bounds[0]), min(hi[c], bounds[1])
+        if hi[c] < lo[c] and hi[c] > lo[c] - 1e-9 * max(1.0, abs(lo[c])):
+            hi[c] = lo[c]  # pinned, up to rounding
+    return replace(lp, col_lo=lo, col_hi=hi, integer=np.zeros(len(lp.integer), dtype=bool))

@@ -21,6 +21,7 @@ from mixopt.errors import RecheckError
 from mixopt.model.backend import RawSolution, SolveOptions, Status, solve_lp
 from mixopt.model.evaluate import REL_TOL, Evaluation, objective_of, objective_unit, recheck
 from mixopt.model.families import BY_BLOCK, KEY_NAMES
+from mixopt.model.families.charges import rounded_start
 from mixopt.model.formulation import WindowLP, build_window, columns_from_plan, plan_from_columns
 from mixopt.model.lp import LinearProgram
 from mixopt.model.plan import HorizonPlan, Window, plan_of, whole
@@ -172,6 +173,8 @@ class Session:
         if start is not None:
             x0 = columns_from_plan(wlp, plan_of(wlp.window, start.mix_t, {
                 m: start.bought(m) for m in wlp.window.stocked()}, start.shortfall_t))
+        elif wlp.lp.is_mip:
+            x0 = rounded_start(wlp, self.options)
         raw = solve_lp(wlp.lp, self.options, self._warm, self.sensitivity, x0)
         fresh = raw.warm is not None and raw.warm is not self._warm
         self.rebuilds += fresh

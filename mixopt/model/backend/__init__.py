@@ -17,6 +17,8 @@ backend / solver          route
                           (``through_pyomo.solve_other``): no sensitivity, no cones
 cones, continuous         Clarabel, a conic interior point (``conic``), unless
                           ``SolveOptions.cones == "cuts"``: HiGHS's cut loop
+cones and integers        outer approximation (``oa``): a HiGHS MILP master, Clarabel for
+                          each integer assignment; ``cones == "cuts"``: the cut loop
 ========================  =================================================================
 
 ``warm`` is the ``RawSolution.warm`` of an earlier solve: when the new LP differs only in
@@ -64,8 +66,11 @@ def solve_lp(lp: LinearProgram, options: SolveOptions | None = None, warm: objec
     if opts.cones not in CONE_METHODS:
         raise ValueError(f"cones must be one of {CONE_METHODS}")
     conic = lp.cones is not None and len(lp.cones) > 0
-    if conic and opts.solver == "highs" and opts.cones == "clarabel" and not (
-            integer and lp.is_mip):
+    if conic and opts.solver == "highs" and opts.cones == "clarabel":
+        if integer and lp.is_mip:
+            from mixopt.model.backend.oa import solve_oa
+
+            return solve_oa(lp, opts, sensitivity, start)
         from mixopt.model.backend.conic import solve_conic
 
         return solve_conic(lp, opts, sensitivity)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -48,6 +48,7 @@ class ConicForm:
     b: np.ndarray
     cones: list
     eq_rows: np.ndarray  # LP rows with lo == hi, in the zero cone (in this order)
+    fixed_cols: np.ndarray  # columns with lo == hi (fixed integer decisions), zero cone too
     hi_rows: np.ndarray  # LP rows with a finite upper side (nonnegative cone)
     lo_rows: np.ndarray
     hi_cols: np.ndarray  # columns with a finite upper bound
@@ -64,13 +65,16 @@ def conic_form(lp: LinearProgram) -> ConicForm:
     eq_rows = np.flatnonzero(eq)
     hi_rows = np.flatnonzero(~eq & np.isfinite(lp.row_hi))
     lo_rows = np.flatnonzero(~eq & np.isfinite(lp.row_lo))
-    hi_cols = np.flatnonzero(np.isfinite(lp.col_hi))
-    lo_cols = np.flatnonzero(np.isfinite(lp.col_lo))
+    fixed = lp.col_lo == lp.col_hi
+    fixed_cols = np.flatnonzero(fixed)
+    hi_cols = np.flatnonzero(np.isfinite(lp.col_hi) & ~fixed)
+    lo_cols = np.flatnonzero(np.isfinite(lp.col_lo) & ~fixed)
     eye = sp.identity(n, format="csr")
-    parts = [A[eq_rows], A[hi_rows], -A[lo_rows], eye[hi_cols], -eye[lo_cols]]
-    rhs = [lp.row_lo[eq_rows], lp.row_hi[hi_rows], -lp.row_lo[lo_rows], lp.col_hi[hi_cols],
-           -lp.col_lo[lo_cols]]
-    cones = [clarabel.ZeroConeT(len(eq_rows)),
+    parts = [A[eq_rows], eye[fixed_cols], A[hi_rows], -A[lo_rows], eye[hi_cols],
+             -eye[lo_cols]]
+    rhs = [lp.row_lo[eq_rows], lp.col_lo[fixed_cols], lp.row_hi[hi_rows], -lp.row_lo[lo_rows],
+           lp.col_hi[hi_cols], -lp.col_lo[lo_cols]]
+    cones = [clarabel.ZeroConeT(len(eq_rows) + len(fixed_cols)),
              clarabel.NonnegativeConeT(len(hi_rows) + len(lo_rows) + len(hi_cols)
                                        + len(lo_cols))]
     if lp.cones is not None and len(lp.cones):
@@ -85,16 +89,19 @@ def conic_form(lp: LinearProgram) -> ConicForm:
             rhs.append(np.zeros(1 + len(cols)))
             cones.append(clarabel.SecondOrderConeT(1 + len(cols)))
     return ConicForm(sp.vstack(parts, format="csc"), np.concatenate(rhs), cones, eq_rows,
-                     hi_rows, lo_rows, hi_cols, lo_cols)
+                     fixed_cols, hi_rows, lo_rows, hi_cols, lo_cols)
 
 
 def solve_conic(lp: LinearProgram, options: SolveOptions,
                 sensitivity: bool = True) -> RawSolution:
-    """One solve of the continuous ``lp`` and its cones by Clarabel."""
+    """One solve of the continuous ``lp`` and its cones by Clarabel. Columns fixed by
+    their bounds (integer decisions, and what they pin: ``lp.fix_integers``) are taken out
+    first and come back exactly at their value."""
     import clarabel
 
     t0 = time.perf_counter()
-    form = conic_form(lp)
+    part, keep, v = _without_fixed(lp)
+    form = conic_form(part)
     settings = clarabel.DefaultSettings()
     settings.verbose = log.isEnabledFor(logging.DEBUG)
     settings.tol_gap_abs = settings.tol_gap_rel = settings.tol_feas = TOLERANCE
@@ -103,8 +110,8 @@ def solve_conic(lp: LinearProgram, options: SolveOptions,
         settings.time_limit = float(options.time_limit_s)
     for key, value in options.conic_options.items():
         setattr(settings, key, value)
-    n = lp.A.shape[1]
-    solver = clarabel.DefaultSolver(sp.csc_matrix((n, n)), lp.c, form.A, form.b, form.cones,
+    n = part.A.shape[1]
+    solver = clarabel.DefaultSolver(sp.csc_matrix((n, n)), part.c, form.A, form.b, form.cones,
                                     settings)
     sol = solver.solve()
     elapsed = time.perf_counter() - t0
@@ -117,14 +124,46 @@ def solve_conic(lp: LinearProgram, options: SolveOptions,
     x = obj = None
     duals: dict[str, object] = {}
     if status.has_solution and has:
-        x = np.asarray(sol.x)
+        x = v.copy()
+        x[keep] = np.asarray(sol.x)
         obj = float(lp.c @ x + lp.offset)
         if sensitivity:
-            duals = _duals(lp, form, np.asarray(sol.z))
+            duals = _duals(part, form, np.asarray(sol.z))
+            row = duals["row_dual"]
+            col = lp.c - lp.A.T @ row  # reduced costs; Clarabel's own for the free columns
+            col[keep] = duals["col_dual"]
+            duals["col_dual"] = col
     log.info("Clarabel: %s in %.3fs (%d iterations)", word, elapsed, sol.iterations)
     return RawSolution(status=status, message=message, x=x, objective=obj, mip_gap=None,
                        dual_bound=None, solve_time_s=elapsed, solver=_describe(
                            options, sol, len(form.cones) - 2), **duals)
+
+
+def _without_fixed(lp: LinearProgram) -> tuple[LinearProgram, np.ndarray, np.ndarray]:
+    """``lp`` without the columns its bounds fix (their values moved into the row bounds
+    and the objective's offset), the mask of the columns kept, and the fixed values (0
+    where kept). A fixed column inside a cone stays (its value is not moved into it)."""
+    fixed = lp.col_lo == lp.col_hi
+    if lp.cones is not None and len(lp.cones):
+        in_cone = np.zeros(len(fixed), dtype=bool)
+        in_cone[lp.cones.S.indices] = True
+        in_cone[lp.cones.r_col] = True
+        fixed &= ~in_cone | (lp.col_lo == 0)
+    v = np.where(fixed, lp.col_lo, 0.0)
+    keep = ~fixed
+    if not fixed.any():
+        return lp, keep, v
+    A = lp.A.tocsc()
+    shift = A @ v
+    new = np.cumsum(keep) - 1
+    cones = lp.cones
+    if cones is not None and len(cones):
+        cones = replace(cones, S=cones.S.tocsc()[:, keep].tocsr(), r_col=new[cones.r_col])
+    part = replace(lp, A=A[:, keep], row_lo=lp.row_lo - shift, row_hi=lp.row_hi - shift,
+                   col_lo=lp.col_lo[keep], col_hi=lp.col_hi[keep], c=lp.c[keep],
+                   offset=lp.offset + float(lp.c @ v), integer=lp.integer[keep], cones=cones,
+                   rows=lp.rows, cols=())
+    return part, keep, v
 
 
 def _duals(lp: LinearProgram, form: ConicForm, z: np.ndarray) -> dict[str, np.ndarray]:
@@ -133,12 +172,11 @@ def _duals(lp: LinearProgram, form: ConicForm, z: np.ndarray) -> dict[str, np.nd
     m, n = lp.A.shape
     row, col = np.zeros(m), np.zeros(n)
     at = 0
-    for rows, sign in ((form.eq_rows, -1.0), (form.hi_rows, -1.0), (form.lo_rows, 1.0)):
-        np.add.at(row, rows, sign * z[at:at + len(rows)])
-        at += len(rows)
-    for cols, sign in ((form.hi_cols, -1.0), (form.lo_cols, 1.0)):
-        np.add.at(col, cols, sign * z[at:at + len(cols)])
-        at += len(cols)
+    for target, idx, sign in ((row, form.eq_rows, -1.0), (col, form.fixed_cols, -1.0),
+                              (row, form.hi_rows, -1.0), (row, form.lo_rows, 1.0),
+                              (col, form.hi_cols, -1.0), (col, form.lo_cols, 1.0)):
+        np.add.at(target, idx, sign * z[at:at + len(idx)])
+        at += len(idx)
     return {"row_dual": row, "col_dual": col}
 
 

@@ -141,11 +141,13 @@ class ConeView:
         return bool((worst <= STALL_REL_TOL).all())
 
     def cuts(self, x: np.ndarray, ks: np.ndarray, w_col: dict[tuple[int, int], int],
-             new_col: int) -> tuple[list[tuple[int, int]], Extension]:
+             new_col: int, force: bool = False) -> tuple[list[tuple[int, int]], Extension]:
         """Tangent cuts for cones ``ks`` at x: the (cone, material column) pairs that need a
         new w column (numbered from ``new_col``, in the order returned) and the cut rows,
         over LP columns (existing w columns by ``w_col``). Materials whose shares of a
-        cone's variance add up to less than ``NEGLIGIBLE_SHARE`` are left uncut."""
+        cone's variance add up to less than ``NEGLIGIBLE_SHARE`` are left uncut. ``force``:
+        cut every material of the cone at x, even where its w already holds there (x is
+        then a point on the cones, e.g. a conic solve's optimum, not an LP's vertex)."""
         norm = self.spread(x)
         new: list[tuple[int, int]] = []
         ext = Extension()
@@ -164,7 +166,7 @@ class ConeView:
                 if j is None:
                     j = new_col + len(new)
                     new.append((k, m))
-                elif x[j] >= u2[i] / norm[k] * (1 - CONE_REL_TOL):
+                elif not force and x[j] >= u2[i] / norm[k] * (1 - CONE_REL_TOL):
                     continue  # this material's own cone holds already
                 q = xm / norm[k]
                 ext.rows.append((np.array([j, m, self.cones.r_col[k]]),
@@ -255,13 +257,16 @@ class ConeLoop:
             log.debug("cut round %d: %d cones with a limit broken by up to %.3g of their "
                       "spread; %d columns, %d cuts so far", cuts.rounds, len(ks),
                       float(worst.max()), len(cuts.ext.w_keys), len(cuts.ext.keys))
-            self._add(h, cuts, x, ks)
+            self.add(h, cuts, x, ks)
             cuts.rounds += 1
             ms = solve()
 
-    def _add(self, h: highspy.Highs, cuts: Cuts, x: np.ndarray, ks: np.ndarray) -> None:
+    def add(self, h: highspy.Highs, cuts: Cuts, x: np.ndarray, ks: np.ndarray,
+            force: bool = False) -> None:
+        """Add to HiGHS (and record in ``cuts``) the tangent cuts of cones ``ks`` at x (LP
+        columns, w columns included; see ``ConeView.cuts``)."""
         n = len(cuts.col_of)
-        new, ext = self.view.cuts(x, ks, cuts.w_col, n)
+        new, ext = self.view.cuts(x, ks, cuts.w_col, n, force)
         if new:
             link = self.view.cones.link_row[[k for k, _ in new]]
             first = h.getNumCol()

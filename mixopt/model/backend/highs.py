@@ -20,7 +20,7 @@ import highspy
 import numpy as np
 
 from mixopt.model.backend import interrupt
-from mixopt.model.backend.cuts import ConeLoop, Cuts
+from mixopt.model.backend.cuts import ConeLoop, ConeView, Cuts
 from mixopt.model.backend.highs_status import HMS, map_status
 from mixopt.model.backend.outcome import (
     AUTO_IPM_COLUMNS,
@@ -30,7 +30,7 @@ from mixopt.model.backend.outcome import (
     SolveOptions,
     Status,
 )
-from mixopt.model.lp import LinearProgram
+from mixopt.model.lp import LinearProgram, fix_integers
 
 log = logging.getLogger(__name__)
 
@@ -179,12 +179,7 @@ class HighsSession:
         self._set_options()
         self._algorithm, self._why = self._lp_choice()
         if start is not None:
-            sol = highspy.HighsSolution()
-            full = np.zeros(h.getNumCol())
-            full[self._col_of[: len(start)]] = start
-            sol.col_value = full.tolist()
-            if h.setSolution(sol) != highspy.HighsStatus.kOk:
-                log.warning("HiGHS did not take the starting plan")
+            self._offer(start)
         t0 = time.perf_counter()
         ms, converged = self._run_all()
         elapsed = time.perf_counter() - t0
@@ -206,14 +201,25 @@ class HighsSession:
             obj = float(info.objective_function_value)
             if lp.is_mip:
                 bound = float(info.mip_dual_bound)
-                if sensitivity:
-                    sens = self._fixed_integer_sensitivity(x)
+                px, sens = self._polish(x, sensitivity)
+                if px is not None and self._cones is None:
+                    x, obj = px, float(lp.c @ px + lp.offset)
             elif sensitivity:
                 sens = self._sensitivity()
         log.info("HiGHS: %s in %.3fs", message, elapsed)
         return RawSolution(status=status, message=message, x=x, objective=obj, mip_gap=gap,
                            dual_bound=bound, solve_time_s=elapsed, solver=self.describe(info),
                            warm=self, **sens)
+
+    def _offer(self, start: np.ndarray) -> None:
+        """Hand HiGHS a starting plan (LP columns; columns beyond it are 0)."""
+        h = self.highs
+        sol = highspy.HighsSolution()
+        full = np.zeros(h.getNumCol())
+        full[self._col_of[: len(start)]] = start
+        sol.col_value = full.tolist()
+        if h.setSolution(sol) != highspy.HighsStatus.kOk:
+            log.warning("HiGHS did not take the starting plan")
 
     def _run(self) -> object:
         """One HiGHS run; an infeasible-or-unbounded verdict is asked again without
@@ -241,16 +247,61 @@ class HighsSession:
         cuts = self._cuts
         if self._cones is None or cuts is None:
             return self._run(), True
-        optimal = lambda ms: ms == HMS.kOptimal
         if self.base.is_mip:
-            self._integrality(False)
-            try:
-                self._cones.run(self.highs, cuts, self._run, optimal)
-            finally:
-                self._integrality(True)
-        ms = self._cones.run(self.highs, cuts, self._run, optimal)
-        self.lp, self._col_of, self._row_of = cuts.lp, cuts.col_of, cuts.row_of
+            self.relaxation_cuts()
+        ms = self._cones.run(self.highs, cuts, self._run, lambda ms: ms == HMS.kOptimal)
+        self._sync()
         return ms, cuts.converged
+
+    def relaxation_cuts(self) -> None:
+        """Cut the cones of a MILP at its LP relaxation until they hold there: cheap, and
+        most of the cuts its MILP re-solves need."""
+        self._integrality(False)
+        try:
+            self._cones.run(self.highs, self._cuts, self._run, lambda ms: ms == HMS.kOptimal)
+        finally:
+            self._integrality(True)
+        self._sync()
+
+    def master(self, options: SolveOptions, start: np.ndarray | None = None
+               ) -> tuple[object, np.ndarray | None, float | None, float | None]:
+        """One MILP run on the LP and the cuts so far (the outer approximation's master):
+        HiGHS's model status, its plan over ``self.lp``'s columns, objective, dual bound."""
+        self.options = options
+        self._set_options()
+        self._algorithm, self._why = self._lp_choice()
+        if start is not None:
+            self._offer(start)
+        ms = self._run()
+        self._solved = True
+        info = self.highs.getInfo()
+        if info.primal_solution_status != 2:
+            return ms, None, None, float(info.mip_dual_bound)
+        x = np.asarray(self.highs.getSolution().col_value)[self._col_of]
+        return ms, x, float(info.objective_function_value), float(info.mip_dual_bound)
+
+    def cut_at(self, x: np.ndarray, ks: np.ndarray, force: bool = False) -> None:
+        """Tangent cuts of cones ``ks`` at x (over ``self.lp``'s columns; ``force``: x is on
+        the cones, cut every material there)."""
+        self._cones.add(self.highs, self._cuts, x, ks, force)
+        self._sync()
+
+    @property
+    def cone_view(self) -> ConeView:
+        return self._cones.view
+
+    @property
+    def cut_count(self) -> int:
+        return len(self._cuts.ext.keys) if self._cuts is not None else 0
+
+    @property
+    def w_columns(self) -> dict[tuple[int, int], int]:
+        """(cone, material column) -> its w column among ``self.lp``'s columns."""
+        return self._cuts.w_col
+
+    def _sync(self) -> None:
+        cuts = self._cuts
+        self.lp, self._col_of, self._row_of = cuts.lp, cuts.col_of, cuts.row_of
 
     def _integrality(self, on: bool) -> None:
         j = np.flatnonzero(self.base.integer)
@@ -275,29 +326,36 @@ class HighsSession:
             out["cost_range"] = (dn, up)
         return out
 
-    def _fixed_integer_sensitivity(self, x: np.ndarray) -> dict[str, object]:
-        """Fix the integer columns at the plan, re-solve the LP, take its sensitivity, and
-        restore the MILP. The duals are conditional on those purchase decisions."""
+    def _polish(self, x: np.ndarray, sensitivity: bool
+                ) -> tuple[np.ndarray | None, dict[str, object]]:
+        """Fix the integer decisions at the plan (and what they pin: ``fix_integers``),
+        re-solve the LP, and restore the MILP: the polished plan, in which a column a
+        decision pins is exactly at its value (a MILP's integrality tolerance leaves up to
+        U x 1e-6 t of a material it decided not to charge), and with ``sensitivity`` the
+        LP's duals, conditional on the decisions. (None, {}) when that LP does not solve."""
         h, lp = self.highs, self.lp
-        j = np.flatnonzero(lp.integer)
+        fixed = fix_integers(lp, x[lp.integer])
+        j = np.flatnonzero((fixed.col_lo != lp.col_lo) | (fixed.col_hi != lp.col_hi)
+                           | lp.integer)
         cols = self._col_of[j]
-        k = len(j)
-        vals = np.round(x[j])
-        h.changeColsIntegrality(k, cols, np.array([highspy.HighsVarType.kContinuous] * k))
-        h.changeColsBounds(k, cols, vals, vals)
+        ints = self._col_of[np.flatnonzero(lp.integer)]
+        k = len(ints)
+        h.changeColsIntegrality(k, ints, np.array([highspy.HighsVarType.kContinuous] * k))
+        h.changeColsBounds(len(j), cols, fixed.col_lo[j], fixed.col_hi[j])
         h.setOptionValue("time_limit", np.inf)  # an LP with fixed decisions: fast, and owed
         try:
             interrupt.run(h)
             ok = h.getModelStatus() == HMS.kOptimal
-            out = self._sensitivity() if ok else {}
+            px = np.asarray(h.getSolution().col_value)[self._col_of] if ok else None
+            out = self._sensitivity() if ok and sensitivity else {}
         finally:
-            h.changeColsBounds(k, cols, lp.col_lo[j], lp.col_hi[j])
-            h.changeColsIntegrality(k, cols, np.array([highspy.HighsVarType.kInteger] * k))
+            h.changeColsBounds(len(j), cols, lp.col_lo[j], lp.col_hi[j])
+            h.changeColsIntegrality(k, ints, np.array([highspy.HighsVarType.kInteger] * k))
         if not ok:
-            log.warning("the LP with fixed purchase decisions did not solve to optimality; "
-                        "no sensitivity reported")
-            return {}
-        return {**out, "duals_conditional": True}
+            log.warning("the LP with fixed integer decisions did not solve to optimality; "
+                        "the MILP's own plan is reported, without sensitivity")
+            return None, {}
+        return px, ({**out, "duals_conditional": True} if out else {})
 
     def describe(self, info: highspy.HighsInfo) -> dict[str, object]:
         o = self.options

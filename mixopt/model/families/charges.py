@@ -17,6 +17,7 @@ solve, one more material, a smaller least charge, or the rule dropped (``Family.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
@@ -24,7 +25,7 @@ from mixopt.model.arrays import InstanceArrays
 from mixopt.model.families.base import Family, Relaxation
 from mixopt.model.families.shared import product_index
 from mixopt.model.figures import Figures, Violation, tolerance
-from mixopt.model.lp import INF, LPBuilder, charge_col
+from mixopt.model.lp import INF, LPBuilder, charge_col, fix_integers
 from mixopt.model.schema.instance import RULE_MIN_CHARGE_T
 
 #: A charge above this counts as "charged" in the recheck (1 g).
@@ -266,3 +267,54 @@ RULES = Family(
     domain="r ∈ rules", fields="`rules.if_any`, `rules.then_all`, `rules.products`",
     keys=("rule", "product", "material", "requires"), define=define_rules,
     check=check_rules, words=words_rule, loosen=loosen_rules)
+
+
+def rounded_start(wlp: Any, options: Any) -> np.ndarray | None:
+    """A first plan for a MILP whose integer decisions are all charging decisions: solve
+    its relaxation, keep in each product its largest charges (at most ``max_materials``;
+    none below half its least charge), add what the rules require, fix those decisions
+    and solve what is left (with cones: by Clarabel). The plan, over the LP's columns, or
+    None when that assignment has no plan. A MILP solver given it starts with an
+    incumbent (HiGHS's own heuristics rarely find one when every product must drop lots
+    it would like)."""
+    from mixopt.model.backend import solve_lp
+
+    lp = wlp.lp
+    blocks = [b for b in lp.cols if b.name == "charged"]
+    ints = np.flatnonzero(lp.integer)
+    owned = np.concatenate([np.arange(b.start, b.stop) for b in blocks]) if blocks else []
+    if not blocks or len(ints) != len(owned):
+        return None
+    relaxed = solve_lp(lp, options, sensitivity=False, integer=False)
+    if not relaxed.status.has_solution:
+        return None
+    z = np.zeros(lp.A.shape[1])
+    for b in blocks:
+        d, cols = wlp.window.arrays[b.part], wlp.charge[b.part]
+        mix = relaxed.x[cols.start:cols.stop].reshape(d.shape[:2])
+        pm = pairs(d)
+        z[b.start:b.stop] = _kept(d, mix)[pm[:, 0], pm[:, 1]]
+    fixed = fix_integers(lp, z[lp.integer])
+    got = solve_lp(fixed, options, sensitivity=False, integer=False)
+    return got.x if got.status.has_solution else None
+
+
+def _kept(d: InstanceArrays, mix: np.ndarray) -> np.ndarray:
+    """(P, M) 0/1: the materials each product keeps from a relaxed plan ``mix``."""
+    least = least_charge(d)
+    keep = (mix > CHARGED_T) & (mix >= least / 2)
+    for p in range(d.shape[0]):
+        k = d.max_materials[p] if len(d.max_materials) else np.nan
+        if np.isfinite(k) and keep[p].sum() > k:
+            order = np.argsort(-np.where(keep[p], mix[p], -np.inf))
+            keep[p, order[int(k):]] = False
+    for _, if_any, then_all, ps in d.rules:
+        for p in ps:
+            if keep[p, list(if_any)].any():
+                need = [c for c in then_all if not keep[p, c]]
+                k = d.max_materials[p] if len(d.max_materials) else np.nan
+                if np.isfinite(k) and keep[p].sum() + len(need) > k:
+                    keep[p, list(if_any)] = False  # no room for what it requires
+                else:
+                    keep[p, need] = True
+    return keep.astype(float)
