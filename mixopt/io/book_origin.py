@@ -22,9 +22,8 @@ LOCATE_COLUMNS = {"products": PRODUCT_COLUMNS, "materials": HORIZON_MATERIAL_COL
 #: Tables keyed by name (a sheet each, the name in the first column).
 KEYED_SHEETS = ("power", "labels")
 #: Where a table is written, for advice: the sheet and what its rows hold.
-SHEET_WORDS = {"alloys": "sheet 'alloys' (a row per constituent: alloy, constituent, "
-                         "min_wt_pct, max_wt_pct)",
-               "power": "sheet 'power'", "labels": "sheet 'labels'"}
+SHEET_WORDS = {"alloys": "in sheet 'alloys' (a row per constituent: alloy, constituent, "
+                         "min_wt_pct, max_wt_pct)"}
 
 
 class WorkbookOrigin:
@@ -46,7 +45,7 @@ class WorkbookOrigin:
 
     def place(self, table: str, name: str | None = None) -> str:
         """Where a planner writes an entry of ``table`` (advice in the workbook's words)."""
-        return SHEET_WORDS.get(table, f"sheet {table!r}").replace(
+        return SHEET_WORDS.get(table, f"in sheet {table!r}").replace(
             f"'{table}'", repr(self.titles.get(table, table)))
 
     def _at(self, msg: str, sheet: str, row: int | None = None, column: str | None = None,

@@ -47,6 +47,7 @@ class RawTable:
     delimiter: str
     decimal_comma: bool
     lines: list[int]  # the file line of each data row
+    row_problems: list[Problem]  # of cells (said once the header row is found)
 
 
 def read_raw(path: Path, table: str, problems: list[Problem],
@@ -76,6 +77,7 @@ def read_raw(path: Path, table: str, problems: list[Problem],
         header = [h.strip() for h in next(reader, [])]
         rows: list[list[str]] = []
         lines: list[int] = []
+        found: list[Problem] = []
         for cells in reader:
             if len(rows) >= MAX_ROWS:
                 problems.append(Problem(str(path), f"has more than {MAX_ROWS:,} rows", table))
@@ -86,15 +88,15 @@ def read_raw(path: Path, table: str, problems: list[Problem],
                 hint = "" if comma else (" (cells separated by ';' or decimal commas? the "
                                          "header decides: save it with ',' between cells "
                                          "or ';' throughout)")
-                problems.append(Problem(str(path), "has more cells than the header" + hint,
-                                        table, len(rows) + 1))
+                found.append(Problem(str(path), "has more cells than the header" + hint,
+                                     table, len(rows) + 1))
                 cells = cells[: len(header)]
             values = []
             for k, v in enumerate(cells):
                 value = v.strip()
                 if comma:
                     if DECIMAL_POINT.match(value):
-                        problems.append(Problem(
+                        found.append(Problem(
                             str(path), f"{value!r} has a decimal point in a file written with "
                             "decimal commas: is it a thousands separator or a decimal? "
                             "write it with a comma (e.g. '0,85') or no separator", table,
@@ -104,7 +106,7 @@ def read_raw(path: Path, table: str, problems: list[Problem],
                 values.append(value)
             rows.append(values + [""] * (len(header) - len(values)))
             lines.append(reader.line_num + skip)
-        return RawTable(path, header, rows, delimiter, comma, lines)
+        return RawTable(path, header, rows, delimiter, comma, lines, found)
     except csv.Error as exc:
         problems.append(Problem(str(path), f"is not a readable CSV file (line "
                                            f"{reader.line_num + skip}: {exc}; an unterminated "
@@ -126,6 +128,7 @@ def header_of(raw: RawTable, table: str, fields: Mapping[str, str], key: str,
         return None
     for _, text, msg in head.problems:
         problems.append(Problem(str(raw.path), msg, table, field=text))
+    problems.extend(raw.row_problems)
     if head.converted():
         log.info("%s: read in the fields' units: %s", raw.path, "; ".join(head.converted()))
     return head

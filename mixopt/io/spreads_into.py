@@ -146,8 +146,8 @@ def _csv_table(path: Path, table: str, values: dict[str, dict[str, float]],
     if path.exists():
         problems: list[Problem] = []
         raw = read_raw(path, table, problems)
-        if raw is None:
-            raise InputError(problems)
+        if raw is None or raw.row_problems:
+            raise InputError(problems + (raw.row_problems if raw else []))
         delimiter, comma = raw.delimiter, raw.decimal_comma
         text = path.read_text(encoding="utf-8-sig")
         first, _, rest = text.partition("\n")

@@ -17,7 +17,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from mixopt.errors import Problem
+from mixopt.errors import InputError, Problem
 from mixopt.io.columns import BLANK_ROW, Blanks, Vocabulary, instance_constituents
 from mixopt.io.csvfile import header_of, read_raw, read_table
 from mixopt.io.files import read_document
@@ -44,8 +44,8 @@ def _materials_from_csv(path: Path, problems: list[Problem], inside: Path,
     every = {**material_units(HORIZON_MATERIAL_COLUMNS), PERIOD_COLUMN: ""}
     got = read_table(path, "materials", every, "name", problems, inside=inside,
                      currency=currency)
-    if got is None:
-        return []
+    if got is None:  # the file or its header row: what would follow from it is noise
+        raise InputError(problems)
     rows, _ = got
     columns = HORIZON_MATERIAL_COLUMNS if periods is not None else MATERIAL_COLUMNS
     if periods is None and rows:
@@ -79,12 +79,12 @@ def _attach_constituents(path: Path, table: str, raw: dict[str, Any],
     materials = raw["materials"]
     table_raw = read_raw(path, table, problems, inside)
     if table_raw is None:
-        return
+        raise InputError(problems)
     head = header_of(table_raw, table, {"material": "", PERIOD_COLUMN: ""}, "material",
                      problems, constituents=Vocabulary(instance_constituents(raw)),
                      currency=str(raw.get("currency", "USD")))
     if head is None:
-        return
+        raise InputError(problems)
     index = {m.get("name"): m for m in materials if isinstance(m, dict)}
     origin.tables[table] = (path, {})
     groups: dict[str, list[tuple[Any, dict[str, Any], Any]]] = {}

@@ -36,7 +36,9 @@ class Origin(Protocol):
 
 
 def _duplicates(raw: Mapping[str, Any], origin: Origin, problems: list[Problem]) -> None:
-    for table in ("products", "materials"):
+    """A name used twice in a table is refused, naming the row (as the carrier counts
+    rows: the Excel row, the CSV row, the TOML entry) of its first use."""
+    for table in ("products", "materials", "processes", "capacities"):
         rows = raw.get(table)
         if not isinstance(rows, list):
             continue
@@ -46,11 +48,65 @@ def _duplicates(raw: Mapping[str, Any], origin: Origin, problems: list[Problem])
             if not isinstance(name, str):
                 continue
             if name in first:
+                at = origin.locate((table, first[name], "name"), raw, "").row
                 problems.append(origin.locate((table, i, "name"), raw,
-                                              f"duplicate name {name!r} (first used in row "
-                                              f"{first[name] + 1})"))
+                                              f"duplicate name {name!r}" + (
+                                                  f" (first used in row {at})" if at else "")))
             else:
                 first[name] = i
+
+
+def place(origin: Origin, table: str, name: str | None = None) -> str:
+    """Where a planner writes an entry of ``table``, in the words of the input's carrier:
+    "under [alloys.X]" in TOML, "in sheet 'alloys' (...)" in a workbook."""
+    words = getattr(origin, "place", None)
+    if words is not None:
+        return words(table, name)
+    return f"under [{table}.{name}]" if name else f"under [{table}]"
+
+
+def _constituents(raw: dict[str, Any], origin: Origin, problems: list[Problem]) -> None:
+    """Constituent names in their canonical spelling (``FE`` is ``Fe``): keys of alloy
+    windows, aims, compositions and spreads. A composition may name a chemical element or
+    a constituent the instance's alloys (or aims) limit; any other name, and a name given
+    twice in one table, is refused (``mixopt.io.columns``)."""
+    from mixopt.io.columns import Vocabulary, instance_constituents
+
+    vocabulary = Vocabulary(instance_constituents(raw))
+
+    def table(mapping: Any, loc: tuple[Any, ...], free: bool) -> Any:
+        if not isinstance(mapping, dict):
+            return mapping
+        out: dict[Any, Any] = {}
+        for key, value in mapping.items():
+            name = vocabulary.canonical(str(key)) if isinstance(key, str) else None
+            if name is None:
+                if not free:
+                    near = vocabulary.closest(str(key))
+                    problems.append(origin.locate((*loc, key), raw, (
+                        f"{key!r} is not a chemical element nor a constituent the "
+                        "instance's alloys limit" + (f"; did you mean {near!r}?" if near
+                                                     else ""))))
+                    continue
+                name = key
+            if name in out:
+                problems.append(origin.locate((*loc, key), raw, f"{name!r} is given twice "
+                                                                f"(as {key!r} too): keep one"))
+                continue
+            out[name] = value
+        return out
+
+    alloys = raw.get("alloys")
+    if isinstance(alloys, dict):
+        for a in list(alloys):
+            alloys[a] = table(alloys[a], ("alloys", a), free=True)
+    for i, p in enumerate(raw.get("products") or []):
+        if isinstance(p, dict) and "aim" in p:
+            p["aim"] = table(p["aim"], ("products", i, "aim"), free=True)
+    for i, m in enumerate(raw.get("materials") or []):
+        for key in CONSTITUENT_TABLES:
+            if isinstance(m, dict) and key in m:
+                m[key] = table(m[key], ("materials", i, key), free=False)
 
 
 def _resolve_alloys(raw: dict[str, Any], origin: Origin, problems: list[Problem]) -> None:
@@ -79,8 +135,8 @@ def _resolve_alloys(raw: dict[str, Any], origin: Origin, problems: list[Problem]
         else:
             problems.append(origin.locate(
                 ("products", i, "alloy"), raw,
-                f"unknown alloy {a!r}: define it under [alloys.{a}] or use one of the "
-                f"shipped library ({', '.join(sorted(lib))})"))
+                f"unknown alloy {a!r}: define it {place(origin, 'alloys', a)} or use "
+                f"one of the shipped library ({', '.join(sorted(lib))})"))
 
 
 def _from_validation_error(err: ValidationError, raw: Mapping[str, Any],
@@ -114,6 +170,7 @@ def validate(raw: dict[str, Any], origin: Origin, problems: list[Problem],
                                                       f"limit of {MAX_ROWS:,}", table))
             raise InputError(problems)
     _duplicates(raw, origin, problems)
+    _constituents(raw, origin, problems)
     _resolve_alloys(raw, origin, problems)
     try:
         instance = Instance.model_validate(raw)
@@ -152,21 +209,36 @@ def _power_sources(instance: Instance, raw: Mapping[str, Any],
     """Every power source an energy material names is defined under [power]."""
     known = sorted(instance.power)
     return [origin.locate(("materials", i, "energy", "power"), raw,
-                          f"unknown power source {m.energy.power!r}; defined under [power]: "
-                          f"{known or 'none'}")
+                          f"unknown power source {m.energy.power!r}; defined "
+                          f"{place(origin, 'power')}: {known or 'none'}")
             for i, m in enumerate(instance.materials)
             if m.energy is not None and m.energy.power not in instance.power]
 
 
 def _labels_defined(instance: Instance, raw: Mapping[str, Any],
                     origin: Origin) -> list[Problem]:
-    """Every label a product lists is defined under [labels]."""
+    """Every label a product lists is defined, and its limits mean something: a
+    renewable-electricity minimum needs some material (or process) to give electricity
+    (over none the share is 0 of 0: the row would hold and the label be reported unmet)."""
     known = sorted(instance.labels)
-    return [origin.locate(("products", i, "labels"), raw,
-                          f"label {name!r} is not defined under [labels] (defined: "
-                          f"{known or 'none'})")
-            for i, p in enumerate(instance.products) for name in p.labels
-            if name not in instance.labels]
+    out = [origin.locate(("products", i, "labels"), raw,
+                         f"label {name!r} is not defined {place(origin, 'labels')} "
+                         f"(defined: {known or 'none'})")
+           for i, p in enumerate(instance.products) for name in p.labels
+           if name not in instance.labels]
+    listed = {name: p.name for p in instance.products for name in p.labels}
+    if not any(m.energy is not None and m.energy.electricity_mwh_per_t > 0
+               for m in instance.materials) and not any(
+            p.electricity_mwh_per_t > 0 for p in instance.processes):
+        out += [origin.locate(("labels", name, "renewable_electricity_min"), raw,
+                              f"a renewable electricity share of at least "
+                              f"{label.renewable_electricity_min:g} (asked by product "
+                              f"{listed[name]!r}) cannot be measured: no material gives its "
+                              "electricity (energy) and no process uses any; give the "
+                              "materials' energy, or drop this limit")
+                for name, label in instance.labels.items()
+                if (label.renewable_electricity_min or 0) > 0 and name in listed]
+    return out
 
 
 def _sold_products(instance: Instance, raw: Mapping[str, Any],
@@ -252,8 +324,9 @@ def _processes(instance: Instance, raw: Mapping[str, Any], origin: Origin) -> li
                                          "not have"))
         if p.power is not None and p.power not in instance.power:
             out.append(origin.locate(("processes", k, "power"), raw,
-                                     f"unknown power source {p.power!r}; defined under "
-                                     f"[power]: {sorted(instance.power) or 'none'}"))
+                                     f"unknown power source {p.power!r}; defined "
+                                     f"{place(origin, 'power')}: "
+                                     f"{sorted(instance.power) or 'none'}"))
     for k, p in enumerate(instance.processes):
         for name in p.inputs:
             if name in outputs:
