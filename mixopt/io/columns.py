@@ -123,10 +123,10 @@ def instance_constituents(raw: Mapping[str, Any]) -> list[str]:
 
 
 def few(names: list[str], n: int = 5) -> str:
-    """How many, then the first ``n`` names: "3: a, b, c" or "401: a, b, ... (396 more)"."""
+    """The first ``n`` names, and how many more: "a, b, c" or "a, b, c, d, e and 396
+    more" (a warning about 401 materials names the count and the first few)."""
     head = ", ".join(names[:n])
-    more = f", ... ({len(names) - n} more)" if len(names) > n else ""
-    return f"{len(names)}: {head}{more}"
+    return f"{head} and {len(names) - n:,} more" if len(names) > n else head
 
 
 #: A composition row without a value: refused, never read as pure metal.
@@ -147,8 +147,9 @@ class Blanks:
 
     def warn(self, table: str) -> None:
         if self.cells:
-            log.warning("%s, %s: %d blank cell(s) read as 0 (none) in rows %s; write 0 to "
-                        "say none", self.where, table, self.cells, few(self.rows, 4))
+            log.warning("%s, %s: %d blank cell(s) read as 0 (none) in %d row(s): %s; write 0 "
+                        "to say none", self.where, table, self.cells, len(self.rows),
+                        few(self.rows, 4))
 
 
 # ---------------------------------------------------------------------------- units

@@ -72,8 +72,8 @@ def read_analyses(path: Path, min_samples: int = DEFAULT_MIN_SAMPLES,
     cols = [c for c in head.columns if c.name != material and c.name != BALANCE]
     ignored = head.ignored + [c.header for c in head.columns if c.name == BALANCE]
     if ignored:
-        log.warning("%s: columns not read (not a constituent; %s is the balance): %s", path,
-                    BALANCE, few(ignored, 8))
+        log.warning("%s: %d column(s) not read (not a constituent; %s is the balance): %s",
+                    path, len(ignored), BALANCE, few(ignored, 8))
     if not cols:
         raise InputError([Problem(str(path), f"has no column of a chemical element (its "
                                              f"columns: {raw.header})", "analyses")])

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from pydantic import ValidationError
 
 from mixopt.errors import InputError, Problem
+from mixopt.io.columns import few
 from mixopt.io.schema import CONSTITUENT_TABLES, HORIZON_MATERIAL_COLUMNS, column_of
 from mixopt.model.schema.alloys import library
 from mixopt.model.schema.instance import Instance
@@ -358,7 +359,8 @@ def _warnings(instance: Instance, raw: Mapping[str, Any], origin: Origin) -> lis
     out = []
     if instance.unknown_footprints:
         out.append(origin.locate(("materials",), raw,
-                                 f"{', '.join(map(repr, instance.unknown_footprints))} give no "
+                                 f"{len(instance.unknown_footprints)} material(s) ("
+                                 f"{few(list(map(repr, instance.unknown_footprints)))}) give no "
                                  "footprint: nothing in this instance reads one (a cost "
                                  "objective, no cap, no carbon price, no label), so the plan is "
                                  "costed, not carbon-accounted; their footprint counts as 0 and "
@@ -373,8 +375,8 @@ def _warnings(instance: Instance, raw: Mapping[str, Any], origin: Origin) -> lis
                 "kind": "taken from its kind (exactly a route's name)",
                 "unknown": "unknown (counted as 'other'; the declaration lists it)"}[how]
         out.append(Problem(str(origin.file), f"no route given for {len(names)} material(s), "
-                                             f"{said}: {'; '.join(names)}. Give each a "
-                                             "route", "materials", field="route"))
+                                             f"{said}: {few(names)}. Give each a route",
+                           "materials", field="route"))
     for i, m in enumerate(instance.materials):
         odd = m.footprint.scope12_above_full() if m.footprint is not None else None
         if odd:
