@@ -383,3 +383,68 @@ def test_toml_constituents_are_read_in_their_canonical_spelling(tmp_path, base) 
     assert len(msgs) == 1 and "field 'composition.Mnn': 'Mnn' is not a chemical element nor " \
                               "a constituent the instance's alloys limit; did you mean 'Mn'?" \
            in msgs[0]
+
+
+# -- more edits of the same families ---------------------------------------------------
+
+
+def test_values_in_a_column_without_a_header_are_refused(month, tmp_path) -> None:
+    def edit(s: dict[str, Worksheet]) -> None:
+        m = s["materials"]
+        m.cell(row=row_of(m, "INERTA"), column=m.max_column + 2).value = 900
+    msgs = problems(edited(month, tmp_path, edit))
+    assert len(msgs) == 1 and "holds values (the first in row 4) but no header" in msgs[0]
+
+
+def test_percentages_typed_as_text_are_read_in_their_column(month, tmp_path, base) -> None:
+    def edit(s: dict[str, Worksheet]) -> None:
+        p = s["products"]
+        p.cell(row=2, column=col_of(p, "min_recycled")).value = "50 %"
+        c = s["composition"]
+        c.cell(row=row_of(c, "UBC bales"), column=col_of(c, "Mn")).value = "0,9%"
+    same_plan(edited(month, tmp_path, edit), base)
+
+
+def test_a_deleted_column_is_said(month, tmp_path, caplog) -> None:
+    def edit(s: dict[str, Worksheet]) -> None:
+        s["materials"].delete_cols(col_of(s["materials"], "yield"))
+    path = edited(month, tmp_path, edit)
+    with caplog.at_level(logging.WARNING):
+        read(path)
+    assert "sheet 'materials': no column yield; every row takes the default" in caplog.text
+
+
+def test_a_settings_unit_is_read(month, tmp_path) -> None:
+    def edit(s: dict[str, Worksheet]) -> None:
+        ws = s["settings"]
+        r = row_of(ws, "objective.carbon_price")
+        ws.cell(row=r, column=2).value = 0.05
+        ws.cell(row=r, column=3).value = "USD/kg CO2e"
+    assert read(edited(month, tmp_path, edit)).objective.carbon_price == pytest.approx(50)
+
+    def edit_eur(s: dict[str, Worksheet]) -> None:
+        ws = s["settings"]
+        r = row_of(ws, "objective.carbon_price")
+        ws.cell(row=r, column=2).value = 50
+        ws.cell(row=r, column=3).value = "EUR/t CO2e"
+    msgs = problems(edited(month, tmp_path, edit_eur))
+    assert len(msgs) == 1 and "column 'unit'" in msgs[0] and "is in EUR" in msgs[0]
+
+
+@pytest.mark.parametrize("header", ["Mn ppm", "MN_ppm", "Mn [mg/kg]"])
+def test_a_lab_header_with_its_unit_unbracketed(tmp_path, header) -> None:
+    from mixopt.io.spreads import read_analyses
+
+    lab = tmp_path / "lab.csv"
+    lab.write_text(f"material,{header},Si\nUBC bales,9000,0.25\nUBC bales,8800,0.24\n")
+    t = read_analyses(lab).table
+    mn = t[t.constituent == "Mn"].iloc[0]
+    assert mn.mean_wt_pct == pytest.approx(0.89, rel=1e-12)
+
+
+def test_a_detection_limit_is_refused_with_a_hint(tmp_path) -> None:
+    lab = tmp_path / "lab.csv"
+    lab.write_text("material,Mn,Pb\nUBC bales,0.9,<0.01\n")
+    r = CliRunner().invoke(main, ["spreads", str(lab)])
+    assert r.exit_code == 2 and "field 'Pb': '<0.01' is not a number (below a detection " \
+                                "limit?" in r.stderr

@@ -76,8 +76,10 @@ def test_a_plan_on_the_mean_says_so() -> None:
 
 def test_whether_each_label_holds_is_in_every_report(tmp_path: Path) -> None:
     code, out, _ = run("solve", str(CAN))
+    assert code == 0
     assert "labels: ALLOW: met; Green Power: not assessable; CIRCAL 75R: not met" in out
     code, out, _ = run("solve", str(CAN), "--scenario", "least-cost-allow", "--format", "json")
+    assert code == 0
     labels = {x["label"]: x for x in json.loads(out)["products"][0]["labels"]}
     assert labels["ALLOW"] == {"label": "ALLOW", "asked": True, "status": "met"}
     assert labels["CIRCAL 75R"]["status"] == "not met"
@@ -225,6 +227,7 @@ def test_many_products_print_a_summary_first(tmp_path: Path) -> None:
     assert run("generate", "--lots", "30", "--products", "20", "--elements", "5", "--seed",
                "1", "-o", str(month))[0] == 0
     code, out, _ = run("solve", str(month))
+    assert code == 0
     lines = out.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("products (details"))
     assert start < 4  # first, after the headline

@@ -165,8 +165,11 @@ def _unit_key(text: str) -> str:
     s = re.sub(r"\bper\b", "/", s)
     s = re.sub(r"\btonnes?\b|\bmetric tons?\b", "t", s)
     s = re.sub(r"\bkilograms?\b|\bkgs\b", "kg", s)
+    s = re.sub(r"\bpercent\b|\bpct\b", "%", s)
     s = re.sub(r"\s+", "", s)
-    return s.replace("wt.%", "wt%").replace("mass%", "wt%").replace("co2eq", "co2e")
+    for alias in ("wt.-%", "wt-%", "wt.%", "gew.-%", "gew%", "mass-%", "mass%", "m.-%"):
+        s = s.replace(alias, "wt%")
+    return s.replace("mg/kg", "ppm").replace("co2eq", "co2e")
 
 
 def _table(kind: str, currency: str) -> dict[str, Fraction]:
@@ -288,6 +291,11 @@ def resolve(headers: Iterable[tuple[int, Any]], fields: Mapping[str, str], *,
         field_name = by_key.get(name_key(name))
         kind = fields.get(field_name, "") if field_name else constituent_kind
         canonical = field_name or (constituents.canonical(name) if constituents else None)
+        if canonical is None and constituents is not None and given is None:
+            bare = _TRAILING_UNIT.match(name)  # "Fe ppm", "Mn_%": a unit without brackets
+            if bare and constituents.canonical(bare.group("name")):
+                name, given = bare.group("name"), bare.group("unit")
+                canonical = constituents.canonical(name)
         if canonical is None:
             if lab:
                 out.ignored.append(raw)
@@ -309,6 +317,11 @@ def resolve(headers: Iterable[tuple[int, Any]], fields: Mapping[str, str], *,
         first[canonical] = col
         out.columns.append(col)
     return out
+
+
+#: A constituent's header with its composition unit after a space or underscore.
+_TRAILING_UNIT = re.compile(r"^(?P<name>[A-Za-z][A-Za-z0-9]*)[\s_]*(?P<unit>ppm|wt\.?-?%|%|"
+                            r"mg/kg)$", re.IGNORECASE)
 
 
 def _unknown(name: str, fields: Mapping[str, str], constituents: Vocabulary | None) -> str:

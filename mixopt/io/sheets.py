@@ -32,13 +32,14 @@ import re
 import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from openpyxl.utils import get_column_letter
 
 from mixopt.errors import Problem
-from mixopt.io.columns import Vocabulary, name_key, number_text, resolve
+from mixopt.io.columns import Vocabulary, name_key, number_text, resolve, unit_factor
 from mixopt.io.csvfile import no_header
 from mixopt.io.validate import MAX_ROWS
 
@@ -109,6 +110,8 @@ class SheetReader:
         self.path, self.name, self.ws, self.wf = path, name, values, formulas
         self.problems = problems
         first = {c: cell.value for (r, c), cell in values._cells.items() if r == 1}
+        #: columns whose header row names something (a field, a note, or an unknown name)
+        self.headed = {c for c, v in first.items() if v is not None and str(v).strip()}
         head = resolve(sorted(first.items()), fields, constituents=constituents,
                        constituent_kind=constituent_kind, currency=currency)
         self.columns = {c.index: c for c in head.columns}
@@ -147,9 +150,19 @@ class SheetReader:
             log.warning("%s, sheet '%s': rows %s are hidden; they are read like any other",
                         self.path, self.name, ", ".join(map(str, sorted(hidden))))
         by_row: dict[int, dict[int, Any]] = {}
+        stray: dict[int, int] = {}  # a column without a header that holds values: first row
         for (r, c), cell in self.ws._cells.items():  # the cells the file holds, no others
             if r > 1 and c in self.columns:
                 by_row.setdefault(r, {})[c] = cell
+            elif r > 1 and c not in self.headed and cell.value not in (None, ""):
+                stray[c] = min(r, stray.get(c, r))
+        for c, r in sorted(stray.items()):
+            letter = get_column_letter(c)
+            self.problems.append(Problem(
+                str(self.path), f"column {letter} holds values (the first in row {r}) but no "
+                                "header: name it in row 1, or start its header with 'note:' "
+                                "for notes of your own", sheet=self.name, row=r,
+                cell=f"{letter}{r}"))
         formulas: dict[int, set[int]] = {}
         for (r, c), cell in self.wf._cells.items():
             if r > 1 and c in self.columns and isinstance(cell.value, str) \
@@ -215,6 +228,10 @@ class SheetReader:
                 return None
             if unit in (TEXT, ANY):
                 return v
+            if v.endswith("%") and unit in ("wt%", *SHARE_UNITS):  # "0.9 %", "64%" typed
+                number = number_text(v[:-1])
+                if isinstance(number, float):
+                    return number if unit == "wt%" else number / 100
             number = number_text(v)
             if isinstance(number, str):
                 self.problem(number, **where)
@@ -239,3 +256,40 @@ class SheetReader:
         self.problem(f"is formatted as a percentage ({v:.6g} shown as {v:.4%}), but the "
                      f"column is in {unit}: format it as a number", **where)
         return None
+
+
+def setting_value(ws: SheetReader, row: Row, key: str, value: Any, kind: str,
+                  currency: str) -> Any:
+    """A value of the settings sheet (key | value | unit) read in its key's unit ``kind``,
+    or in the unit its row's unit cell gives (converted, or refused by that cell)."""
+    if value is None or kind == TEXT:
+        return value
+    if isinstance(value, str):
+        number = number_text(value)
+        if isinstance(number, str):
+            ws.problem(number, row.number, "value", key)
+            return None
+        if number is None:
+            return value  # not a number: validation names it
+        value = number
+    elif isinstance(value, bool):
+        return value
+    else:
+        cell = ws.ws[f"{row.letters['value']}{row.number}"]
+        if "%" in (cell.number_format or ""):
+            if kind == "wt%":
+                return value * 100
+            if kind not in SHARE_UNITS:
+                ws.problem(f"is formatted as a percentage, but the setting is in {kind}: "
+                           "format it as a number", row.number, "value", key)
+                return None
+            return value
+    given = row.values.get("unit")
+    if isinstance(given, str) and given:
+        factor = unit_factor(kind, given, currency)
+        if isinstance(factor, str):
+            ws.problem(factor, row.number, "unit", key)
+            return None
+        if factor != 1:
+            return float(Fraction(value) * factor)
+    return value

@@ -93,8 +93,11 @@ def read_analyses(path: Path, min_samples: int = DEFAULT_MIN_SAMPLES,
             try:
                 v = c.value(float(text))
             except ValueError:
-                problems.append(Problem(str(path), f"{text!r} is not a number", "analyses", i,
-                                        name or None, c.header))
+                hint = (" (below a detection limit? write the value to estimate with, or "
+                        "leave the cell blank: not analysed)" if text.strip()[:1] in "<>"
+                        else "")
+                problems.append(Problem(str(path), f"{text!r} is not a number{hint}",
+                                        "analyses", i, name or None, c.header))
                 continue
             if not (0 <= v <= 100) or math.isnan(v):
                 problems.append(Problem(str(path), f"{text} is not a content in wt% (0-100)",

@@ -154,6 +154,9 @@ def _from_validation_error(err: ValidationError, raw: Mapping[str, Any],
             msg = f"{e['input']!r} is not a number"
             if isinstance(e["input"], str) and "," in e["input"]:
                 msg += " (a decimal comma? write it with a point)"
+            elif isinstance(e["input"], str) and e["input"].strip()[:1] in "<>":
+                msg += (" (a detection limit? write the value to plan with, e.g. the limit "
+                        "or half of it)")
         elif e["type"] == "missing":
             msg = "required, but not given"
         out.append(origin.locate(loc, raw, msg))

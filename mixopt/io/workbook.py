@@ -15,6 +15,7 @@ size and the rows of every sheet.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +28,9 @@ from mixopt.io.columns import (
     Blanks,
     Vocabulary,
     closest,
+    few,
     instance_constituents,
     name_key,
-    number_text,
-    unit_factor,
 )
 from mixopt.io.periods import read_plan
 from mixopt.io.schema import (
@@ -49,7 +49,15 @@ from mixopt.io.schema import (
     required,
     units,
 )
-from mixopt.io.sheets import ANY, TEXT, Row, SheetReader, find_sheet, oversized_sheets
+from mixopt.io.sheets import (
+    ANY,
+    TEXT,
+    Row,
+    SheetReader,
+    find_sheet,
+    oversized_sheets,
+    setting_value,
+)
 from mixopt.io.spreadsheet import check_workbook_file
 from mixopt.io.validate import MAX_ROWS
 from mixopt.io.variants import parse_value
@@ -70,6 +78,8 @@ SETTINGS_REQUIRED = required(Instance, SETTINGS_KEYS)
 WINDOW_UNITS = {"min_wt_pct": "wt%", "max_wt_pct": "wt%"}
 #: Sheets every workbook needs (composition as soon as it has materials).
 REQUIRED_SHEETS = ("settings", "products", "materials", "composition")
+
+log = logging.getLogger(__name__)
 
 
 def read_workbook(path: str | Path) -> Horizon:
@@ -185,7 +195,8 @@ class _Book:
             if key == PERIODS_KEY:  # "2027-01, 2027-02, 2027-03"
                 raw["periods"] = [v.strip() for v in str(value or "").split(",") if v.strip()]
                 continue
-            value = self._setting(ws, row, key, value)
+            value = setting_value(ws, row, key, value, SETTINGS_UNITS.get(key, TEXT),
+                                  self.currency)
             if value is None:
                 if key in SETTINGS_REQUIRED:
                     ws.problem("is blank, but required (the README sheet lists it as "
@@ -199,43 +210,6 @@ class _Book:
                                              sheet=ws.name))
         return raw
 
-    def _setting(self, ws: SheetReader, row: Row, key: str, value: Any) -> Any:
-        """A settings value read in its key's unit, or in the unit its row gives."""
-        kind = SETTINGS_UNITS.get(key, TEXT)
-        if value is None or kind == TEXT:
-            return value
-        if isinstance(value, str):
-            number = number_text(value)
-            if isinstance(number, str):
-                ws.problem(number, row.number, "value", key)
-                return None
-            if number is None:
-                return value  # not a number: validation names it
-            value = number
-        elif isinstance(value, bool):
-            return value
-        else:
-            cell = ws.ws[f"{row.letters['value']}{row.number}"]
-            if "%" in (cell.number_format or ""):
-                if kind == "wt%":
-                    return value * 100
-                if kind not in ("share 0..1", "t/t", "probability 0.5..1"):
-                    ws.problem(f"is formatted as a percentage, but the setting is in {kind}: "
-                               "format it as a number", row.number, "value", key)
-                    return None
-                return value
-        given = row.values.get("unit")
-        if isinstance(given, str) and given:
-            factor = unit_factor(kind, given, self.currency)
-            if isinstance(factor, str):
-                ws.problem(factor, row.number, "unit", key)
-                return None
-            if factor != 1:
-                from fractions import Fraction
-
-                return float(Fraction(value) * factor)
-        return value
-
     def records(self, name: str, columns: dict[str, tuple[str, ...]]) -> list[dict[str, Any]]:
         if self.periods is not None:  # long tables: a period column, and the linking fields
             columns = {**(HORIZON_MATERIAL_COLUMNS if name == "materials" else columns),
@@ -248,6 +222,10 @@ class _Book:
         ws = self.sheet(name, fields, "name")
         if ws is None:
             return []
+        absent = [c for c in fields if c not in ws.names() and c != PERIOD_COLUMN]
+        if absent:  # the template writes every column: one missing was deleted
+            log.warning("%s, sheet '%s': no column %s; every row takes the default of each "
+                        "(the README sheet lists them)", self.path, ws.name, few(absent, 8))
         rows = list(ws.rows("name"))
         values = [row.values for row in rows]
         if self.periods is not None:
