@@ -21,7 +21,8 @@ holds), and read in the unit of its column:
   with a warning.
 
 A workbook whose sheet holds more rows than the cap (blank rows count: a formatted empty
-row is a row of the file) is refused before it is loaded (``oversized_sheets``).
+row is a row of the file) is refused before it is loaded (``scan_sheets``); formulas are
+streamed only from the sheets that hold some (``formula_cells``).
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ SHARE_UNITS = ("share 0..1", "t/t", "probability 0.5..1")
 TEXT = ""  # the unit of a text column
 ANY = "number or text"  # a column whose numbers stay numbers and text stays text
 _ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
+_FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
 
 
 @dataclass(frozen=True)
@@ -61,21 +63,30 @@ class Row:
     letters: dict[str, str]  # column -> its column letter
 
 
-def oversized_sheets(path: Path, limit: int = MAX_ROWS + 1) -> list[tuple[str, int]]:
-    """(sheet, rows counted) of every sheet with more than ``limit`` rows in the file
-    (``<row>`` elements, blank ones included), each counted only up to the first row past
-    the limit: a sheet that runs to row 1,048,576 costs what ``limit`` rows cost."""
+@dataclass(frozen=True)
+class SheetScan:
+    """What a sheet's XML holds, counted before the workbook is loaded."""
+
+    rows: int  # <row> elements, blank ones included, counted up to the first past the cap
+    formulas: bool  # some cell holds a formula
+
+
+def scan_sheets(path: Path, limit: int = MAX_ROWS + 1) -> dict[str, SheetScan]:
+    """Every sheet's rows (``<row>`` elements, blank ones included, each counted only up to
+    the first row past ``limit``: a sheet that runs to row 1,048,576 costs what ``limit``
+    rows cost) and whether it holds a formula, by streaming its XML."""
     from openpyxl import load_workbook
 
     wb = load_workbook(path, read_only=True)  # reads the sheet list, not the sheets
-    out = []
+    out = {}
     try:
         with zipfile.ZipFile(path) as z:
+            names = set(z.namelist())
             for ws in wb.worksheets:
                 member = getattr(ws, "_worksheet_path", None)
-                if member is None or member not in z.namelist():
+                if member is None or member not in names:
                     continue
-                n, tail = 0, b""
+                n, tail, formulas = 0, b"", False
                 with z.open(member) as fh:
                     while n <= limit:
                         chunk = fh.read(1 << 20)
@@ -83,12 +94,28 @@ def oversized_sheets(path: Path, limit: int = MAX_ROWS + 1) -> list[tuple[str, i
                             break
                         data = tail + chunk
                         n += len(_ROW_TAG.findall(data)) - len(_ROW_TAG.findall(tail))
+                        formulas = formulas or _FORMULA_TAG.search(data) is not None
                         tail = data[-64:]
-                if n > limit:
-                    out.append((ws.title, n))
+                out[ws.title] = SheetScan(n, formulas)
     finally:
         wb.close()
     return out
+
+
+def formula_cells(path: Path, title: str) -> dict[tuple[int, int], str]:
+    """(row, column) -> formula of every formula cell of a sheet, streamed (read-only, its
+    stored dimension set aside): the cells whose saved result a reader needs."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True, data_only=False)
+    try:
+        ws = wb[title]
+        ws.reset_dimensions()
+        return {(cell.row, cell.column): cell.value for row in ws.iter_rows() for cell in row
+                if isinstance(getattr(cell, "value", None), str)
+                and cell.value.startswith("=")}
+    finally:
+        wb.close()
 
 
 def find_sheet(names: list[str], name: str) -> str | None:
@@ -103,11 +130,12 @@ class SheetReader:
     in the workbook's words; ``found`` is False when the header row cannot be found
     (one problem says so)."""
 
-    def __init__(self, path: Path, name: str, values: Any, formulas: Any,
+    def __init__(self, path: Path, name: str, values: Any,
+                 formulas: dict[tuple[int, int], str],
                  fields: Mapping[str, str], key: str, problems: list[Problem], *,
                  constituents: Vocabulary | None = None, constituent_kind: str = "wt%",
                  currency: str = "USD") -> None:
-        self.path, self.name, self.ws, self.wf = path, name, values, formulas
+        self.path, self.name, self.ws, self.formulas = path, name, values, formulas
         self.problems = problems
         first = {c: cell.value for (r, c), cell in values._cells.items() if r == 1}
         #: columns whose header row names something (a field, a note, or an unknown name)
@@ -164,9 +192,8 @@ class SheetReader:
                                 "for notes of your own", sheet=self.name, row=r,
                 cell=f"{letter}{r}"))
         formulas: dict[int, set[int]] = {}
-        for (r, c), cell in self.wf._cells.items():
-            if r > 1 and c in self.columns and isinstance(cell.value, str) \
-                    and cell.value.startswith("="):
+        for r, c in self.formulas:
+            if r > 1 and c in self.columns:
                 formulas.setdefault(r, set()).add(c)
                 by_row.setdefault(r, {})
         count = 0
@@ -207,7 +234,7 @@ class SheetReader:
         where = {"row": r, "column": col.name}
         if v is None:
             if formula:
-                f = self.wf._cells[(r, c)].value
+                f = self.formulas[(r, c)]
                 self.problem(f"holds the formula {f} with no saved result (the file was "
                              "written by a program that does not compute formulas): open "
                              "and save it in Excel or LibreOffice, or type the value", **where)

@@ -55,7 +55,8 @@ from mixopt.io.sheets import (
     Row,
     SheetReader,
     find_sheet,
-    oversized_sheets,
+    formula_cells,
+    scan_sheets,
     setting_value,
 )
 from mixopt.io.spreadsheet import check_workbook_file
@@ -88,18 +89,20 @@ def read_workbook(path: str | Path) -> Horizon:
     path = Path(path)
     check_workbook_file(path)
     try:
-        big = oversized_sheets(path)
+        scans = scan_sheets(path)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds on a bad file
         raise InputError([Problem(str(path), f"is not a readable workbook: {exc}")]) from None
+    big = [title for title, scan in scans.items() if scan.rows > MAX_ROWS + 1]
     if big:
         raise InputError([Problem(str(path), f"has more than {MAX_ROWS:,} rows (blank rows "
                                              "count: a formatted empty row is a row of the "
                                              "file): delete the rows below the table, or move "
                                              "the sheet to another file", sheet=title)
-                          for title, _ in big])
+                          for title in big])
     try:  # normal mode: every row, whatever the sheet's stored dimension claims
         values = load_workbook(path, data_only=True)
-        formulas = load_workbook(path, data_only=False)
+        formulas = {title: formula_cells(path, title) if scan.formulas else {}
+                    for title, scan in scans.items()}
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds on a bad file
         raise InputError([Problem(str(path), f"is not a readable workbook: {exc}")]) from None
     book = _Book(path, values, formulas)
@@ -156,8 +159,8 @@ class _Book:
             return None
         self.origin.titles[name] = title
         before = len(self.problems)
-        ws = SheetReader(self.path, title, self.values[title], self.formulas[title], fields,
-                         key, self.problems, constituents=constituents,
+        ws = SheetReader(self.path, title, self.values[title], self.formulas.get(title, {}),
+                         fields, key, self.problems, constituents=constituents,
                          currency=self.currency)
         if not ws.found:
             self.structural += self.problems[before:]
