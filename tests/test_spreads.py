@@ -185,3 +185,28 @@ def test_every_file_of_an_instance_is_replaced_in_one_update(tmp_path, monkeypat
     after = {p.name: p.read_bytes() for p in work.iterdir()}
     assert set(after) == set(before)  # no temporary file left
     assert after["materials.csv"] == before["materials.csv"]
+
+
+@pytest.mark.parametrize("form", ["toml", "xlsx"])
+def test_into_a_quarter_the_estimate_holds_in_every_period(tmp_path, form) -> None:
+    quarter = INSTANCES / "can-body-quarter.toml"
+    if form == "toml":
+        target = tmp_path / "q.toml"
+        text = quarter.read_text()
+        target.write_text(text.replace("Mn = 0.90, Mg = 1.60", "MN = 0.90, Mg = 1.60", 1))
+    else:
+        target = tmp_path / "q.xlsx"
+        assert run("convert", str(quarter), str(target))[0] == 0
+    lab = tmp_path / "lab.csv"
+    lab.write_text(LAB)
+    code, _, err = run("spreads", str(lab), "--into", str(target), "--force")
+    assert code == 0, err
+    h = read(target)
+    for inst in h.instances:
+        ubc = inst.materials[0]
+        assert ubc.composition["Mn"] == pytest.approx(MN_MEAN, rel=1e-6)
+        assert ubc.composition_sd["Mn"] == pytest.approx(MN_SD, rel=1e-5)
+    if form == "toml":
+        line = next(x for x in target.read_text().splitlines()
+                    if x.startswith(("composition = { Si = 0.25", "composition = {Si = 0.25")))
+        assert "MN" not in line and line.index("Fe") < line.index("Cu")  # in its place

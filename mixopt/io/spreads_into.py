@@ -93,8 +93,9 @@ def _check_in_scratch(path: Path, new: dict[Path, bytes], inputs: list[Path],
 
 
 def _set_key(table: Any, e: str, value: float) -> None:
-    """Set constituent ``e`` in a TOML table, replacing a key spelled otherwise (``MN``)."""
-    for k in [k for k in table if name_key(str(k)) == name_key(e)]:
+    """Set constituent ``e`` in a TOML table, in its place (a key spelled otherwise,
+    ``MN``, is replaced by the canonical one)."""
+    for k in [k for k in table if name_key(str(k)) == name_key(e) and k != e]:
         del table[k]
     table[e] = value
 

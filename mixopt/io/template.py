@@ -87,7 +87,9 @@ def _readme(wb: Workbook) -> None:
     ws["A2"] = ("Units are in the headers. Cells marked required must be filled; empty cells "
                 "of other fields take the default. A wt% cell formatted as a percentage is "
                 "read as the percentage typed (0.85 % = 0.85 wt%). Rows starting with "
-                "'(example)' are not read. Formulas need a saved result.")
+                "'(example)' are not read. Formulas need a saved result. A unit in a header "
+                "is read (e.g. 'available_max [kg]', 'Fe [ppm]', 'cost [USD/kg]'); a column "
+                "of your own notes starts with 'note:'. In composition, write 0 for none.")
     for c, n in enumerate(("sheet", "column", "unit", "default", "meaning"), start=1):
         ws.cell(row=4, column=c, value=n).font = Font(bold=True)
     for r, row in enumerate(field_registry(), start=5):
