@@ -55,7 +55,7 @@ ELEMENT_NAMES = {
 NOTE_PREFIX = "note:"
 #: A header ``name [unit]`` or ``name (unit)``.
 _HEADER = re.compile(r"^(?P<name>.*?)\s*(?:\[(?P<b>[^\]]*)\]|\((?P<p>[^)]*)\))\s*$")
-_SEPARATORS = re.compile(r"[\s_\-]+")
+_SEPARATORS = re.compile(r"[\s_\-.]+")
 
 
 def split_header(text: Any) -> tuple[str, str | None]:
