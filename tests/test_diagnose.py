@@ -61,7 +61,7 @@ def test_supply_relaxation_amount_is_tight() -> None:
 def test_purchase_rule_conflict_is_named() -> None:
     diag = diagnose(read(INSTANCES / "infeasible-lots.toml"))
     assert diag.status == Status.INFEASIBLE
-    assert any("conflict is only in the purchase rules" in n for n in diag.notes)
+    assert any("conflict is only in the integer rules" in n for n in diag.notes)
     assert any("dropping every lot rule" in n for n in diag.notes)
 
 

@@ -27,7 +27,7 @@ def test_template_has_every_sheet_and_the_registry(tmp_path: Path) -> None:
     wb = load_workbook(out)
     assert wb.sheetnames == ["README", "settings", "products", "alloys", "aims", "materials",
                              "composition", "composition_sd", "power", "labels", "processes",
-                             "capacities", "process_inputs", "scenarios"]
+                             "capacities", "rules", "process_inputs", "scenarios"]
     lists = {dv.formula1 for dv in wb["materials"].data_validations.dataValidation}
     assert '"post-consumer,pre-consumer"' in lists  # dropdowns where a cell takes a word
     readme = [tuple(c.value or "" for c in row) for row in wb["README"].iter_rows(min_row=5)]

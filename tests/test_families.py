@@ -48,6 +48,8 @@ def random_instance(rng: np.random.Generator, k: int = 0) -> dict:
             m["lot"] = float(rng.choice([5.0, 7.5, 10.0]))
         if i == 3:
             m["min_order"] = float(rng.uniform(20, 60))
+        if i == 4:
+            m["min_charge"] = float(rng.uniform(10, 40))
         mats.append(m)
     prods = [{"name": f"p{p}", "alloy": f"A{p}", "tonnes": float(rng.uniform(80, 150)),
               "footprint_cap": float(rng.uniform(2, 8)),
@@ -55,6 +57,7 @@ def random_instance(rng: np.random.Generator, k: int = 0) -> dict:
              for p in range(2)]
     alloys = {f"A{p}": {e: sorted([float(rng.uniform(0, 0.8)), float(rng.uniform(0.5, 1.5))])
                         for e in els} for p in range(2)}
+    prods[0]["max_materials"] = int(rng.integers(3, 6))
     for p in range(2):
         lo, hi = alloys[f"A{p}"]["Fe"]
         prods[p]["aim"] = {"Fe": [lo + (hi - lo) / 4, hi - (hi - lo) / 4]}
@@ -83,7 +86,9 @@ def random_instance(rng: np.random.Generator, k: int = 0) -> dict:
                       "hydro": {"t_co2e_per_mwh": 0.01, "renewable_share": 1.0}},
             "labels": labels, "alloys": alloys, "products": prods, "materials": mats,
             "capacities": [{"name": "scrap furnace", "materials": ["m0", "m1"],
-                            "max": float(rng.uniform(30, 250))}]}
+                            "max": float(rng.uniform(30, 250))}],
+            "rules": [{"name": "m1 needs m2", "if_any": ["m1"], "then_all": ["m2", "m5"],
+                       "products": ["p1"]}]}
 
 
 def random_horizon(rng: np.random.Generator) -> dict:

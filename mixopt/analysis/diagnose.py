@@ -14,7 +14,8 @@
 3. the conflict: HiGHS's irreducible infeasible set of the LP, in the families' words.
 
 MILPs are diagnosed on their LP relaxation first; when that is feasible, the conflict
-is in the purchase rules (whole lots, minimum orders) and the diagnosis says which.
+is in the integer rules (whole lots, minimum orders, charging rules) and the diagnosis
+says which, each way out verified by a solve.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from mixopt.analysis.elastic import (
 from mixopt.io.variants import apply_overrides
 from mixopt.model.arrays import InstanceArrays
 from mixopt.model.backend import SolveOptions, Status, conflict, solve_lp
-from mixopt.model.families import Relaxation
+from mixopt.model.families import FAMILIES, Relaxation
 from mixopt.model.formulation import WindowLP, build_window
 from mixopt.model.numbers import number
 from mixopt.model.planner import solve
@@ -113,6 +114,14 @@ def _period_checks(instance: Instance, d: InstanceArrays,
                     out.append(f"{prod}: {el} max {hi:g} wt% is below even the cleanest "
                                f"available material ({d.materials[m]}, "
                                f"{d.composition_wt_pct[m, e]:g} wt%)")
+    forced = [d.materials[m] for m in np.flatnonzero(d.available_min_t > 0)]
+    if len(d.max_materials) and np.isfinite(d.max_materials).all() and \
+            len(forced) > d.max_materials.sum():
+        out.append(f"{len(forced)} materials must be charged (available.min above 0: "
+                   f"{', '.join(forced)}), but the products take at most "
+                   f"{d.max_materials.sum():g} materials together (max_materials of "
+                   + ", ".join(f"{p} {k:g}" for p, k in zip(d.products, d.max_materials,
+                                                             strict=True)) + ")")
     need = (d.min_recycled_share * d.slab_tonnes).sum()
     has = d.recycled > 0
     rec = (d.available_max_t[has] * d.recycled[has]).sum()
@@ -190,8 +199,12 @@ def diagnose(plan: Horizon | Instance, options: SolveOptions | None = None) -> D
                         if any(d.has_chance for d in h.arrays) else [])
     if h.is_milp:
         if solve_lp(wlp.lp, options, sensitivity=False, integer=False).status.has_solution:
-            notes += _purchase_rule_notes(h, options)
-            return Diagnosis(h, first.status, tuple(checks), notes=tuple(notes))
+            notes.append("the LP relaxation is feasible: the conflict is only in the integer "
+                         "rules (whole lots, minimum orders, charging rules)")
+            if _rules(h):
+                notes += _purchase_rule_notes(h, options)
+            return Diagnosis(h, first.status, tuple(checks), tuple(_loosened(h, options)),
+                             notes=tuple(notes))
         notes.append("diagnosed on the LP relaxation (purchase rules set aside): it is "
                      "infeasible too")
     iis = conflict(wlp.lp)
@@ -302,8 +315,7 @@ def _rules(h: Horizon) -> dict[str, tuple[float | None, float | None, float]]:
 
 def _purchase_rule_notes(h: Horizon, options: SolveOptions | None) -> list[str]:
     """The LP relaxation is feasible: find which purchase rules make the MILP infeasible."""
-    notes = [("the LP relaxation is feasible: the conflict is only in the purchase rules "
-              "(whole lots, minimum orders)")]
+    notes = []
     ruled = _rules(h)
     for k, rule in enumerate(("lot", "min_order")):
         drop = {f"materials.{m}.{rule}": None for m, r in ruled.items() if r[k] is not None}
@@ -317,6 +329,26 @@ def _purchase_rule_notes(h: Horizon, options: SolveOptions | None) -> list[str]:
                              "feasible")
     notes += _lot_rounded(h, ruled, options)
     return notes
+
+
+def _loosened(h: Horizon, options: SolveOptions | None) -> list[Option]:
+    """The MILP rules the LP relaxation cannot bend (``Family.loosen``: max_materials,
+    min_charge, charging rules), each loosened alone, in turn, until the plan has a
+    solution: the first change that works per limit, verified."""
+    found: list[Option] = []
+    seen: set[tuple] = set()
+    groups = [g for k, d in enumerate(h.arrays) for f in FAMILIES if f.loosen is not None
+              for g in f.loosen(d, h.periods[k] if h.has_periods else "")]
+    for group in groups[:MAX_SINGLE_TRIES]:
+        for rel in group:
+            if (rel.path, str(rel.value)) in seen:
+                break
+            seen.add((rel.path, str(rel.value)))
+            status = _verified(h, {rel.path: rel.value}, options)
+            if status.has_solution:
+                found.append(Option("this rule alone", (rel,), status))
+                break
+    return found
 
 
 #: Smaller lots tried, as fractions of the lot size.

@@ -156,9 +156,13 @@ class Finite(click.ParamType):
 
 
 def solver_options(fn: Callable) -> Callable:
-    """--time-limit, --mip-gap, --threads, --backend, --solver, --lp-solver (read by
-    ``options``)."""
+    """--time-limit, --mip-gap, --threads, --backend, --solver, --lp-solver, --cones (read
+    by ``options``)."""
     for decl, kw in (
+        ("--cones", {"type": click.Choice(["clarabel", "cuts"]), "default": "clarabel",
+                     "show_default": True,
+                     "help": "Chance cones of a continuous plan: Clarabel's conic interior "
+                             "point, or tangent cuts on HiGHS (outer approximation)."}),
         ("--lp-solver", {"type": click.Choice(["auto", "simplex", "ipm", "pdlp"]),
                          "default": "auto", "show_default": True,
                          "help": "LP algorithm for a cold solve (warm re-solves use "
@@ -247,7 +251,8 @@ def options() -> SolveOptions:
         raise click.UsageError(f"--solver {solver} runs through Pyomo: add --backend pyomo")
     return SolveOptions(time_limit_s=o.get("time_limit"), mip_rel_gap=o.get("mip_gap", 1e-6),
                         threads=o.get("threads", 1), backend=backend,
-                        lp_solver=o.get("lp_solver", "auto"), solver=solver)
+                        lp_solver=o.get("lp_solver", "auto"), solver=solver,
+                        cones=o.get("cones", "clarabel"))
 
 
 _VARIANT_KEYS = ("scenario_name", "sets", "minimise", "cap", "scope", "confidence",

@@ -18,7 +18,7 @@ from mixopt.io.schema import column_of as _column_of
 from mixopt.io.sheets import Row
 
 LOCATE_COLUMNS = {"products": PRODUCT_COLUMNS, "materials": HORIZON_MATERIAL_COLUMNS,
-                 **{t: NAMED_SHEETS[t][1] for t in ("processes", "capacities")}}
+                  **{t: NAMED_SHEETS[t][1] for t in ("processes", "capacities", "rules")}}
 #: Tables keyed by name (a sheet each, the name in the first column).
 KEYED_SHEETS = ("power", "labels")
 #: Where a table is written, for advice: the sheet and what its rows hold.

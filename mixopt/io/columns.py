@@ -218,7 +218,7 @@ def shown_units(kind: str, currency: str) -> list[str]:
             "sd": ["sd"], "currency/t CO2e": [f"{cur}/t CO2e", f"{cur}/kg CO2e"],
             "currency/t slab": [f"{cur}/t slab", f"{cur}/kg"],
             "currency/t per period": [f"{cur}/t per period", f"{cur}/kg"],
-            "currency/t": [f"{cur}/t", f"{cur}/kg"]}.get(kind, [])
+            "currency/t": [f"{cur}/t", f"{cur}/kg"]}.get(kind, [kind.replace("currency", cur)])
 
 
 def unit_factor(kind: str, given: str, currency: str) -> Fraction | str:
@@ -228,6 +228,8 @@ def unit_factor(kind: str, given: str, currency: str) -> Fraction | str:
     table = _table(kind, currency)
     if key in table:
         return table[key]
+    if kind and key == _unit_key(kind.replace("currency", currency)):
+        return Fraction(1)  # the field's own unit, as the template writes it
     if not kind:
         return f"takes no unit, but its header gives {given!r}: write the header without it"
     if kind.startswith("currency"):

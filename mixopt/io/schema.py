@@ -15,7 +15,15 @@ from pydantic import BaseModel
 
 from mixopt.model.schema.carbon import Label, PowerSource, Process
 from mixopt.model.schema.horizon import Contract, Stock
-from mixopt.model.schema.instance import Capacity, Casting, Instance, Material, Objective, Product
+from mixopt.model.schema.instance import (
+    Capacity,
+    Casting,
+    Instance,
+    Material,
+    Objective,
+    Product,
+    Rule,
+)
 from mixopt.model.schema.paths import get_path, set_path
 
 
@@ -68,10 +76,12 @@ NAMED_SHEETS: dict[str, tuple[type[BaseModel], dict[str, tuple[str, ...]]]] = {
     "labels": (Label, {"name": ("name",), **flat_columns(Label)}),
     "processes": (Process, flat_columns(Process, skip=("inputs",))),
     "capacities": (Capacity, flat_columns(Capacity)),
+    "rules": (Rule, flat_columns(Rule)),
 }
 PROCESS_INPUT_COLUMNS = ("process", "material", "t_per_t")
 #: Columns holding a list of names: one cell, names separated by commas.
-LIST_COLUMNS = {("products", "labels"), ("capacities", "materials")}
+LIST_COLUMNS = {("products", "labels"), ("capacities", "materials"), ("rules", "if_any"),
+                ("rules", "then_all"), ("rules", "products")}
 #: Settings rows of a workbook: the instance's scalar fields and its nested tables.
 SETTINGS_KEYS: dict[str, tuple[str, ...]] = {
     **{k: (k,) for k in ("name", "description", "currency", "scrap_method")},

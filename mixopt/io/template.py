@@ -68,6 +68,9 @@ EXAMPLES = {
                   "power": "Siberian hydro", "direct_t_co2e_per_t": 0.5},
     "capacities": {"name": "(example) scrap furnace", "materials": "UBC bales, Off-grade scrap",
                    "max": 9000, "source": "melting capacity of the scrap furnace"},
+    "rules": {"name": "(example) painted scrap needs pure primary",
+              "if_any": "Painted UBC", "then_all": "P1020", "products": "AA3104 slab",
+              "source": "dilutes the coating residue"},
     "process_inputs": {"process": "(example) scrap electrolysis",
                        "material": "Off-grade scrap", "t_per_t": 1.06},
 }
@@ -222,6 +225,8 @@ def instance_workbook(plan: Horizon | Instance | None = None) -> Workbook:
         entries = raw.get(title) or full.get(title) or []
         records = ([{"name": k, **v} for k, v in entries.items()] if isinstance(entries, dict)
                    else list(entries))
+        # a rule that applies to no product is no rule: a blank cell would mean every one
+        records = [r for r in records if r.get("products") != []]
         col_units = units(model, {c: p for c, p in columns.items() if c != "name"})
         if title == "capacities":
             table(title, columns, records, col_units)

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from mixopt.errors import InputError, Problem
 from mixopt.io.columns import few
+from mixopt.io.names import canonical_constituents, duplicates, place
 from mixopt.io.schema import CONSTITUENT_TABLES, HORIZON_MATERIAL_COLUMNS, column_of
 from mixopt.model.schema.alloys import library
 from mixopt.model.schema.instance import Instance
@@ -34,80 +35,6 @@ class Origin(Protocol):
     file: Path
 
     def locate(self, loc: tuple[Any, ...], raw: Mapping[str, Any], msg: str) -> Problem: ...
-
-
-def _duplicates(raw: Mapping[str, Any], origin: Origin, problems: list[Problem]) -> None:
-    """A name used twice in a table is refused, naming the row (as the carrier counts
-    rows: the Excel row, the CSV row, the TOML entry) of its first use."""
-    for table in ("products", "materials", "processes", "capacities"):
-        rows = raw.get(table)
-        if not isinstance(rows, list):
-            continue
-        first: dict[str, int] = {}
-        for i, row in enumerate(rows):
-            name = row.get("name") if isinstance(row, dict) else None
-            if not isinstance(name, str):
-                continue
-            if name in first:
-                at = origin.locate((table, first[name], "name"), raw, "").row
-                problems.append(origin.locate((table, i, "name"), raw,
-                                              f"duplicate name {name!r}" + (
-                                                  f" (first used in row {at})" if at else "")))
-            else:
-                first[name] = i
-
-
-def place(origin: Origin, table: str, name: str | None = None) -> str:
-    """Where a planner writes an entry of ``table``, in the words of the input's carrier:
-    "under [alloys.X]" in TOML, "in sheet 'alloys' (...)" in a workbook."""
-    words = getattr(origin, "place", None)
-    if words is not None:
-        return words(table, name)
-    return f"under [{table}.{name}]" if name else f"under [{table}]"
-
-
-def _constituents(raw: dict[str, Any], origin: Origin, problems: list[Problem]) -> None:
-    """Constituent names in their canonical spelling (``FE`` is ``Fe``): keys of alloy
-    windows, aims, compositions and spreads. A composition may name a chemical element or
-    a constituent the instance's alloys (or aims) limit; any other name, and a name given
-    twice in one table, is refused (``mixopt.io.columns``)."""
-    from mixopt.io.columns import Vocabulary, instance_constituents
-
-    vocabulary = Vocabulary(instance_constituents(raw))
-
-    def table(mapping: Any, loc: tuple[Any, ...], free: bool) -> Any:
-        if not isinstance(mapping, dict):
-            return mapping
-        out: dict[Any, Any] = {}
-        for key, value in mapping.items():
-            name = vocabulary.canonical(str(key)) if isinstance(key, str) else None
-            if name is None:
-                if not free:
-                    near = vocabulary.closest(str(key))
-                    problems.append(origin.locate((*loc, key), raw, (
-                        f"{key!r} is not a chemical element nor a constituent the "
-                        "instance's alloys limit" + (f"; did you mean {near!r}?" if near
-                                                     else ""))))
-                    continue
-                name = key
-            if name in out:
-                problems.append(origin.locate((*loc, key), raw, f"{name!r} is given twice "
-                                                                f"(as {key!r} too): keep one"))
-                continue
-            out[name] = value
-        return out
-
-    alloys = raw.get("alloys")
-    if isinstance(alloys, dict):
-        for a in list(alloys):
-            alloys[a] = table(alloys[a], ("alloys", a), free=True)
-    for i, p in enumerate(raw.get("products") or []):
-        if isinstance(p, dict) and "aim" in p:
-            p["aim"] = table(p["aim"], ("products", i, "aim"), free=True)
-    for i, m in enumerate(raw.get("materials") or []):
-        for key in CONSTITUENT_TABLES:
-            if isinstance(m, dict) and key in m:
-                m[key] = table(m[key], ("materials", i, key), free=False)
 
 
 def _resolve_alloys(raw: dict[str, Any], origin: Origin, problems: list[Problem]) -> None:
@@ -159,6 +86,8 @@ def _from_validation_error(err: ValidationError, raw: Mapping[str, Any],
                         "or half of it)")
         elif e["type"] == "missing":
             msg = "required, but not given"
+        elif e["type"] == "too_short" and not e["input"]:
+            msg = "an empty list: name at least one"
         out.append(origin.locate(loc, raw, msg))
     return out
 
@@ -173,8 +102,8 @@ def validate(raw: dict[str, Any], origin: Origin, problems: list[Problem],
             problems.append(Problem(str(origin.file), f"has {len(rows):,} rows, over the "
                                                       f"limit of {MAX_ROWS:,}", table))
             raise InputError(problems)
-    _duplicates(raw, origin, problems)
-    _constituents(raw, origin, problems)
+    duplicates(raw, origin, problems)
+    canonical_constituents(raw, origin, problems)
     _resolve_alloys(raw, origin, problems)
     try:
         instance = Instance.model_validate(raw)
@@ -182,7 +111,7 @@ def validate(raw: dict[str, Any], origin: Origin, problems: list[Problem],
         found = _from_validation_error(err, raw, origin)
     else:
         found = [p for check in (_aims_inside_windows, _power_sources, _labels_defined,
-                                 _processes, _capacities, _sold_products)
+                                 _processes, _capacities, _sold_products, _charging)
                  for p in check(instance, raw, origin)]
     # a cell the reader already refused (a date, a formula) is absent, not twice wrong
     seen = {p.place for p in problems}
@@ -296,6 +225,47 @@ def _capacities(instance: Instance, raw: Mapping[str, Any], origin: Origin) -> l
         out += [origin.locate(("capacities", k, "materials"), raw,
                               f"names material {m!r}, which the instance does not have")
                 for m in c.materials if m not in names]
+    return out
+
+
+def _charging(instance: Instance, raw: Mapping[str, Any], origin: Origin) -> list[Problem]:
+    """Charging rules name materials and products of the instance, each rule once; a least
+    charge fits in its material's supply; a product the rules read has a most it can be
+    charged of each material (its tonnes, or the materials' supplies or capacities)."""
+    mats = {m.name: m for m in instance.materials}
+    prods = {p.name for p in instance.products}
+    out, seen = [], set()
+    for k, r in enumerate(instance.rules):
+        if r.name in seen:
+            out.append(origin.locate(("rules", k, "name"), raw,
+                                     f"duplicate rule name {r.name!r}"))
+        seen.add(r.name)
+        for field, names, known, what in (("if_any", r.if_any, mats, "material"),
+                                          ("then_all", r.then_all, mats, "material"),
+                                          ("products", r.products or (), prods, "product")):
+            out += [origin.locate(("rules", k, field), raw, f"names {what} {name!r}, which "
+                                                            "the instance does not have")
+                    for name in names if name not in known]
+    for j, m in enumerate(instance.materials):
+        most = m.available.max
+        if m.min_charge is not None and most and m.min_charge > most * (1 + 1e-9):
+            out.append(origin.locate(("materials", j, "min_charge"), raw,
+                                     f"{m.min_charge:g} t is above the {most:g} t available "
+                                     "(available.max): no charge of it could be that large"))
+    ruled = {m for r in instance.rules for m in (*r.if_any, *r.then_all)}
+    ruled |= {m.name for m in instance.materials if m.min_charge is not None}
+    for i, p in enumerate(instance.products):
+        if not p.sold or p.tonnes_max is not None:
+            continue
+        reads = set(mats) if p.max_materials is not None else ruled
+        capped = {m for c in instance.capacities for m in c.materials}
+        open_ = sorted(n for n in reads if n in mats and mats[n].available.max is None
+                       and n not in instance.made_by and n not in capped)
+        if open_:
+            out.append(origin.locate(("products", i, "tonnes_max"), raw,
+                                     "the charging rules (max_materials, min_charge, rules) "
+                                     "need a most that can be charged: give tonnes_max, or "
+                                     f"available.max of {', '.join(open_)}"))
     return out
 
 
@@ -417,8 +387,8 @@ class TableOrigin:
     def locate(self, loc: tuple[Any, ...], raw: Mapping[str, Any], msg: str) -> Problem:
         parts = list(loc)
         table = str(parts[0]) if parts else None
-        if table in ("materials", "products", "processes", "capacities") and len(parts) >= 2 \
-                and isinstance(parts[1], int):
+        if table in ("materials", "products", "processes", "capacities", "rules") \
+                and len(parts) >= 2 and isinstance(parts[1], int):
             i = parts[1]
             rows = raw.get(table) or []
             name = rows[i].get("name") if i < len(rows) and isinstance(rows[i], dict) else None

@@ -35,13 +35,22 @@ from mixopt.errors import InputError, Problem
 from mixopt.io.schema import submodel
 from mixopt.model.schema.carbon import Label, PowerSource, Process
 from mixopt.model.schema.horizon import Contract, Horizon, Stock, as_horizon
-from mixopt.model.schema.instance import Capacity, Casting, Instance, Material, Objective, Product
+from mixopt.model.schema.instance import (
+    Capacity,
+    Casting,
+    Instance,
+    Material,
+    Objective,
+    Product,
+    Rule,
+)
 from mixopt.model.schema.paths import flatten
 
-NAMED_TABLES = ("materials", "products", "processes", "capacities")
+NAMED_TABLES = ("materials", "products", "processes", "capacities", "rules")
 #: The model of a record of each table, and of the linking fields of a material.
 MODELS: dict[str, type[BaseModel]] = {"materials": Material, "products": Product,
                                       "processes": Process, "capacities": Capacity,
+                                      "rules": Rule,
                                       "labels": Label, "power": PowerSource,
                                       "objective": Objective, "casting": Casting}
 LINKED: dict[str, type[BaseModel]] = {"stock": Stock, "contract": Contract}

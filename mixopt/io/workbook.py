@@ -70,9 +70,9 @@ ALLOY_COLUMNS = ("alloy", "constituent", "min_wt_pct", "max_wt_pct")
 AIM_COLUMNS = ("product", "constituent", "min_wt_pct", "max_wt_pct")
 SCENARIO_COLUMNS = ("scenario", "path", "value")
 TABLE_COLUMNS = {"products": PRODUCT_COLUMNS, "materials": MATERIAL_COLUMNS,
-                 **{t: NAMED_SHEETS[t][1] for t in ("processes", "capacities")}}
+                 **{t: NAMED_SHEETS[t][1] for t in ("processes", "capacities", "rules")}}
 TABLE_MODELS = {"products": Product, "materials": Material,
-                **{t: NAMED_SHEETS[t][0] for t in ("processes", "capacities")}}
+                **{t: NAMED_SHEETS[t][0] for t in ("processes", "capacities", "rules")}}
 SETTINGS_UNITS = units(Instance, SETTINGS_KEYS)
 #: Settings the README sheet marks required: their rows must be there, their cells filled.
 SETTINGS_REQUIRED = required(Instance, SETTINGS_KEYS)

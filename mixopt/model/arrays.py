@@ -71,6 +71,12 @@ class InstanceArrays:
     #: one entry per limit a product's labels set: (product index, label, criterion)
     label_rows: tuple[tuple[int, str, str], ...] = ()
     label_limit: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (L,) its value
+    #: (P,) most different materials charged to each product, nan where no such rule
+    max_materials: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    #: (M,) least t of each material in a product it is charged to, nan where no such rule
+    min_charge_t: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    #: charging rules: (name, if_any materials, then_all materials, products it applies to)
+    rules: tuple[tuple[str, tuple[int, ...], tuple[int, ...], tuple[int, ...]], ...] = ()
 
     def slab_basis_t(self, slab_t: np.ndarray) -> np.ndarray:
         """(P,) the tonnes a plan's per-t figures are per: the order, or what a sold
@@ -211,4 +217,11 @@ def to_arrays(instance: Instance) -> InstanceArrays:
         capacity_groups=tuple((c.name, tuple(index[m] for m in c.materials))
                               for c in instance.capacities),
         capacity_max_t=np.array([c.max for c in instance.capacities], dtype=float),
+        max_materials=np.array([nan_if_none(p.max_materials) for p in prods], dtype=float),
+        min_charge_t=np.array([nan_if_none(m.min_charge) for m in mats], dtype=float),
+        rules=tuple((r.name, tuple(index[m] for m in r.if_any),
+                     tuple(index[m] for m in r.then_all),
+                     tuple(p for p, prod in enumerate(prods)
+                           if r.products is None or prod.name in r.products))
+                    for r in instance.rules),
     )

@@ -24,6 +24,7 @@ import numpy as np
 
 from mixopt.model.arrays import InstanceArrays
 from mixopt.model.families import FAMILIES, LINKING
+from mixopt.model.families.charges import charged_mask, pairs
 from mixopt.model.lp import INF, LinearProgram, LPBuilder, Pairs
 from mixopt.model.plan import HorizonPlan, Window, plan_of
 from mixopt.model.schema.horizon import Horizon
@@ -144,6 +145,10 @@ def columns_from_plan(wlp: WindowLP, plan: HorizonPlan) -> np.ndarray:
             blk = next((b for b in lp.cols if b.name == name and b.part == k), None)
             if blk is not None:
                 x[blk.start:blk.stop] = value[np.isfinite(size)]
+        blk = next((b for b in lp.cols if b.name == "charged" and b.part == k), None)
+        if blk is not None:  # which materials each product is charged (charges.pairs order)
+            pm = pairs(d)
+            x[blk.start:blk.stop] = charged_mask(plan.mix_t[k])[pm[:, 0], pm[:, 1]]
     for j, m in enumerate(w.stocked()):
         x[wlp.buy[j]] = plan.bought(m)
         stock = lp.col_block("stock")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from mixopt.model.evaluate import Evaluation
+from mixopt.model.families.charges import materials_used
 from mixopt.model.figures import Violation, summary
 from mixopt.model.planner import Result
 from mixopt.model.risk import ProductRisk, plan_risk
@@ -92,6 +93,7 @@ def product_records(inst: Instance, ev: Evaluation,
     """Per product of one period's plan: its order, figures, chemistry against its window
     and aims, its off-spec risk."""
     d = ev.arrays
+    used = materials_used(ev)
     out = []
     for p, prod in enumerate(inst.products):
         out.append({
@@ -99,6 +101,7 @@ def product_records(inst: Instance, ev: Evaluation,
             "tonnes_min": prod.tonnes_min, "tonnes_max": prod.tonnes_max, "price": prod.price,
             "footprint_cap": prod.footprint_cap, "min_recycled": prod.min_recycled,
             **summary((ev,), p),
+            "materials_used": int(used[p]), "max_materials": prod.max_materials,
             "composition": {e: float(ev.composition_wt_pct[p, i])
                             for i, e in enumerate(d.constituents)},
             "limits": {e: list(w) for e, w in inst.alloys[prod.alloy].items()},

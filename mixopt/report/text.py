@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from mixopt.model.evaluate import Evaluation
+from mixopt.model.families.charges import materials_used
 from mixopt.model.figures import summary
 from mixopt.model.planner import Result
 from mixopt.model.risk import ProductRisk
@@ -95,8 +96,9 @@ def render_table(result: Result, ahead: Result | None = None, width: int = 110) 
     if result.columns is not None:
         con.print(_columns_table(result))
     if result.duals_conditional:
-        con.print("sensitivity is conditional on the purchase decisions (whole lots, minimum "
-                  "orders): it is that of the LP with those decisions fixed")
+        con.print("sensitivity is conditional on the integer decisions (whole lots, minimum "
+                  "orders, which materials are charged): it is that of the problem with those "
+                  "decisions fixed")
     if ahead is not None:
         pa = planning_ahead(result, ahead)
         v = pa["value_of_planning_ahead"]
@@ -206,7 +208,8 @@ def _product(con: Console, result: Result, k: int, p: int, mix: pd.DataFrame,
               f"{_fmt(f['recycled_share'], '.1%')} (post-consumer "
               f"{_fmt(f['recycled_post_consumer_share'], '.1%')}, pre-consumer "
               f"{_fmt(f['recycled_pre_consumer_share'], '.1%')}); cost "
-              f"{_fmt(f['cost'], ',.0f')} {inst.currency}")
+              f"{_fmt(f['cost'], ',.0f')} {inst.currency}; {materials_used(ev)[p]} materials "
+              "charged" + (f" (at most {prod.max_materials})" if prod.max_materials else ""))
     if inst.labels:
         con.print(f"labels: {label_words(inst, ev, p)}", markup=False)
     con.print("")

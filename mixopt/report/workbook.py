@@ -64,7 +64,7 @@ def fit_layout(ws: Any, widths: list[int]) -> None:
 
 #: Product fields shown per period in a plan of several periods.
 PRODUCT_FIELDS = ("period", "name", "alloy", "slab_t", "cost", "revenue", "footprint_per_t",
-                  "recycled_share", "inert_anode_share")
+                  "recycled_share", "inert_anode_share", "materials_used")
 
 
 def results_workbook(result: Result, ahead: Result | None = None) -> Workbook:

@@ -15,6 +15,8 @@ backend / solver          route
                           persistent interface (``through_pyomo.load``), then as above
 ``pyomo`` / any other     one cold solve by that solver through Pyomo
                           (``through_pyomo.solve_other``): no sensitivity, no cones
+cones, continuous         Clarabel, a conic interior point (``conic``), unless
+                          ``SolveOptions.cones == "cuts"``: HiGHS's cut loop
 ========================  =================================================================
 
 ``warm`` is the ``RawSolution.warm`` of an earlier solve: when the new LP differs only in
@@ -29,6 +31,7 @@ from typing import TYPE_CHECKING
 from mixopt.model.backend.outcome import (
     AUTO_IPM_COLUMNS,
     BACKENDS,
+    CONE_METHODS,
     LP_SOLVERS,
     RawSolution,
     SolveOptions,
@@ -58,6 +61,14 @@ def solve_lp(lp: LinearProgram, options: SolveOptions | None = None, warm: objec
     opts = options or SolveOptions()
     if opts.backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}")
+    if opts.cones not in CONE_METHODS:
+        raise ValueError(f"cones must be one of {CONE_METHODS}")
+    conic = lp.cones is not None and len(lp.cones) > 0
+    if conic and opts.solver == "highs" and opts.cones == "clarabel" and not (
+            integer and lp.is_mip):
+        from mixopt.model.backend.conic import solve_conic
+
+        return solve_conic(lp, opts, sensitivity)
     if opts.solver != "highs":
         if opts.backend != "pyomo":
             raise ValueError(f"solver {opts.solver!r} runs through Pyomo: backend 'pyomo'")

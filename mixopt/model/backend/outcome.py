@@ -63,6 +63,12 @@ class SolveOptions:
     #: interface, warm and with sensitivity; or any other Pyomo finds, e.g. "glpk", "cbc":
     #: one cold solve, no sensitivity, no chance cones; ``model.other_solvers``)
     solver: str = "highs"
+    #: how chance cones are solved: "clarabel" (a conic interior point; continuous
+    #: problems) or "cuts" (outer approximation on HiGHS, tangent cuts re-solved warm);
+    #: a MILP with cones is always solved by outer approximation
+    cones: str = "clarabel"
+    #: Clarabel settings by name (``clarabel.DefaultSettings``), e.g. direct_solve_method
+    conic_options: dict[str, object] = field(default_factory=dict)
 
 
 #: From this many columns a cold LP solve uses interior point + crossover (measured with
@@ -70,6 +76,7 @@ class SolveOptions:
 #: columns, IPM is 2.1x faster at 6,160 and 3.6x at 10,160).
 AUTO_IPM_COLUMNS = 5_000
 BACKENDS = ("highspy", "pyomo")
+CONE_METHODS = ("clarabel", "cuts")
 LP_SOLVERS = ("auto", "simplex", "ipm", "pdlp")
 
 

@@ -15,6 +15,7 @@ from mixopt.model.families import (
     aim,
     capacities,
     chance,
+    charges,
     chemistry,
     footprint_caps,
     labels,
@@ -41,6 +42,9 @@ FAMILIES: tuple[Family, ...] = (
     labels.FAMILY,
     purchase_rules.LOTS,
     purchase_rules.MIN_ORDER,
+    charges.MIN_CHARGE,
+    charges.MAX_MATERIALS,
+    charges.RULES,
 )
 
 #: The families that link periods (``families.periods``), in row order.

@@ -9,7 +9,8 @@ A ``Family`` ties together, for one kind of limit (chemistry, supply, ...):
 - ``dual``: the unit of its shadow price and the scale from LP-row units to it;
 - ``words``: the limit in a planner's words ("AA3104 slab: Fe max 0.8 wt%");
 - ``elastic``: how diagnose may bend it (the size of 100% of the limit, and the
-  instance change that a bent plan asks for);
+  instance change that a bent plan asks for); or, for a MILP rule, ``loosen``: the
+  changes diagnose tries in turn, each verified by a solve;
 - the math (``label``, ``math``, ``domain``, ``fields``) from which
   ``models/formulation.md`` is generated.
 
@@ -103,6 +104,9 @@ class Family:
     implied: str = ""  # rows that others imply: why this family has no recheck of its own
     #: "period": rows of one period, on its arrays; "horizon": rows that link periods
     scope: Literal["period", "horizon"] = "period"
+    #: a MILP rule that the LP relaxation cannot bend: ``loosen(arrays, period)`` yields,
+    #: per limit, the relaxations diagnose tries in turn (each verified by a solve)
+    loosen: Callable[[Any, str], Iterable[list[Relaxation]]] | None = None
 
     @property
     def row_blocks(self) -> tuple[str, ...]:

@@ -21,7 +21,7 @@ import scipy.sparse as sp
 from mixopt.model.arrays import InstanceArrays
 from mixopt.model.families.base import Dual, Elastic, Family, Relaxation
 from mixopt.model.families.shared import FLOOR_WT_PCT, product_index, round_out
-from mixopt.model.figures import Figures, Violation
+from mixopt.model.figures import Figures, Violation, tolerance
 from mixopt.model.lp import INF, Block, LinearProgram, LPBuilder
 from mixopt.model.schema.instance import Instance
 from mixopt.model.uncertainty import (
@@ -103,19 +103,25 @@ def define_chance(b: LPBuilder, d: InstanceArrays) -> None:
                 1.0 / d.slab_tonnes[[p for p, _ in keys]])
 
 
-def probabilities(fig: Figures) -> tuple[np.ndarray, np.ndarray]:
+def probabilities(fig: Figures, slack: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(P, E) each: the probability that a heat's content is below each min limit and above
-    each max limit (0 where the alloy sets no such limit)."""
+    each max limit (0 where the alloy sets no such limit). ``slack``: past each limit by
+    more than the chemistry recheck's tolerance (``figures.tolerance``), so that a plan on
+    a limit with (almost) no spread is not off-spec by rounding."""
     d = fig.arrays
     sd = spread_wt_pct(d, fig.mix_t, fig.slab_t)
-    return outside(fig.composition_wt_pct, sd, d.limit_min_wt_pct, d.limit_max_wt_pct)
+    lo, hi = d.limit_min_wt_pct, d.limit_max_wt_pct
+    if slack:
+        lo, hi = np.where(lo > 0, lo - tolerance(lo), lo), np.where(hi < 100, hi + tolerance(hi),
+                                                                   hi)
+    return outside(fig.composition_wt_pct, sd, lo, hi)
 
 
 def check(fig: Figures) -> list[Violation]:
     d = fig.arrays
     if not d.has_chance:
         return []
-    below, above = probabilities(fig)
+    below, above = probabilities(fig, slack=True)
     if d.confidence_per == "heat":
         return _check_heats(fig, below, above)
     a_lo, a_hi = limit_confidence(d)

@@ -59,6 +59,9 @@ Tonnes = Annotated[Real, Field(ge=1e-3, le=1e7)]
 SupplyTonnes = Annotated[Real, Field(ge=0, le=1e7)]
 #: Lots and minimum orders: from 1 kg to 10 Mt.
 LotTonnes = Annotated[Real, Field(ge=1e-3, le=1e7)]
+#: A count of things (materials in a charge): a whole number from 1 to 100,000 (6.0 is 6;
+#: 6.5 is refused).
+Count = Annotated[int, BeforeValidator(_number), Field(ge=1, le=100_000)]
 #: A price per t (or per t CO2e): at most 10 million.
 Price = Annotated[Real, Field(ge=0, le=1e7)]
 #: A footprint per t: at most 10,000 t CO2e.

@@ -121,6 +121,27 @@ class Capacity(_Frozen):
     source: str = _field("what the limit is", default="")
 
 
+class Rule(_Frozen):
+    """A charging rule: in each product (and period), if any material of ``if_any`` is
+    charged, every material of ``then_all`` is charged too (at least its ``min_charge``,
+    else at least ``RULE_MIN_CHARGE_T``)."""
+
+    name: Name = _field("unique rule name")
+    if_any: tuple[Name, ...] = _field("materials: charging any of them triggers the rule",
+                                      min_length=1)
+    then_all: tuple[Name, ...] = _field("materials that must then all be charged",
+                                        min_length=1)
+    products: tuple[Name, ...] | None = _field(
+        "the products the rule applies to (absent: every product; [] none: the rule is off)",
+        default=None)
+    source: str = _field("why the casthouse has the rule", default="")
+
+
+#: A material that a rule's ``then_all`` requires, without a ``min_charge`` of its own, is
+#: charged at least this much (1 kg): "charged" means a real amount, not a rounding.
+RULE_MIN_CHARGE_T = 1e-3
+
+
 class Material(_Frozen):
     name: Name = _field("unique material name")
     kind: str = _field("free text for people, used to group reports (e.g. 'UBC bales'); "
@@ -155,6 +176,9 @@ class Material(_Frozen):
         "MILP rule: total use is a whole number of lots of this size", "t", default=None)
     min_order: LotTonnes | None = _field(
         "MILP rule: total use is 0 or at least this much", "t", default=None)
+    min_charge: LotTonnes | None = _field(
+        "MILP rule: charged to a product (per period) either not at all or at least this "
+        "much: the smallest amount worth charging", "t", default=None)
     source: str = _field("where the footprint factor comes from", default="")
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False,
@@ -216,7 +240,7 @@ class Material(_Frozen):
         return None
 
     def is_milp(self) -> bool:
-        return self.lot is not None or self.min_order is not None
+        return self.lot is not None or self.min_order is not None or self.min_charge is not None
 
 
 class Instance(_Frozen):
@@ -249,6 +273,9 @@ class Instance(_Frozen):
                                             default_factory=dict)
     products: tuple[Product, ...] = _field("products of the month", min_length=1)
     materials: tuple[Material, ...] = _field("charge materials", min_length=1)
+    rules: tuple[Rule, ...] = _field(
+        "charging rules: {name, if_any, then_all, products, source}: where any material of "
+        "if_any is charged, all of then_all are", default=())
     scenarios: dict[str, dict[str, Any]] = _field(
         "named what-ifs: tables of 'path = value' overrides (see mixopt.scenario)",
         default_factory=dict)
@@ -261,7 +288,8 @@ class Instance(_Frozen):
 
     @property
     def is_milp(self) -> bool:
-        return any(m.is_milp() for m in self.materials)
+        return (any(m.is_milp() for m in self.materials) or bool(self.rules)
+                or any(p.max_materials is not None for p in self.products))
 
     @functools.cached_property
     def made_by(self) -> dict[str, Process]:

@@ -11,6 +11,7 @@ from pydantic import Field, model_validator
 from mixopt.model.schema.fields import (
     AlloyLimits,
     Confidence,
+    Count,
     FootprintPerT,
     Name,
     Price,
@@ -46,6 +47,10 @@ class Product(_Frozen):
     aim: AlloyLimits = _field(
         "internal aim windows [min, max] inside the alloy's, met by the plan's mean chemistry",
         "wt%", default_factory=dict)
+    max_materials: Count | None = _field(
+        "MILP rule: at most this many different materials charged to the product (per "
+        "period): a furnace is charged from a few materials, not from every lot",
+        "materials", default=None)
     labels: tuple[Name, ...] = _field(
         "carbon labels this product must meet (entries of [labels]); each limit a label "
         "sets becomes a limit of the plan", default=())
