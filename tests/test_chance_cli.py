@@ -108,7 +108,7 @@ def test_diagnose_names_the_highest_reachable_confidence() -> None:
     ok = run("solve", CAN, "--confidence", f"{reach:.4f}", "--minimise", "cost", "--cap",
              "1.6")
     assert ok[0] == 0
-    over = run("solve", CAN, "--confidence", f"{reach + 2e-4:.4f}", "--minimise", "cost",
+    over = run("solve", CAN, "--confidence", f"{reach + 1e-4:.4f}", "--minimise", "cost",
                "--cap", "1.6", "--no-diagnose")
     assert over[0] == Exit.INFEASIBLE
 

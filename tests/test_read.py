@@ -174,10 +174,13 @@ def test_csv_errors_name_file_line_and_column(tmp_path: Path) -> None:
     with pytest.raises(InputError) as info:
         read(toml)
     msgs = [str(p) for p in info.value.problems]
-    assert any("m.csv" in m and "unknown columns ['weight']" in m for m in msgs), msgs
+    assert any("m.csv, table 'materials', field 'weight': 'weight' is not a column of this "
+               "table" in m for m in msgs), msgs
     assert any("m.csv, table 'materials', row 2 ('B'), field 'cost': 'n/a' is not a number"
                in m for m in msgs), msgs
     assert any("c.csv, table 'composition', row 3 ('Z'), field 'material'" in m for m in msgs)
+    assert any("c.csv, table 'composition', row 1 ('A'), field 'material': has no value in "
+               "any constituent column: write 0 to say none" in m for m in msgs), msgs
 
 
 def test_toml_syntax_error(tmp_path: Path) -> None:

@@ -113,8 +113,8 @@ def test_a_deleted_composition_row_is_refused_not_pure_aluminium(month, tmp_path
         s["composition"].delete_rows(row_of(s["composition"], "UBC bales"))
     msgs = problems(edited(month, tmp_path, edit))
     assert msgs == [(f"{tmp_path / 'edited.xlsx'}, sheet 'materials', row 2 ('UBC bales'), "
-                     "column 'name' (cell A2): has no row in sheet 'composition': add one (a "
-                     "row with the name and blank cells is pure metal)")]
+                     "column 'name' (cell A2): has no row in sheet 'composition': add one (0 in "
+                     "every column for pure metal)")]
 
 
 def test_a_deleted_alloy_row_the_library_limits_is_refused(month, tmp_path) -> None:

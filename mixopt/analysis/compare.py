@@ -161,21 +161,33 @@ def grid_points(axes: Sequence[tuple[str, list[Any]]]) -> list[dict[str, Any]]:
             for combo in itertools.product(*(v for _, v in axes))]
 
 
-def _row(point: dict[str, Any], result: Result) -> dict[str, Any]:
-    return {**point, **summary(result)}
+def _rows(point: dict[str, Any], result: Result, tonnes: bool) -> list[dict[str, Any]]:
+    """The point's tidy row; with ``tonnes``, one row per (period and) material instead:
+    the charged tonnes of each material over all products (long format)."""
+    if not tonnes:
+        return [{**point, **summary(result)}]
+    head = {**point, "status": str(result.status), "objective": result.objective_value}
+    if result.evaluations is None:
+        return [{**head, "material": None, "charged_t": None}]
+    return [{**head, **result.period_of(k), "material": m, "charged_t": float(t)}
+            for k, ev in enumerate(result.evaluations)
+            for m, t in zip(ev.arrays.materials, ev.use_t, strict=True)]
 
 
 def solve_points(instance: Horizon, points: Sequence[dict[str, Any]],
                  options: SolveOptions | None = None,
                  progress: Callable[[], None] | None = None,
                  samples: int = DEFAULT_SAMPLES,
-                 into: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
-    """Solve each point (a dict of overrides) with one warm session; one tidy row each
-    (appended to ``into`` as each finishes, when given)."""
+                 into: list[dict[str, Any]] | None = None,
+                 tonnes: bool = False) -> list[dict[str, Any]]:
+    """Solve each point (a dict of overrides) with one warm session; one tidy row each, or
+    with ``tonnes`` one per (period and) material (appended to ``into`` as each finishes,
+    when given)."""
     session = Session(options, sensitivity=False, risk_samples=samples)
     rows = into if into is not None else []
     for point in points:
-        rows.append(_row(point, session.solve(apply_overrides(instance, point, "--grid"))))
+        rows.extend(_rows(point, session.solve(apply_overrides(instance, point, "--grid")),
+                          tonnes))
         if progress is not None:
             progress()
     return rows
@@ -189,11 +201,12 @@ def _chunks(items: Sequence[Any], n: int) -> Iterable[Sequence[Any]]:
 def run_grid(instance: Horizon, axes: Sequence[tuple[str, list[Any]]],
              options: SolveOptions | None = None, client: Any = None,
              progress: Callable[[], None] | None = None,
-             samples: int = DEFAULT_SAMPLES) -> pd.DataFrame:
+             samples: int = DEFAULT_SAMPLES, tonnes: bool = False) -> pd.DataFrame:
     """Solve every point of the grid: serially with one warm session, or on a Dask
     ``distributed.Client`` in contiguous chunks (one warm session per chunk). Ctrl-C
     raises ``Interrupted`` with the table of the points finished; points whose workers
-    died raise ``Incomplete`` with the rest solved."""
+    died raise ``Incomplete`` with the rest solved. ``tonnes``: the long table of each
+    point's charged tonnes per material."""
     points = grid_points(axes)
     if not points:
         return pd.DataFrame()
@@ -202,17 +215,18 @@ def run_grid(instance: Horizon, axes: Sequence[tuple[str, list[Any]]],
     if client is None:
         rows: list[dict[str, Any]] = []
         try:
-            solve_points(instance, points, options, progress, samples, into=rows)
+            solve_points(instance, points, options, progress, samples, into=rows,
+                         tonnes=tonnes)
         except KeyboardInterrupt:
             raise Interrupted(pd.DataFrame.from_records(rows)) from None
         return pd.DataFrame.from_records(rows)
     n_workers = max(1, len(client.scheduler_info().get("workers", {})))
     chunks = list(_chunks(points, 4 * n_workers))
-    tasks = {i: (solve_points, instance, chunk, options, None, samples)
+    tasks = {i: (solve_points, instance, chunk, options, None, samples, None, tonnes)
              for i, chunk in enumerate(chunks)}
     try:
         done, failed = gather(client, tasks, on_done=(
-            lambda _, rows: [progress() for _ in rows]) if progress else None)
+            lambda i, _: [progress() for _ in chunks[i]]) if progress else None)
     except Interrupted as exc:
         raise Interrupted(pd.DataFrame.from_records(
             [r for i in sorted(exc.finished) for r in exc.finished[i]])) from None

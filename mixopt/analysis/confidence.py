@@ -8,6 +8,7 @@ cost, the footprint and the off-spec rate of each plan (the report charts it).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -23,7 +24,7 @@ from mixopt.model.schema.horizon import Horizon, as_horizon
 
 #: Confidences of the curve in the report.
 LEVELS = (0.5, 0.8, 0.9, 0.95, 0.975, 0.99, 0.995)
-#: Bisection stops when the bracket is this narrow.
+#: The highest confidence is found on this grid, exactly: it solves, one step more does not.
 BISECTION_TOL = 1e-4
 
 
@@ -44,25 +45,30 @@ class Reachable:
 
 
 def highest_confidence(instance: Horizon, options: SolveOptions | None = None) -> Reachable:
-    """Bisection on a common confidence in [0.5, asked] (instance infeasible at ``asked``)."""
+    """Bisection on a common confidence in [0.5, asked] (instance infeasible at
+    ``asked``), on the grid of ``BISECTION_TOL``: the confidence reported has a plan
+    (``--confidence`` with it solves) and one step of the grid more has none."""
     instance = as_horizon(instance)
     asked = max(p.confidence or instance.objective.confidence or 0.5
                 for i in instance.instances for p in i.products)
-    if not solve(at_confidence(instance, 0.5), options, sensitivity=False).status.has_solution:
+    steps = round(1 / BISECTION_TOL)
+
+    def solves(k: int) -> bool:
+        return solve(at_confidence(instance, k / steps), options,
+                     sensitivity=False).status.has_solution
+
+    lo, hi = steps // 2, math.ceil(asked * steps - 1e-9)  # k / steps: 0.5 solves, asked not
+    if not solves(lo):
         return Reachable(asked, None, ())
-    lo, hi = 0.5, asked
-    while hi - lo > BISECTION_TOL:
-        mid = (lo + hi) / 2
-        if solve(at_confidence(instance, mid), options, sensitivity=False).status.has_solution:
-            lo = mid
-        else:
-            hi = mid
-    at = solve(at_confidence(instance, lo), options)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if solves(mid) else (lo, mid)
+    at = solve(at_confidence(instance, lo / steps), options)
     stops: tuple[str, ...] = ()
     if at.duals is not None:
         rows = at.duals[(at.duals.family == "chance") & at.duals.binding.notna()]
         stops = tuple(rows.limit)
-    return Reachable(asked, float(np.floor(lo / BISECTION_TOL) * BISECTION_TOL), stops)
+    return Reachable(asked, lo / steps, stops)
 
 
 def confidence_curve(instance: Horizon, levels: Sequence[float] = LEVELS,

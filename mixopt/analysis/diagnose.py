@@ -41,6 +41,7 @@ from mixopt.model.arrays import InstanceArrays
 from mixopt.model.backend import SolveOptions, Status, conflict, solve_lp
 from mixopt.model.families import FAMILIES, Relaxation
 from mixopt.model.formulation import WindowLP, build_window
+from mixopt.model.numbers import number
 from mixopt.model.planner import solve
 from mixopt.model.schema.horizon import Horizon, as_horizon
 from mixopt.model.schema.instance import Instance
@@ -225,7 +226,56 @@ def diagnose(plan: Horizon | Instance, options: SolveOptions | None = None) -> D
         label = title if len(rel) == 1 else f"joint, {title}: all {len(rel)} changes together"
         found.append(Option(label, tuple(rel), _verified(h, merged(tuple(rel)), options)))
     words = conflict_words(wlp, iis) or []
+    found, notes = _standard_ways(found, notes, checks, words)
     return Diagnosis(h, first.status, tuple(checks), tuple(found), tuple(words), tuple(notes))
+
+
+#: A way out that moves an alloy's maximum past this many times the widest maximum the
+#: shipped library gives that constituent in any alloy makes another alloy, not a
+#: relaxation of this one: it is not offered.
+FAR_BEYOND = 2.0
+
+
+def _widest_max() -> dict[str, float]:
+    """The widest maximum of each constituent over the shipped library's alloys."""
+    from mixopt.model.schema.alloys import library
+
+    out: dict[str, float] = {}
+    for alloy in library().values():
+        for e, (_, hi) in alloy.limits_wt_pct.items():
+            out[e] = max(out.get(e, 0.0), hi)
+    return out
+
+
+def _standard_ways(found: list[Option], notes: list[str], checks: list[str],
+                   conflict_said: list[str]) -> tuple[list[Option], list[str]]:
+    """The ways out that keep every alloy limit within reach of a standard window, and a
+    note for those that do not (and, when none is left, why nothing else works)."""
+    widest = _widest_max()
+    kept, far = [], []
+    for option in found:
+        past = []
+        for r in option.relaxations:
+            e = r.path.rsplit(".", 1)[-1]
+            if r.path.startswith("alloys.") and isinstance(r.value, list | tuple) \
+                    and len(r.value) == 2 and e in widest \
+                    and r.value[1] > FAR_BEYOND * widest[e]:
+                who = r.key[0] if r.key else r.path.split(".")[1]
+                past.append(f"{who}: {e} max to {number(r.value[1], 4)} wt% (no alloy of "
+                            f"the shipped library allows more than {widest[e]:g})")
+        (far.append((option, past)) if past else kept.append(option))
+    if not far:
+        return found, notes
+    said = "; ".join(dict.fromkeys(p for _, ps in far for p in ps))
+    notes = [*notes, (f"not offered: {len(far)} way(s) out that would move an alloy limit "
+                      f"far beyond any standard window ({said}): that is another alloy, not "
+                      "this one relaxed")]
+    if not kept:
+        why = ("the checks above" if checks else "the limits that fight each other, below,"
+               if conflict_said else "the elastic plan")
+        notes.append(f"no other way out was found: {why} say what stops the plan — change "
+                     "the materials on offer (their supply or minimum use), or the product")
+    return kept, notes
 
 
 def unbounded_notes(h: Horizon) -> list[str]:
@@ -325,9 +375,9 @@ def _lot_rounded(h: Horizon, ruled: dict[str, tuple[float | None, float | None, 
                                   math.ceil(prod.tonnes / step) * step} - {prod.tonnes}):
                 path = f"products.{prod.name}.tonnes{at}"
                 if tonnes > 0 and works({path: round(tonnes, 6)}):
-                    out.append(f"{prod.name}: {tonnes:,.6g} t instead of {prod.tonnes:,.6g} t "
-                               f"can be made from whole lots   [--set \"{path}="
-                               f"{round(tonnes, 6):g}\"]")
+                    out.append(f"{prod.name}: {number(tonnes)} t instead of "
+                               f"{number(prod.tonnes)} t can be made from whole lots   "
+                               f"[--set \"{path}={round(tonnes, 6):g}\"]")
     for m, size, _ in lots:
         for frac in LOT_FRACTIONS:
             path, lot = f"materials.{m}.lot", round(size * frac, 6)

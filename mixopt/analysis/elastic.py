@@ -24,6 +24,7 @@ from mixopt.model.evaluate import recheck
 from mixopt.model.families import ALL, BY_BLOCK, BY_NAME, LINKING, Family, Relaxation
 from mixopt.model.formulation import WindowLP, plan_from_columns
 from mixopt.model.lp import Block, LinearProgram
+from mixopt.model.numbers import number
 from mixopt.model.plan import Window
 
 #: IIS and elastic sides -> the side of a limit.
@@ -173,7 +174,7 @@ def conflict_words(wlp: WindowLP, found: tuple[list, list] | None = None) -> lis
         if b.name in _BOUNDS and len(key) == 2:
             bound = lp.col_hi[c] if side == "upper" else lp.col_lo[c]
             out.append(f"{key[1]} in {key[0]}: "
-                       + _BOUNDS[b.name][side == "upper"].format(t=f"{bound:,.6g}"))
+                       + _BOUNDS[b.name][side == "upper"].format(t=number(bound)))
         else:
             out.append(f"{b.name} {b.keys[c - b.start]} {side} bound")
     return out

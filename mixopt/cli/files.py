@@ -87,25 +87,35 @@ def generate_cmd(lots: int, products: int, elements: int, milp: bool, spreads: b
 @click.option("--into", "into", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the means and spreads into this instance (.toml, its CSV tables, "
                    "or .xlsx), in place; needs --force, as it replaces the file.")
+@click.option("--material-column", default="material", show_default=True,
+              help="The column of the analyses naming the material.")
 @click.option("--min-samples", type=click.IntRange(min=2), default=5, show_default=True,
               help="Flag materials with fewer samples (their spreads are uncertain).")
 @click.option("--force", is_flag=True, help="Allow --into to replace the instance's files.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
               show_default=True)
 @guard
-def spreads_cmd(analyses: Path, into: Path | None, min_samples: int, force: bool,
-                fmt: str) -> None:
+def spreads_cmd(analyses: Path, into: Path | None, material_column: str, min_samples: int,
+                force: bool, fmt: str) -> None:
     """Estimate each material's mean chemistry and its spread from lab analyses.
 
-    ANALYSES.csv: one row per sample, a 'material' column, then one column per constituent
-    in wt% (blank: not analysed). The spread is the sample standard deviation."""
+    ANALYSES.csv: one row per sample, a material column, then one column per element in
+    wt% (a unit in the header is read: 'Fe [ppm]'; blank: not analysed). Other columns
+    (furnace, date, sample id, Al the balance) are not read, and are listed. The spread is
+    the sample standard deviation."""
     from mixopt.cli.common import emit_frame
     from mixopt.io.atomic import check_new
-    from mixopt.io.spreads import read_analyses, write_into
+    from mixopt.io.spreads import read_analyses
 
+    known: tuple[str, ...] = ()
     if into is not None:
         check_new(into, force, in_place=True)  # before any work: nothing is written without --force
-    spreads = read_analyses(analyses, min_samples)
+        from mixopt.io.columns import instance_constituents
+        from mixopt.io.read import read
+        from mixopt.io.write import horizon_document
+
+        known = tuple(instance_constituents(horizon_document(read(into))))
+    spreads = read_analyses(analyses, min_samples, material_column, known)
     table = spreads.table.assign(few_samples=spreads.table.material.isin(spreads.few))
     emit_frame(table, fmt, f"{analyses}: mean and spread per material and constituent",
                None, False)
@@ -114,5 +124,7 @@ def spreads_cmd(analyses: Path, into: Path | None, min_samples: int, force: bool
                    + ("" if (spreads.table[spreads.table.material == m].samples >= 2).any()
                       else " (none estimated from one sample)"), err=True)
     if into is not None:
+        from mixopt.io.spreads_into import write_into
+
         for f in write_into(spreads, into, force):
             wrote(f)

@@ -129,7 +129,8 @@ def export_cmd(path: Path, output: Path, force: bool, variant: dict) -> None:
 
     Columns are charge[product|material] (t charged), plus the model's own columns (lot
     counts, purchase switches, spreads); rows are named by family and key, e.g.
-    chemistry[AA3104 slab|Mn]. Chance cones have no MPS form: such months are refused.
+    chemistry[AA3104 slab|Mn]. Names too long for the readers are shortened and listed in
+    FILE.names.csv beside it. Chance cones have no MPS form: such months are refused.
     """
     from mixopt.io.export import write_model
 
@@ -137,5 +138,5 @@ def export_cmd(path: Path, output: Path, force: bool, variant: dict) -> None:
         raise click.BadParameter("must end in .mps or .lp", param_hint="-o")
     check_output(output, force)
     inst = read_variant(path, variant)
-    write_model(inst, output, force)
-    wrote(output)
+    for f in write_model(inst, output, force):
+        wrote(f)

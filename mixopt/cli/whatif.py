@@ -73,16 +73,21 @@ def compare_cmd(path: Path, names: tuple[str, ...], all_: bool, confidence: floa
 @click.option("--grid", "grids", multiple=True, required=True,
               metavar="PATH=START:STOP:STEP|PATH=V1,V2",
               help="An axis of the grid (repeatable; the grid is their product).")
+@click.option("--tonnes", is_flag=True,
+              help="One row per point and material (and period): the charged tonnes of "
+                   "each material over all products (long format), instead of one row per "
+                   "point.")
 @variant_options
 @samples_option
 @dask_options
 @solver_options
 @output_options
 @guard
-def sweep_cmd(path: Path, grids: tuple[str, ...], variant: dict, samples: int,
+def sweep_cmd(path: Path, grids: tuple[str, ...], tonnes: bool, variant: dict, samples: int,
               workers: int | None, scheduler: str | None, fmt: str, output: Path | None,
               force: bool) -> None:
-    """Solve a grid of what-ifs and write one tidy row per point."""
+    """Solve a grid of what-ifs and write one tidy row per point (with --tonnes, per point
+    and material)."""
     from mixopt.analysis.compare import grid_points, parse_grid, run_grid
 
     check_output(output, force, fmt)
@@ -91,7 +96,7 @@ def sweep_cmd(path: Path, grids: tuple[str, ...], variant: dict, samples: int,
     n = len(grid_points(axes))
     with progress(n) as tick, dask_client(workers, scheduler) as client:
         emit_many(lambda: run_grid(inst, axes, options(), client=client, progress=tick,
-                                   samples=samples),
+                                   samples=samples, tonnes=tonnes),
                   fmt, f"{inst.name}: grid of {n} points", output, force, inst.currency,
                   "points")
 

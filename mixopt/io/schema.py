@@ -123,6 +123,18 @@ def units(model: type[BaseModel], columns: dict[str, tuple[str, ...]]) -> dict[s
     return {col: unit for col, unit, _, _ in _describe(model, columns)}
 
 
+def material_units(columns: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """The unit of every column of a materials table, the linking ones (stock_, contract_)
+    included ("" for text)."""
+    out = units(Material, {c: p for c, p in columns.items() if p[0] not in ("stock",
+                                                                            "contract")})
+    for prefix, model in (("stock_", Stock), ("contract_", Contract)):
+        out.update({f"{prefix}{c}": u for c, u in units(model, {
+            c[len(prefix):]: p[1:] for c, p in columns.items() if c.startswith(prefix)})
+            .items()})
+    return out
+
+
 def required(model: type[BaseModel], columns: dict[str, tuple[str, ...]]) -> set[str]:
     """The columns whose field has no default."""
     return {col for col, _, default, _ in _describe(model, columns) if default == "required"}

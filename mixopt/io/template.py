@@ -23,6 +23,7 @@ from mixopt.io.schema import (
     SETTINGS_KEYS,
     field_registry,
     flatten_record,
+    material_units,
     units,
 )
 from mixopt.io.spreadsheet import header, put
@@ -40,8 +41,8 @@ from mixopt.io.write import (
     long_rows,
 )
 from mixopt.model.schema.carbon import ROUTES
-from mixopt.model.schema.horizon import Contract, Horizon, Stock, as_horizon
-from mixopt.model.schema.instance import Instance, Material, Product
+from mixopt.model.schema.horizon import Horizon, as_horizon
+from mixopt.model.schema.instance import Instance, Product
 from mixopt.model.schema.paths import flatten, get_path
 
 #: Rows an empty template shows, to be typed over (the reader skips them, with a warning).
@@ -89,7 +90,9 @@ def _readme(wb: Workbook) -> None:
     ws["A2"] = ("Units are in the headers. Cells marked required must be filled; empty cells "
                 "of other fields take the default. A wt% cell formatted as a percentage is "
                 "read as the percentage typed (0.85 % = 0.85 wt%). Rows starting with "
-                "'(example)' are not read. Formulas need a saved result.")
+                "'(example)' are not read. Formulas need a saved result. A unit in a header "
+                "is read (e.g. 'available_max [kg]', 'Fe [ppm]', 'cost [USD/kg]'); a column "
+                "of your own notes starts with 'note:'. In composition, write 0 for none.")
     for c, n in enumerate(("sheet", "column", "unit", "default", "meaning"), start=1):
         ws.cell(row=4, column=c, value=n).font = Font(bold=True)
     for r, row in enumerate(field_registry(), start=5):
@@ -211,7 +214,7 @@ def instance_workbook(plan: Horizon | Instance | None = None) -> Workbook:
           WINDOW_UNITS)
     mats = raw.get("materials", [])
     mat_cols = HORIZON_MATERIAL_COLUMNS if periods else MATERIAL_COLUMNS
-    table("materials", mat_cols, mats, _material_units(mat_cols))
+    table("materials", mat_cols, mats, material_units(mat_cols))
     for name in CONSTITUENT_TABLES:
         els, rows = constituent_rows(mats, name, periods or ())
         els = els or ([e for e in ex[name] if e != "material"] if name in ex else [])
@@ -250,17 +253,6 @@ def _aim_rows(prod: dict[str, Any], periods: tuple[str, ...] | None) -> list[lis
         else:
             rows.append([prod["name"], e, *w, *([""] if periods else [])])
     return rows
-
-
-def _material_units(columns: dict[str, tuple[str, ...]]) -> dict[str, str]:
-    """The unit of every materials column, the linking ones (stock_, contract_) included."""
-    out = units(Material, {c: p for c, p in columns.items() if p[0] not in ("stock",
-                                                                            "contract")})
-    for prefix, model in (("stock_", Stock), ("contract_", Contract)):
-        out.update({f"{prefix}{c}": u for c, u in units(model, {
-            c[len(prefix):]: p[1:] for c, p in columns.items() if c.startswith(prefix)})
-            .items()})
-    return out
 
 
 def _cell(v: Any) -> Any:

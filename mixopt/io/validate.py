@@ -17,6 +17,8 @@ from typing import Any, Protocol
 from pydantic import ValidationError
 
 from mixopt.errors import InputError, Problem
+from mixopt.io.columns import few
+from mixopt.io.names import canonical_constituents, duplicates, place
 from mixopt.io.schema import CONSTITUENT_TABLES, HORIZON_MATERIAL_COLUMNS, column_of
 from mixopt.model.schema.alloys import library
 from mixopt.model.schema.instance import Instance
@@ -33,24 +35,6 @@ class Origin(Protocol):
     file: Path
 
     def locate(self, loc: tuple[Any, ...], raw: Mapping[str, Any], msg: str) -> Problem: ...
-
-
-def _duplicates(raw: Mapping[str, Any], origin: Origin, problems: list[Problem]) -> None:
-    for table in ("products", "materials"):
-        rows = raw.get(table)
-        if not isinstance(rows, list):
-            continue
-        first: dict[str, int] = {}
-        for i, row in enumerate(rows):
-            name = row.get("name") if isinstance(row, dict) else None
-            if not isinstance(name, str):
-                continue
-            if name in first:
-                problems.append(origin.locate((table, i, "name"), raw,
-                                              f"duplicate name {name!r} (first used in row "
-                                              f"{first[name] + 1})"))
-            else:
-                first[name] = i
 
 
 def _resolve_alloys(raw: dict[str, Any], origin: Origin, problems: list[Problem]) -> None:
@@ -79,8 +63,8 @@ def _resolve_alloys(raw: dict[str, Any], origin: Origin, problems: list[Problem]
         else:
             problems.append(origin.locate(
                 ("products", i, "alloy"), raw,
-                f"unknown alloy {a!r}: define it under [alloys.{a}] or use one of the "
-                f"shipped library ({', '.join(sorted(lib))})"))
+                f"unknown alloy {a!r}: define it {place(origin, 'alloys', a)} or use "
+                f"one of the shipped library ({', '.join(sorted(lib))})"))
 
 
 def _from_validation_error(err: ValidationError, raw: Mapping[str, Any],
@@ -97,6 +81,9 @@ def _from_validation_error(err: ValidationError, raw: Mapping[str, Any],
             msg = f"{e['input']!r} is not a number"
             if isinstance(e["input"], str) and "," in e["input"]:
                 msg += " (a decimal comma? write it with a point)"
+            elif isinstance(e["input"], str) and e["input"].strip()[:1] in "<>":
+                msg += (" (a detection limit? write the value to plan with, e.g. the limit "
+                        "or half of it)")
         elif e["type"] == "missing":
             msg = "required, but not given"
         elif e["type"] == "too_short" and not e["input"]:
@@ -115,7 +102,8 @@ def validate(raw: dict[str, Any], origin: Origin, problems: list[Problem],
             problems.append(Problem(str(origin.file), f"has {len(rows):,} rows, over the "
                                                       f"limit of {MAX_ROWS:,}", table))
             raise InputError(problems)
-    _duplicates(raw, origin, problems)
+    duplicates(raw, origin, problems)
+    canonical_constituents(raw, origin, problems)
     _resolve_alloys(raw, origin, problems)
     try:
         instance = Instance.model_validate(raw)
@@ -154,21 +142,36 @@ def _power_sources(instance: Instance, raw: Mapping[str, Any],
     """Every power source an energy material names is defined under [power]."""
     known = sorted(instance.power)
     return [origin.locate(("materials", i, "energy", "power"), raw,
-                          f"unknown power source {m.energy.power!r}; defined under [power]: "
-                          f"{known or 'none'}")
+                          f"unknown power source {m.energy.power!r}; defined "
+                          f"{place(origin, 'power')}: {known or 'none'}")
             for i, m in enumerate(instance.materials)
             if m.energy is not None and m.energy.power not in instance.power]
 
 
 def _labels_defined(instance: Instance, raw: Mapping[str, Any],
                     origin: Origin) -> list[Problem]:
-    """Every label a product lists is defined under [labels]."""
+    """Every label a product lists is defined, and its limits mean something: a
+    renewable-electricity minimum needs some material (or process) to give electricity
+    (over none the share is 0 of 0: the row would hold and the label be reported unmet)."""
     known = sorted(instance.labels)
-    return [origin.locate(("products", i, "labels"), raw,
-                          f"label {name!r} is not defined under [labels] (defined: "
-                          f"{known or 'none'})")
-            for i, p in enumerate(instance.products) for name in p.labels
-            if name not in instance.labels]
+    out = [origin.locate(("products", i, "labels"), raw,
+                         f"label {name!r} is not defined {place(origin, 'labels')} "
+                         f"(defined: {known or 'none'})")
+           for i, p in enumerate(instance.products) for name in p.labels
+           if name not in instance.labels]
+    listed = {name: p.name for p in instance.products for name in p.labels}
+    if not any(m.energy is not None and m.energy.electricity_mwh_per_t > 0
+               for m in instance.materials) and not any(
+            p.electricity_mwh_per_t > 0 for p in instance.processes):
+        out += [origin.locate(("labels", name, "renewable_electricity_min"), raw,
+                              f"a renewable electricity share of at least "
+                              f"{label.renewable_electricity_min:g} (asked by product "
+                              f"{listed[name]!r}) cannot be measured: no material gives its "
+                              "electricity (energy) and no process uses any; give the "
+                              "materials' energy, or drop this limit")
+                for name, label in instance.labels.items()
+                if (label.renewable_electricity_min or 0) > 0 and name in listed]
+    return out
 
 
 def _sold_products(instance: Instance, raw: Mapping[str, Any],
@@ -295,8 +298,9 @@ def _processes(instance: Instance, raw: Mapping[str, Any], origin: Origin) -> li
                                          "not have"))
         if p.power is not None and p.power not in instance.power:
             out.append(origin.locate(("processes", k, "power"), raw,
-                                     f"unknown power source {p.power!r}; defined under "
-                                     f"[power]: {sorted(instance.power) or 'none'}"))
+                                     f"unknown power source {p.power!r}; defined "
+                                     f"{place(origin, 'power')}: "
+                                     f"{sorted(instance.power) or 'none'}"))
     for k, p in enumerate(instance.processes):
         for name in p.inputs:
             if name in outputs:
@@ -328,7 +332,8 @@ def _warnings(instance: Instance, raw: Mapping[str, Any], origin: Origin) -> lis
     out = []
     if instance.unknown_footprints:
         out.append(origin.locate(("materials",), raw,
-                                 f"{', '.join(map(repr, instance.unknown_footprints))} give no "
+                                 f"{len(instance.unknown_footprints)} material(s) ("
+                                 f"{few(list(map(repr, instance.unknown_footprints)))}) give no "
                                  "footprint: nothing in this instance reads one (a cost "
                                  "objective, no cap, no carbon price, no label), so the plan is "
                                  "costed, not carbon-accounted; their footprint counts as 0 and "
@@ -343,8 +348,8 @@ def _warnings(instance: Instance, raw: Mapping[str, Any], origin: Origin) -> lis
                 "kind": "taken from its kind (exactly a route's name)",
                 "unknown": "unknown (counted as 'other'; the declaration lists it)"}[how]
         out.append(Problem(str(origin.file), f"no route given for {len(names)} material(s), "
-                                             f"{said}: {'; '.join(names)}. Give each a "
-                                             "route", "materials", field="route"))
+                                             f"{said}: {few(names)}. Give each a route",
+                           "materials", field="route"))
     for i, m in enumerate(instance.materials):
         odd = m.footprint.scope12_above_full() if m.footprint is not None else None
         if odd:

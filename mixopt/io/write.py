@@ -150,13 +150,16 @@ def constituent_rows(mats: list[dict[str, Any]], table: str, periods: tuple[str,
                      ) -> tuple[list[str], list[dict[str, Any]]]:
     """The constituents of ``table`` (composition or composition_sd) and its rows: one per
     material, or, where a material's values differ by period, one complete row per period
-    (``period`` column; blank cells are 0)."""
+    (``period`` column); every composition cell holds a number (0: none), a spread's
+    blank cell is no spread."""
     els = constituent_columns(mats, table)
     rows = []
     for m in mats:
         if table not in m and table != "composition":
             continue
         values = m.get(table, {})
+        if table == "composition":  # every cell written: a blank is not a value (0 is none)
+            values = {e: values.get(e, 0.0) for e in els}
         if not any(isinstance(v, dict) for v in values.values()):
             rows.append({"material": m["name"], PERIOD_COLUMN: "", **values})
             continue

@@ -40,16 +40,45 @@ class Evaluation(Figures):
         return not self.violations
 
     def binding(self, p: int) -> dict[str, str]:
-        """Constituents of product ``p`` whose achieved wt% sits on a limit: 'min' or 'max'."""
+        """Constituents of product ``p`` whose limit binds: 'min' or 'max'. A limit held on
+        the mean binds when the achieved wt% sits on it; a chance limit (a confidence with
+        spreads) when the probability of a heat falling outside it is what the confidence
+        allows."""
         d, comp = self.arrays, self.composition_wt_pct[p]
         out = {}
+        chance = _chance_binding(self, p) if d.has_chance else {}
         for e in np.flatnonzero(d.windowed[p]):
             lo, hi = d.limit_min_wt_pct[p, e], d.limit_max_wt_pct[p, e]
             if lo > 0 and abs(comp[e] - lo) <= BINDING_REL_TOL * max(1.0, lo):
                 out[d.constituents[e]] = "min"
             elif hi < 100 and abs(comp[e] - hi) <= BINDING_REL_TOL * max(1.0, hi):
                 out[d.constituents[e]] = "max"
+            elif e in chance:
+                out[d.constituents[e]] = chance[e]
         return out
+
+
+#: A chance limit binds when its probability outside is within this share of what its
+#: confidence allows (the cut loop holds each cone to 1e-7 of its standard deviation).
+CHANCE_BINDING_REL_TOL = 1e-4
+
+
+def _chance_binding(fig: Figures, p: int) -> dict[int, str]:
+    """Constituents (by index) of product p whose chance limit binds: 'min' or 'max'."""
+    from mixopt.model.families.chance import probabilities
+    from mixopt.model.uncertainty import chance_sides, limit_confidence
+
+    d = fig.arrays
+    below, above = probabilities(fig)
+    a_lo, a_hi = limit_confidence(d)
+    lo_on, hi_on = chance_sides(d)
+    out = {}
+    for e in range(len(d.constituents)):
+        for side, on, prob, a in (("min", lo_on, below, a_lo), ("max", hi_on, above, a_hi)):
+            allowed = 1 - a[p, e]
+            if on[p, e] and abs(prob[p, e] - allowed) <= CHANCE_BINDING_REL_TOL * allowed:
+                out[e] = side
+    return out
 
 
 def _non_negative(fig: Figures) -> list[Violation]:

@@ -145,3 +145,26 @@ def _labels(inst: Instance, figs: list[Any], p: int) -> list[dict[str, Any]]:
         out.append({"label": name, "met": met, "source": label.source or None,
                     "limits": limits})
     return out
+
+
+#: What a label's status is, in words.
+MET, NOT_MET, UNASSESSED = "met", "not met", "not assessable"
+
+
+def label_status(inst: Instance, ev: Any, p: int) -> list[tuple[str, str, bool]]:
+    """Every label of the instance against product p's plan: (label, ``MET``, ``NOT_MET``
+    or ``UNASSESSED`` — a limit without the data to measure it, e.g. no electricity data —,
+    whether the product asks for it)."""
+    out = []
+    for item in _labels(inst, [ev], p):
+        oks = [lim["met"] for lim in item["limits"]]
+        said = MET if item["met"] else NOT_MET if False in oks else UNASSESSED
+        out.append((item["label"], said, item["label"] in inst.products[p].labels))
+    return out
+
+
+def label_words(inst: Instance, ev: Any, p: int) -> str:
+    """'ALLOW (asked): met; CIRCAL 75R: not met; Green Power: not assessable'."""
+    return "; ".join(f"{name}{' (asked)' if asked else ''}: {said}"
+                     for name, said, asked in label_status(inst, ev, p))
+

@@ -16,6 +16,7 @@ from mixopt.model.figures import Violation, summary
 from mixopt.model.planner import Result
 from mixopt.model.risk import ProductRisk, plan_risk
 from mixopt.model.schema.instance import Instance
+from mixopt.report.declaration import label_status
 from mixopt.report.frames import (
     clean,
     footprint_by_kind_records,
@@ -108,6 +109,9 @@ def product_records(inst: Instance, ev: Evaluation,
             "confidence": prod.confidence or inst.objective.confidence,
             "binding": ev.binding(p),
         })
+        if inst.labels:  # every label against this product's plan
+            out[-1]["labels"] = [{"label": n, "asked": asked, "status": said}
+                                 for n, said, asked in label_status(inst, ev, p)]
         if risk is not None:
             out[-1]["risk"] = risk_document(risk[p])
     return out

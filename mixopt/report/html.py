@@ -25,9 +25,10 @@ from mixopt.report.charts import (
     stock_figure,
     to_svg,
 )
-from mixopt.report.declaration import declarations
+from mixopt.report.declaration import declarations, label_status
 from mixopt.report.document import to_json_dict
 from mixopt.report.frames import footprint_by_kind, mix_table
+from mixopt.report.labels import confidence_words, number
 
 CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0;
@@ -160,6 +161,9 @@ def _glance(result: Result, doc: dict[str, Any]) -> str:
               _card("recycled, pre-consumer", f"{t['recycled_pre_consumer_share']:.1%}",
                     "recycled_pre"),
               _card("inert-anode metal", f"{t['inert_anode_share']:.1%}", "inert_anode_share")]
+    h = result.horizon
+    cards.append(_card("confidence", confidence_words(h.objective, h.first.products)
+                       or "limits held on the mean", "confidence"))
     if result.risk:
         cards.append(_card("off-spec heats (simulated)", f"{off_spec(result):.1%}", "off_spec",
                            "bad" if off_spec(result) > 0.1 else "ok"))
@@ -196,6 +200,12 @@ def _product(result: Result, k: int, p: int, declared: dict[str, Any],
                  f'<figure class="chart chemistry">'
                  f"{to_svg(chemistry_figure(result, p, k))}</figure>")
     parts.append(_chemistry(result, k, p))
+    if inst.labels:
+        parts.append("<h3>Labels</h3><table><tr><th>label</th><th>asked</th><th>holds</th>"
+                     "</tr>" + "".join(
+                         f'<tr><td>{_e(n)}</td><td>{"yes" if asked else ""}</td>'
+                         f'<td data-field="label:{_e(prod.name)}:{_e(n)}">{_e(said)}</td></tr>'
+                         for n, said, asked in label_status(inst, ev, p)) + "</table>")
     parts.append("<h3>Footprint breakdown, full scope and scope 1+2</h3>"
                  f'<figure class="chart footprint">{to_svg(footprint_figure(result, p, k))}'
                  "</figure>")
@@ -258,7 +268,7 @@ def _curve(curve: pd.DataFrame, inst: Any) -> str:
                          f"{_e(r.status)}</td></tr>")
             continue
         parts.append(f'<tr><td class="n">{r.confidence:g}</td><td class="n">'
-                     f'{r.objective:,.6g}</td><td class="n">{r.cost:,.0f}</td>'
+                     f'{number(r.objective)}</td><td class="n">{r.cost:,.0f}</td>'
                      f'<td class="n">{r.footprint_per_t:.4f}</td><td class="n">'
                      f"{r.off_spec_heat_probability:.1%}</td></tr>")
     parts.append("</table>")
@@ -335,7 +345,7 @@ def _purchases_table(doc: dict[str, Any]) -> str:
 
 
 def _duals_table(doc: dict[str, Any]) -> str:
-    rows = [[d.get("period", ""), d["limit"], f"{d['shadow_price']:,.4g}", f"per {d['per']}"]
+    rows = [[d.get("period", ""), d["limit"], number(d["shadow_price"], 4), f"per {d['per']}"]
             for d in doc["duals"] or () if d.get("binding") and abs(d["shadow_price"]) > 1e-9]
     if not rows:
         return ""

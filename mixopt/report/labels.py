@@ -8,14 +8,15 @@ name, so a new column gets a header, a unit and a number format without a new en
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from mixopt.io.spreadsheet import number_format
+from mixopt.model.numbers import number
 
 #: Unit suffixes of column names, longest first: (suffix, unit). "currency" is replaced by
 #: the instance's currency when shown.
 SUFFIXES = (
+    ("_mwh_per_t", "MWh/t slab"),
     ("_t_co2e_per_t", "t CO2e/t slab"),
     ("_per_t_co2e", "currency/t CO2e"),
     ("_per_t", "t CO2e/t slab"),
@@ -31,6 +32,16 @@ NAMED = {
     "share": ("Share of the product's charge", "share 0..1"),
     "cost": ("Cost", "currency"),
     "carbon_cost": ("Carbon cost", "currency"),
+    "revenue": ("Revenue", "currency"),
+    "margin": ("Margin (revenue less cost and carbon cost)", "currency"),
+    "holding_cost": ("Holding cost", "currency"),
+    "take_or_pay_cost": ("Take-or-pay", "currency"),
+    "electricity_mwh_per_t": ("Electricity", "MWh/t slab"),
+    "renewable_electricity_share": ("Renewable share of the electricity", "share 0..1"),
+    "footprint_scope1_t_co2e_per_t": ("Footprint, scope 1", "t CO2e/t slab"),
+    "footprint_scope2_t_co2e_per_t": ("Footprint, scope 2", "t CO2e/t slab"),
+    "footprint_scope3_t_co2e_per_t": ("Footprint, scope 3", "t CO2e/t slab"),
+    "confidence": ("Confidence", "probability"),
     "p_below_min": ("P(below min)", "probability"),
     "p_above_max": ("P(above max)", "probability"),
     "mac_per_t_co2e": ("Marginal abatement cost", "currency/t CO2e"),
@@ -105,23 +116,27 @@ def _words(stem: str) -> str:
     return text[:1].upper() + text[1:] if text else stem
 
 
-def number(x: float, digits: int = 6) -> str:
-    """A figure for a person: ``digits`` significant digits, thousands separated, never in
-    exponent form for the sizes of a plan (22,688,752 not 2.26888e+07)."""
-    if math.isnan(x):
-        return "-"
-    if math.isinf(x):
-        return "unbounded" if x > 0 else "-unbounded"
-    if abs(x) >= 10 ** (digits - 1):
-        return f"{x:,.0f}"
-    if x != 0 and abs(x) < 1e-4:
-        return f"{x:.{max(digits - 3, 1)}e}"
-    return f"{x:,.{digits}g}"
-
-
 def worth_words(shadow_price: float, per: str, unit: str) -> str:
     """A shadow price as a planner says it: '1 t more saves 4.705 t CO2e'."""
     step, said = STEPS.get(per, (1.0, f"1 {per} more"))
     change = shadow_price * step
     verb = "saves" if change < 0 else "adds"
     return f"{said} {verb} {number(abs(change), 4)} {unit}"
+
+
+def confidence_words(objective: object, products: tuple = ()) -> str:
+    """The confidence a plan is made at, in words ("" on the mean): "every alloy limit
+    held with probability 95% (each limit on its own); AA3104 slab at 99%"."""
+    a = getattr(objective, "confidence", None)
+    per = getattr(objective, "confidence_per", "limit")
+    said = []
+    if a is not None:
+        said.append(f"every alloy limit held with probability {a * 100:.4g}% ("
+                    + ("each limit on its own" if per == "limit" else
+                       "a heat meets all its limits at once") + ")")
+    said += [f"{p.name} at {p.confidence * 100:.4g}%" for p in products
+             if getattr(p, "confidence", None) is not None]
+    margin = getattr(objective, "margin_sd", 0.0) or 0.0
+    if margin:
+        said.append(f"every limit with a margin of {margin:g} sd")
+    return "; ".join(said)

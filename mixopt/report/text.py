@@ -16,9 +16,10 @@ from mixopt.model.figures import summary
 from mixopt.model.planner import Result
 from mixopt.model.risk import ProductRisk
 from mixopt.model.schema.instance import Instance
+from mixopt.report.declaration import label_status, label_words
 from mixopt.report.document import planning_ahead
 from mixopt.report.frames import footprint_by_kind, materials_sensitivity, mix_table
-from mixopt.report.labels import number, worth_words
+from mixopt.report.labels import confidence_words, number, worth_words
 
 
 def render_frame(df: pd.DataFrame, title: str, width: int = 160) -> str:
@@ -34,6 +35,10 @@ def render_frame(df: pd.DataFrame, title: str, width: int = 160) -> str:
                     for v in row))
     con.print(t)
     return con.file.getvalue()
+
+
+def _num(x: float | None, digits: int = 4) -> str:
+    return "-" if x is None else number(x, digits)
 
 
 def _fmt(x: float | None, spec: str = ",.2f") -> str:
@@ -55,14 +60,23 @@ def render_table(result: Result, ahead: Result | None = None, width: int = 110) 
     con.print(f"[bold]{h.name}[/bold]: {result.status}{how}{said}")
     cap = f", cap {obj.footprint_cap:g} t CO2e/t" if obj.footprint_cap else ""
     con.print(f"minimise {obj.minimise} (scope {obj.scope}{cap})"
-              + (f": {result.objective_value:,.6g} {result.objective_unit}"
+              + (f": {number(result.objective_value)} {result.objective_unit}"
                  if result.objective_value is not None else ""))
+    conf = confidence_words(obj, h.first.products)
+    if conf:
+        con.print(f"confidence: {conf}")
     if result.mip_gap is not None:
-        con.print(f"MIP gap achieved: {result.mip_gap:.3g}")
+        con.print(f"MIP gap achieved: {number(result.mip_gap, 3)}")
     if evs is None:
         return con.file.getvalue()
     if result.named:
         _periods(con, result)
+    if sum(len(i.products) for i in h.instances) > 1:
+        wide = Console(file=io.StringIO(), width=max(width, 160), force_terminal=False,
+                       color_system=None)  # one line per product, whatever its names
+        wide.print(_products_summary(result))
+        con.file.write(wide.file.getvalue())
+        con.print("[bold]details per product[/bold]")
     mix, kinds = mix_table(result), footprint_by_kind(result)
     for k in range(len(h.periods)):
         if result.named:
@@ -93,18 +107,33 @@ def render_table(result: Result, ahead: Result | None = None, width: int = 110) 
     return con.file.getvalue()
 
 
+#: The terms of the money a plan costs: (figure, column, sign in the net cost).
+TERMS = (("cost", "purchases", 1), ("holding_cost", "holding", 1),
+         ("carbon_cost", "carbon", 1), ("take_or_pay_cost", "take-or-pay", 1),
+         ("revenue", "revenue", -1))
+
+
 def _periods(con: Console, result: Result) -> None:
-    """Per period: slab, money, footprint; then per material the purchases and stock."""
-    t = Table(title="per period", title_justify="left")
-    for c in ("period", "slab t", "purchases", "holding", "revenue", "margin",
-              "t CO2e/t slab"):
+    """Per period: slab, each term of the money and their net, footprint (a total row
+    that adds up to the objective); then per material the purchases and stock."""
+    cur = result.horizon.currency
+    t = Table(title=f"per period ({cur}: purchases + holding + carbon + take-or-pay - "
+                    "revenue = net cost)", title_justify="left")
+    for c in ("period", "slab t", *(c for _, c, _ in TERMS), "net cost", "t CO2e/t slab"):
         t.add_column(c, justify="left" if c == "period" else "right")
-    for k, period in enumerate(result.periods):
-        r = result.figures(k)
-        t.add_row(period, f"{r['slab_t']:,.1f}", f"{r['cost']:,.0f}",
-                  f"{r['holding_cost']:,.0f}", f"{r['revenue']:,.0f}", f"{r['margin']:,.0f}",
-                  _fmt(r["footprint_per_t"], ".4f"))
+    rows = [(period, result.figures(k)) for k, period in enumerate(result.periods)]
+    for period, r in [*rows, ("total", result.totals)]:
+        net = sum(sign * (r.get(key) or 0.0) for key, _, sign in TERMS)
+        t.add_row(period, f"{r['slab_t']:,.1f}",
+                  *(f"{r.get(key) or 0.0:,.0f}" for key, _, _ in TERMS), f"{net:,.0f}",
+                  _fmt(r["footprint_per_t"], ".4f"), end_section=period == rows[-1][0])
     con.print(t)
+    net = sum(sign * (result.totals.get(key) or 0.0) for key, _, sign in TERMS)
+    value = result.objective_value
+    if result.horizon.objective.minimise == "cost" and value is not None:
+        same = abs(net - value) <= 1e-6 * max(1.0, abs(value))
+        con.print(f"net cost over the horizon {number(net)} {cur} "
+                  + ("= the objective" if same else f"(the objective is {number(value)})"))
     t = Table(title="purchases and stock (t)", title_justify="left")
     for c in ("material", "period", "opening stock", "bought", "charged", "closing stock"):
         t.add_column(c, justify="left" if c in ("material", "period") else "right")
@@ -114,6 +143,34 @@ def _periods(con: Console, result: Result) -> None:
                       f"{r['bought_t']:,.1f}", f"{r['charged_t']:,.1f}",
                       f"{r['closing_stock_t']:,.1f}")
     con.print(t)
+
+
+def _products_summary(result: Result) -> Table:
+    """One row per product (and period) before the details: what is made, its cost and
+    footprint, the limits that bind and the labels it meets."""
+    h = result.horizon
+    cur = h.currency
+    t = Table(title="products (details below)", title_justify="left")
+    cols = [*(["period"] if result.named else []), "product", "alloy", "slab t",
+            f"cost {cur}", "t CO2e/t slab", "recycled", "binding limits",
+            *(["labels"] if any(i.labels for i in h.instances) else [])]
+    for c in cols:
+        t.add_column(c, justify="right" if c in ("slab t", f"cost {cur}", "t CO2e/t slab",
+                                                  "recycled") else "left",
+                     no_wrap=c not in ("binding limits", "labels"))
+    for k, inst in enumerate(h.instances):
+        ev = result.evaluations[k]
+        for p, prod in enumerate(inst.products):
+            f = summary((ev,), p)
+            bind = ", ".join(f"{e} {side}" for e, side in ev.binding(p).items()) or "-"
+            row = [*([result.periods[k]] if result.named else []), prod.name, prod.alloy,
+                   f"{ev.slab_t[p]:,.1f}", _fmt(f["cost"], ",.0f"),
+                   _fmt(f["footprint_per_t"], ".4f"), _fmt(f["recycled_share"], ".1%"), bind]
+            if inst.labels:
+                row.append(", ".join(f"{n} {said}" for n, said, _ in
+                                     label_status(inst, ev, p)))
+            t.add_row(*row)
+    return t
 
 
 def _product(con: Console, result: Result, k: int, p: int, mix: pd.DataFrame,
@@ -152,8 +209,10 @@ def _product(con: Console, result: Result, k: int, p: int, mix: pd.DataFrame,
               f"{_fmt(f['recycled_post_consumer_share'], '.1%')}, pre-consumer "
               f"{_fmt(f['recycled_pre_consumer_share'], '.1%')}); cost "
               f"{_fmt(f['cost'], ',.0f')} {inst.currency}; {materials_used(ev)[p]} materials "
-              "charged" + (f" (at most {prod.max_materials})" if prod.max_materials else "")
-              + "\n")
+              "charged" + (f" (at most {prod.max_materials})" if prod.max_materials else ""))
+    if inst.labels:
+        con.print(f"labels: {label_words(inst, ev, p)}", markup=False)
+    con.print("")
 
 
 def chemistry_table(inst: Instance, ev: Evaluation, p: int,
@@ -209,14 +268,14 @@ def render_verification(result: Result, violations: list, solution: str,
             con.print(f"  - {v}", markup=False)
     elif result.named:
         value = result.objective_value
-        shown = f"{value:.6g}" if h.objective.minimise == "footprint" else f"{value:,.2f}"
+        shown = number(value) if h.objective.minimise == "footprint" else f"{value:,.2f}"
         con.print(f"{solution}: every rule of {h.name} holds in every period (objective "
                   f"{shown} {result.objective_unit})", markup=False)
     else:
         ev = result.evaluations[0]
         fp = ev.footprint_t.sum() / ev.arrays.slab_tonnes.sum()
         con.print(f"{solution}: every rule of {h.name} holds (cost {ev.cost.sum():,.2f} "
-                  f"{h.currency}, footprint {fp:.6g} t CO2e/t slab, {h.objective.scope} "
+                  f"{h.currency}, footprint {number(fp)} t CO2e/t slab, {h.objective.scope} "
                   "scope)", markup=False)
     for k, risk in enumerate(result.risk or ()):
         inst, ev = h.instances[k], result.evaluations[k]
@@ -263,8 +322,8 @@ def _columns_table(result: Result) -> Table:
         t.add_column(col, justify="left" if col in ("material", "period") else "right")
     for r in materials_sensitivity(result).itertuples():
         t.add_row(*((str(r.period),) if result.named else ()), r.material, f"{r.tonnes:,.1f}",
-                  f"{r.coefficient:,.4g}", _fmt(r.enter_if_lower_by, ",.4g"),
-                  _fmt(r.optimal_from, ",.4g"), _fmt(r.optimal_to, ",.4g"))
+                  number(r.coefficient, 4), _num(r.enter_if_lower_by),
+                  _num(r.optimal_from), _num(r.optimal_to))
     return t
 
 

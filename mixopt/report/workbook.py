@@ -18,7 +18,7 @@ from mixopt.io.spreadsheet import header, put
 from mixopt.model.planner import Result
 from mixopt.report.document import to_json_dict
 from mixopt.report.frames import footprint_by_kind, materials_sensitivity, mix_table
-from mixopt.report.labels import column, worth_words
+from mixopt.report.labels import column, confidence_words, worth_words
 
 _BINDING = PatternFill("solid", fgColor="FFE08A")
 #: Column widths in characters: at least the header's words, at most this.
@@ -154,11 +154,21 @@ def _summary(ws: Any, doc: dict[str, Any], currency: str) -> None:
     rows += [("Minimise", obj["minimise"], "", ""),
              ("Footprint scope", obj["scope"], "", ""),
              ("Objective", obj["value"], obj["unit"], "#,##0.0000"),
-             ("Footprint cap", obj["footprint_cap"], "t CO2e/t slab", "0.000")]
+             ("Footprint cap", obj["footprint_cap"], "t CO2e/t slab", "0.000"),
+             ("Confidence", confidence_words(_Words(obj), tuple(
+                 _Words({"name": p["name"], "confidence": p["confidence"]})
+                 for p in doc["products"] if p.get("confidence") not in (None,
+                                                                         obj["confidence"])))
+              or "limits held on the mean", "", "")]
     for key, value in (doc["totals"] or {}).items():
         c = column(key)
         rows.append((c.label, value, c.shown_unit(currency), c.number_format))
     for prod in doc["products"]:
+        where = f" in {prod['period']}" if "period" in prod else ""
+        if prod.get("labels"):
+            rows.append((f"Labels, {prod['name']}{where}", "; ".join(
+                f"{lab['label']}{' (asked)' if lab['asked'] else ''}: {lab['status']}"
+                for lab in prod["labels"]), "", ""))
         if "risk" in prod:
             where = f" in {prod['period']}" if "period" in prod else ""
             rows.append((f"Off-spec heats, {prod['name']}{where}",
@@ -168,6 +178,13 @@ def _summary(ws: Any, doc: dict[str, Any], currency: str) -> None:
         rows.append((f"Value of planning ahead (against {pa['method']})",
                      pa["value_of_planning_ahead"], pa["unit"], "#,##0.00"))
     item_sheet(ws, rows)
+
+
+class _Words:
+    """A JSON record read as the attributes ``confidence_words`` asks of an objective."""
+
+    def __init__(self, record: dict[str, Any]) -> None:
+        self.__dict__.update(record)
 
 
 def item_sheet(ws: Any, rows: list[tuple[str, Any, str, str]]) -> None:
