@@ -212,3 +212,25 @@ def bench_chance(sizes: tuple[str, ...], confidence: float, seed: int) -> None:
                    f"); off-spec heats {f.off_spec_mean:.1%} -> {f.off_spec_chance:.1%}; "
                    f"{f.samples:,} heats per product simulated in {f.simulate_s:.3f} s "
                    f"({f.size[1]} products; goal < 0.5 s at 40)")
+
+
+@bench.command("charges")
+@click.option("--time-limit", "time_limit", type=Finite(0, open_low=True), default=600.0,
+              show_default=True, help="Seconds per run.")
+@guard
+def bench_charges(time_limit: float) -> None:
+    """Charges a casthouse can run: max_materials with and without chance cones (outer
+    approximation: HiGHS master, Clarabel per assignment), against the month without it."""
+    from pathlib import Path
+
+    from mixopt.dev.bench_charges import bench as charges_bench
+
+    click.echo(f"{_machine()}, threads 1; each run cold, end to end (read excluded)")
+    for f in charges_bench(Path("instances"), time_limit):
+        conf = f"{f.confidence:g}" if f.confidence is not None else "on the mean (MILP)"
+        gap = f"{f.gap:.2g}" if f.gap is not None else "-"
+        oa = (f"; {f.rounds} rounds, {f.conic_solves} conic solves" if f.rounds is not None
+              else "")
+        click.echo(f"  {f.label}, at most {f.k} materials, {conf}: {f.seconds:.2f} s "
+                   f"({f.status}, gap {gap}{oa}); most materials in a product {f.used_max}; "
+                   f"without the limit {f.lp_seconds:.2f} s")

@@ -216,7 +216,8 @@ class HighsSession:
         h = self.highs
         sol = highspy.HighsSolution()
         full = np.zeros(h.getNumCol())
-        full[self._col_of[: len(start)]] = start
+        k = min(len(start), len(self._col_of))
+        full[self._col_of[:k]] = start[:k]
         sol.col_value = full.tolist()
         if h.setSolution(sol) != highspy.HighsStatus.kOk:
             log.warning("HiGHS did not take the starting plan")

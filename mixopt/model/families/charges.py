@@ -269,42 +269,59 @@ RULES = Family(
     check=check_rules, words=words_rule, loosen=loosen_rules)
 
 
+#: A first plan searches among each product's largest relaxed charges: this many times its
+#: max_materials.
+CANDIDATES_PER_SLOT = 2
+#: ... for at most this many seconds (or a quarter of --time-limit).
+FIRST_PLAN_S = 60.0
+
+
 def rounded_start(wlp: Any, options: Any) -> np.ndarray | None:
-    """A first plan for a MILP whose integer decisions are all charging decisions: solve
-    its relaxation, keep in each product its largest charges (at most ``max_materials``;
-    none below half its least charge), add what the rules require, fix those decisions
-    and solve what is left (with cones: by Clarabel). The plan, over the LP's columns, or
-    None when that assignment has no plan. A MILP solver given it starts with an
-    incumbent (HiGHS's own heuristics rarely find one when every product must drop lots
-    it would like)."""
+    """A first plan for a MILP whose integer decisions are all charging decisions (HiGHS's
+    own heuristics rarely find one when every product must drop lots it would like):
+    solve the relaxation; then the same MILP restricted to each product's largest relaxed
+    charges (twice ``max_materials`` of them: a small MILP); failing that, keep in each
+    product its largest charges, add what the rules require, fix those decisions and solve
+    what is left. The plan, over the LP's columns, or None. With cones the relaxation and
+    the fixed problem are cone programs, the restricted one a MILP with cones."""
+    from dataclasses import replace
+
     from mixopt.model.backend import solve_lp
 
     lp = wlp.lp
     blocks = [b for b in lp.cols if b.name == "charged"]
-    ints = np.flatnonzero(lp.integer)
-    owned = np.concatenate([np.arange(b.start, b.stop) for b in blocks]) if blocks else []
-    if not blocks or len(ints) != len(owned):
+    owned = sum(b.stop - b.start for b in blocks)
+    if not blocks or int(lp.integer.sum()) != owned:
         return None
     relaxed = solve_lp(lp, options, sensitivity=False, integer=False)
     if not relaxed.status.has_solution:
         return None
-    z = np.zeros(lp.A.shape[1])
+    z, hi = np.zeros(lp.A.shape[1]), lp.col_hi.copy()
     for b in blocks:
         d, cols = wlp.window.arrays[b.part], wlp.charge[b.part]
         mix = relaxed.x[cols.start:cols.stop].reshape(d.shape[:2])
         pm = pairs(d)
         z[b.start:b.stop] = _kept(d, mix)[pm[:, 0], pm[:, 1]]
-    fixed = fix_integers(lp, z[lp.integer])
-    got = solve_lp(fixed, options, sensitivity=False, integer=False)
-    return got.x if got.status.has_solution else None
+        hi[b.start:b.stop] *= _kept(d, mix, CANDIDATES_PER_SLOT)[pm[:, 0], pm[:, 1]]
+    limit = min(FIRST_PLAN_S, (options.time_limit_s or np.inf) / 4) if options else \
+        FIRST_PLAN_S
+    quick = replace(options, time_limit_s=limit) if options else None
+    n = lp.A.shape[1]
+    got = solve_lp(replace(lp, col_hi=hi), quick, sensitivity=False)
+    if got.status.has_solution:
+        return got.x[:n]  # the LP's own columns (a cut loop adds its own)
+    got = solve_lp(fix_integers(lp, z[lp.integer]), options, sensitivity=False, integer=False)
+    return got.x[:n] if got.status.has_solution else None
 
 
-def _kept(d: InstanceArrays, mix: np.ndarray) -> np.ndarray:
-    """(P, M) 0/1: the materials each product keeps from a relaxed plan ``mix``."""
+def _kept(d: InstanceArrays, mix: np.ndarray, per_slot: int = 1) -> np.ndarray:
+    """(P, M) 0/1: the materials each product keeps from a relaxed plan ``mix``: its
+    largest charges, ``per_slot`` times its max_materials of them (none below half its
+    least charge), and what the rules then require."""
     least = least_charge(d)
     keep = (mix > CHARGED_T) & (mix >= least / 2)
     for p in range(d.shape[0]):
-        k = d.max_materials[p] if len(d.max_materials) else np.nan
+        k = d.max_materials[p] * per_slot if len(d.max_materials) else np.nan
         if np.isfinite(k) and keep[p].sum() > k:
             order = np.argsort(-np.where(keep[p], mix[p], -np.inf))
             keep[p, order[int(k):]] = False
@@ -312,7 +329,7 @@ def _kept(d: InstanceArrays, mix: np.ndarray) -> np.ndarray:
         for p in ps:
             if keep[p, list(if_any)].any():
                 need = [c for c in then_all if not keep[p, c]]
-                k = d.max_materials[p] if len(d.max_materials) else np.nan
+                k = d.max_materials[p] * per_slot if len(d.max_materials) else np.nan
                 if np.isfinite(k) and keep[p].sum() + len(need) > k:
                     keep[p, list(if_any)] = False  # no room for what it requires
                 else:
