@@ -290,3 +290,18 @@ def test_aim_outside_the_alloy_window_is_refused() -> None:
     raw["products"][0]["aim"] = {"Cu": [0.5, 1.5]}
     with pytest.raises(InputError, match=r"field 'aim.Cu': aim \[0.5, 1.5\] wt% is not inside"):
         inst(raw)
+
+
+def test_the_shadow_price_of_a_chance_limit_is_the_conic_dual() -> None:
+    """Clarabel's dual of the binding chance limit (Mn min at 95%) is the change of the
+    optimum per wt% more of the limit: a finite difference of two solves agrees."""
+    i = apply_overrides(read(INSTANCES / "can-body.toml").first, {"objective.confidence": 0.95})
+    r = solve(i)
+    (rec,) = [d for d in r.dual_records if d["family"] == "chance" and d["side"] == "min"
+              and d["constituent"] == "Mn"]
+    assert rec["binding"] == "min" and rec["per"] == "wt%" and rec["shadow_price"] > 1.0
+    step = 1e-4
+    bumped = solve(apply_overrides(i, {"alloys.AA3104.Mn": [0.8 + step, 1.4]}))
+    slab_t = r.totals["slab_t"]  # the objective is per t of slab; the price per the month
+    fd = (bumped.objective_value - r.objective_value) / step * slab_t
+    assert fd == pytest.approx(rec["shadow_price"], rel=1e-4)

@@ -302,7 +302,11 @@ def rounded_start(wlp: Any, options: Any) -> np.ndarray | None:
         mix = relaxed.x[cols.start:cols.stop].reshape(d.shape[:2])
         pm = pairs(d)
         z[b.start:b.stop] = _kept(d, mix)[pm[:, 0], pm[:, 1]]
-        hi[b.start:b.stop] *= _kept(d, mix, CANDIDATES_PER_SLOT)[pm[:, 0], pm[:, 1]]
+        # candidates: the largest relaxed charges, and every material without a supply
+        # limit (primary metal, master alloys: what makes up mass and chemistry)
+        cand = np.maximum(_kept(d, mix, CANDIDATES_PER_SLOT),
+                          ~np.isfinite(d.available_max_t)[None, :])
+        hi[b.start:b.stop] *= cand[pm[:, 0], pm[:, 1]]
     limit = min(FIRST_PLAN_S, (options.time_limit_s or np.inf) / 4) if options else \
         FIRST_PLAN_S
     quick = replace(options, time_limit_s=limit) if options else None
