@@ -92,11 +92,12 @@ def conic_form(lp: LinearProgram) -> ConicForm:
                      fixed_cols, hi_rows, lo_rows, hi_cols, lo_cols)
 
 
-def solve_conic(lp: LinearProgram, options: SolveOptions,
-                sensitivity: bool = True) -> RawSolution:
+def solve_conic(lp: LinearProgram, options: SolveOptions, sensitivity: bool = True,
+                certificate: list | None = None) -> RawSolution:
     """One solve of the continuous ``lp`` and its cones by Clarabel. Columns fixed by
     their bounds (integer decisions, and what they pin: ``lp.fix_integers``) are taken out
-    first and come back exactly at their value."""
+    first and come back exactly at their value. ``certificate``: when the program is
+    infeasible, the cuts its certificate gives are appended to it (``certificate_cuts``)."""
     import clarabel
 
     t0 = time.perf_counter()
@@ -133,10 +134,36 @@ def solve_conic(lp: LinearProgram, options: SolveOptions,
             col = lp.c - lp.A.T @ row  # reduced costs; Clarabel's own for the free columns
             col[keep] = duals["col_dual"]
             duals["col_dual"] = col
+    if certificate is not None and kind == "infeasible":
+        certificate += certificate_cuts(part, form, np.asarray(sol.z), np.flatnonzero(keep))
     log.info("Clarabel: %s in %.3fs (%d iterations)", word, elapsed, sol.iterations)
     return RawSolution(status=status, message=message, x=x, objective=obj, mip_gap=None,
                        dual_bound=None, solve_time_s=elapsed, solver=_describe(
                            options, sol, len(form.cones) - 2), **duals)
+
+
+def certificate_cuts(part: LinearProgram, form: ConicForm, z: np.ndarray,
+                     columns: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The cuts of an infeasibility certificate: z (Clarabel's, with ``A'z = 0``,
+    ``b'z < 0``) holds, for each cone k, a vector (z0, z̄) of the dual cone, so
+    ``z0 r_k + z̄'(S_k x) >= 0`` for every x on the cone (z0 r >= ‖z̄‖ ‖S_k x‖): a cut valid
+    for any integer decisions, which with those of this program proves it infeasible (the
+    master of an outer approximation cannot choose them again). As (columns, values) rows
+    over the full LP's columns (``columns``: the full column of each of ``part``'s)."""
+    out = []
+    at = sum(len(r) for r in (form.eq_rows, form.fixed_cols, form.hi_rows, form.lo_rows,
+                              form.hi_cols, form.lo_cols))
+    S = part.cones.S.tocsr()
+    for k in range(len(part.cones)):
+        cols = S.indices[S.indptr[k]:S.indptr[k + 1]]
+        vals = S.data[S.indptr[k]:S.indptr[k + 1]]
+        zk = z[at:at + 1 + len(cols)]
+        at += 1 + len(cols)
+        if not np.any(zk):
+            continue
+        out.append((columns[np.concatenate([[part.cones.r_col[k]], cols])],
+                    np.concatenate([[zk[0]], zk[1:] * vals])))
+    return out
 
 
 def _without_fixed(lp: LinearProgram) -> tuple[LinearProgram, np.ndarray, np.ndarray]:

@@ -278,16 +278,22 @@ class ConeLoop:
                 cuts.w_col[(k, m)] = n + i
                 cuts.ext.w_keys.append((*self.view.keys[k], self.view.materials[m]))
             cuts.ext.w_link += link.tolist()
-        if ext.rows:
-            lengths = [len(c) for c, _ in ext.rows]
-            starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int32)
-            cols = cuts.col_of[np.concatenate([c for c, _ in ext.rows])].astype(np.int32)
-            vals = np.concatenate([v for _, v in ext.rows])
-            first = h.getNumRow()
-            h.addRows(len(ext.rows), np.array(ext.lo), np.array(ext.hi), len(vals), starts,
-                      cols, vals)
-            cuts.row_of = np.concatenate([cuts.row_of, first + np.arange(len(ext.rows))])
-            cuts.ext.rows += ext.rows
-            cuts.ext.lo += ext.lo
-            cuts.ext.hi += ext.hi
-            cuts.ext.keys += ext.keys
+        self.add_rows(h, cuts, ext)
+
+    @staticmethod
+    def add_rows(h: highspy.Highs, cuts: Cuts, ext: Extension) -> None:
+        """Add the cut rows of ``ext`` (over LP columns) to HiGHS and record them."""
+        if not ext.rows:
+            return
+        lengths = [len(c) for c, _ in ext.rows]
+        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int32)
+        cols = cuts.col_of[np.concatenate([c for c, _ in ext.rows])].astype(np.int32)
+        vals = np.concatenate([v for _, v in ext.rows])
+        first = h.getNumRow()
+        h.addRows(len(ext.rows), np.array(ext.lo), np.array(ext.hi), len(vals), starts,
+                  cols, vals)
+        cuts.row_of = np.concatenate([cuts.row_of, first + np.arange(len(ext.rows))])
+        cuts.ext.rows += ext.rows
+        cuts.ext.lo += ext.lo
+        cuts.ext.hi += ext.hi
+        cuts.ext.keys += ext.keys

@@ -20,7 +20,7 @@ import highspy
 import numpy as np
 
 from mixopt.model.backend import interrupt
-from mixopt.model.backend.cuts import ConeLoop, ConeView, Cuts
+from mixopt.model.backend.cuts import ConeLoop, ConeView, Cuts, Extension
 from mixopt.model.backend.highs_status import HMS, map_status
 from mixopt.model.backend.outcome import (
     AUTO_IPM_COLUMNS,
@@ -285,6 +285,18 @@ class HighsSession:
         """Tangent cuts of cones ``ks`` at x (over ``self.lp``'s columns; ``force``: x is on
         the cones, cut every material there)."""
         self._cones.add(self.highs, self._cuts, x, ks, force)
+        self._sync()
+
+    def cut_rows(self, rows: list[tuple[np.ndarray, np.ndarray]], key: tuple) -> None:
+        """Plain cut rows ``vals . x[cols] >= 0`` over ``self.lp``'s columns (an outer
+        approximation's certificate cuts), each scaled to a largest coefficient of 1."""
+        ext = Extension()
+        for cols, vals in rows:
+            ext.rows.append((cols, vals / max(np.abs(vals).max(), 1e-300)))
+            ext.lo.append(0.0)
+            ext.hi.append(np.inf)
+            ext.keys.append(key)
+        self._cones.add_rows(self.highs, self._cuts, ext)
         self._sync()
 
     @property

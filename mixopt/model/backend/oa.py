@@ -56,7 +56,16 @@ def solve_oa(lp: LinearProgram, options: SolveOptions, sensitivity: bool = True,
     tried: dict[bytes, float | None] = {}
     best_x, best_obj, best_z = None, np.inf, None
     lb, rounds, conic_solves, ms = -np.inf, 0, 0, None
-    seed = start
+    seed = None
+    if start is not None:  # a first plan: its decisions solved exactly, an upper bound
+        z = np.round(start[ints])
+        conic_solves += 1
+        sub = solve_conic(fix_integers(lp, z), options, sensitivity=False)
+        tried[z.tobytes()] = sub.objective if sub.status == Status.OPTIMAL else None
+        if sub.status == Status.OPTIMAL:
+            master.cut_at(_padded(master, sub.x), _every(master), force=True)
+            best_x, best_obj, best_z = sub.x, sub.objective, z
+            seed = _lifted(master, sub.x)
     stop = ""
     while rounds < MAX_OA_ROUNDS:
         left = deadline - time.perf_counter()
@@ -82,8 +91,13 @@ def solve_oa(lp: LinearProgram, options: SolveOptions, sensitivity: bool = True,
             moved = True
         if key not in tried:
             conic_solves += 1
-            sub = solve_conic(fix_integers(lp, z), options, sensitivity=False)
+            certificate: list = []
+            sub = solve_conic(fix_integers(lp, z), options, sensitivity=False,
+                              certificate=certificate)
             tried[key] = sub.objective if sub.status == Status.OPTIMAL else None
+            if certificate:  # no plan with these decisions: cut them off for good
+                master.cut_rows(certificate, ("certificate", rounds))
+                moved = True
             if tried[key] is not None:
                 master.cut_at(_padded(master, sub.x), _every(master), force=True)
                 moved = True
