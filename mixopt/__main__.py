@@ -1,5 +1,15 @@
-"""``python -m mixopt``: the same command line as ``mixopt``."""
+"""The ``mixopt`` command and ``python -m mixopt``: SIGINT and SIGTERM are handled from
+here on (``mixopt.signals.Run``), before the command line is even imported."""
 
-from mixopt.cli import main
+from mixopt.signals import Run
 
-main(prog_name="mixopt")
+
+def run() -> None:
+    Run.install()
+    from mixopt.cli import main
+
+    main(prog_name="mixopt")
+
+
+if __name__ == "__main__":
+    run()

@@ -98,3 +98,10 @@ def square_or_die(x: int) -> int:
     if x < 0:
         os._exit(1)
     return x * x
+
+
+def square_or_raise(x: int) -> int:
+    """For the Dask tests: x squared, but a ValueError on x < 0 (the task's own error)."""
+    if x < 0:
+        raise ValueError(f"negative: {x}")
+    return x * x

@@ -185,6 +185,8 @@ class HighsSession:
             sol.col_value = full.tolist()
             if h.setSolution(sol) != highspy.HighsStatus.kOk:
                 log.warning("HiGHS did not take the starting plan")
+        log.info("HiGHS: solving %d columns and %d rows (%s)", h.getNumCol(), h.getNumRow(),
+                 self._algorithm if not lp.is_mip else "MILP")
         t0 = time.perf_counter()
         ms, converged = self._run_all()
         elapsed = time.perf_counter() - t0
