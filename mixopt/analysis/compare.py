@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mixopt.analysis.distributed import gather
+from mixopt.analysis.distributed import gather, n_workers
 from mixopt.errors import Incomplete, InputError, Interrupted, Problem
 from mixopt.io.variants import apply_overrides, parse_value
 from mixopt.model.backend import SolveOptions
@@ -74,10 +74,27 @@ def largest_changes(result: Result, base: Result, n: int = 3) -> str:
     return "; ".join(f"{m} {delta[m]:+,.1f} t" for m in top)
 
 
+#: In a Dask worker process, the warm session of its last task, kept for the next one:
+#: a worker's tasks after its first re-solve warm, as one serial session does (the
+#: session rebuilds by itself when a variant's structure differs).
+_KEPT: dict[str, Session] = {}
+
+
+def _session(options: SolveOptions | None, samples: int, keep: bool) -> Session:
+    """A fresh session, or (``keep``: in a worker) the one kept for these settings."""
+    if not keep:
+        return Session(options, sensitivity=False, risk_samples=samples)
+    key = repr((options, samples))
+    if key not in _KEPT:
+        _KEPT.clear()  # one HiGHS model per worker at most
+        _KEPT[key] = Session(options, sensitivity=False, risk_samples=samples)
+    return _KEPT[key]
+
+
 def _solve_all(instances: Sequence[Horizon], options: SolveOptions | None,
-               samples: int = DEFAULT_SAMPLES, into: list[Result] | None = None
-               ) -> list[Result]:
-    session = Session(options, sensitivity=False, risk_samples=samples)
+               samples: int = DEFAULT_SAMPLES, into: list[Result] | None = None,
+               keep: bool = False) -> list[Result]:
+    session = _session(options, samples, keep)
     out = into if into is not None else []
     for inst in instances:
         out.append(session.solve(inst))
@@ -102,8 +119,8 @@ def compare(variants: Sequence[tuple[str, Horizon]], options: SolveOptions | Non
         by_index = dict(enumerate(solved))
     else:
         try:
-            done, failed = gather(client, {i: (_solve_all, [inst], options, samples)
-                                           for i, inst in enumerate(instances)})
+            done, failed = gather(client, {i: (_solve_all, [inst], options, samples, None,
+                                               True) for i, inst in enumerate(instances)})
         except Interrupted as exc:
             raise Interrupted(_table({i: r[0] for i, r in exc.finished.items()}, names)) \
                 from None
@@ -169,10 +186,12 @@ def solve_points(instance: Horizon, points: Sequence[dict[str, Any]],
                  options: SolveOptions | None = None,
                  progress: Callable[[], None] | None = None,
                  samples: int = DEFAULT_SAMPLES,
-                 into: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
-    """Solve each point (a dict of overrides) with one warm session; one tidy row each
-    (appended to ``into`` as each finishes, when given)."""
-    session = Session(options, sensitivity=False, risk_samples=samples)
+                 into: list[dict[str, Any]] | None = None,
+                 keep: bool = False) -> list[dict[str, Any]]:
+    """Solve each point (a dict of overrides) with one warm session (``keep``: the one
+    this worker process kept from its last task); one tidy row each (appended to
+    ``into`` as each finishes, when given)."""
+    session = _session(options, samples, keep)
     rows = into if into is not None else []
     for point in points:
         rows.append(_row(point, session.solve(apply_overrides(instance, point, "--grid"))))
@@ -206,9 +225,8 @@ def run_grid(instance: Horizon, axes: Sequence[tuple[str, list[Any]]],
         except KeyboardInterrupt:
             raise Interrupted(pd.DataFrame.from_records(rows)) from None
         return pd.DataFrame.from_records(rows)
-    n_workers = max(1, len(client.scheduler_info().get("workers", {})))
-    chunks = list(_chunks(points, 4 * n_workers))
-    tasks = {i: (solve_points, instance, chunk, options, None, samples)
+    chunks = list(_chunks(points, 4 * max(1, n_workers(client))))
+    tasks = {i: (solve_points, instance, chunk, options, None, samples, None, True)
              for i, chunk in enumerate(chunks)}
     try:
         done, failed = gather(client, tasks, on_done=(
