@@ -153,6 +153,7 @@ def gather(client: Any, tasks: dict[Any, tuple],
         for key, (fn, *args) in tasks.items():
             futures[client.submit(fn, *args, pure=False)] = key
         pending = set(futures)
+        log.info("Dask: %d task(s) sent to the cluster", len(futures))
         while pending:
             try:  # wake now and then to watch the workers; a step with nothing done is fine
                 finished, pending = wait(pending, timeout=WATCH_S, return_when="FIRST_COMPLETED")
@@ -168,6 +169,7 @@ def gather(client: Any, tasks: dict[Any, tuple],
                 try:
                     if fut.status == "finished":
                         done[key] = fut.result()
+                        log.info("Dask: task %s done (%d of %d)", key, len(done), len(futures))
                         if on_done is not None:
                             on_done(key, done[key])
                         continue
