@@ -55,6 +55,8 @@ def client_for(workers: int | None = None, scheduler: str | None = None
     ``Unavailable`` when it cannot be had. Starting and closing run with SIGINT and
     SIGTERM held, so that no signal leaves worker processes behind."""
     import dask
+    import distributed  # noqa: F401 - its defaults, registered before the settings below
+    #                     (else leaving them would drop what importing it meanwhile added)
 
     settings = {"distributed.worker.multiprocessing-method": "spawn"}
     if not scheduler:

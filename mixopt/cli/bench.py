@@ -40,9 +40,19 @@ def bench() -> None:
 @click.option("--elements", type=click.IntRange(min=1, max=15), default=12, show_default=True)
 @click.option("--points", type=click.IntRange(min=2), default=20, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--scale-out", is_flag=True,
+              help="Instead: the grid serially, on a local Dask cluster and on a started "
+                   "'dask scheduler' with 'dask worker' processes; parallel efficiency.")
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
+              help="With --scale-out: workers of each cluster.")
 @guard
-def bench_sweep(lots: int, products: int, elements: int, points: int, seed: int) -> None:
-    """A footprint-cap sweep: mixopt's warm session against raw highspy, same LP and caps."""
+def bench_sweep(lots: int, products: int, elements: int, points: int, seed: int,
+                scale_out: bool, workers: int) -> None:
+    """A footprint-cap sweep: mixopt's warm session against raw highspy, same LP and caps
+    (or, with --scale-out, serial against Dask clusters)."""
+    if scale_out:
+        _scale_out(lots, products, elements, points, workers, seed)
+        return
     from mixopt.dev.bench import sweep
 
     f = sweep(lots, products, elements, points, seed)
@@ -54,6 +64,20 @@ def bench_sweep(lots: int, products: int, elements: int, points: int, seed: int)
     click.echo(f"  raw highspy (persistent)        {f.raw_s:8.3f} s")
     click.echo(f"  ratio mixopt / raw              {f.ratio:8.2f}   (target <= 2)")
     click.echo(f"  largest objective difference    {f.max_rel_diff:8.1e}   (relative)")
+
+
+def _scale_out(lots: int, products: int, elements: int, points: int, workers: int,
+               seed: int) -> None:
+    from mixopt.dev.bench_scaleout import scale_out
+
+    serial_s, runs = scale_out(lots, products, elements, points, workers, seed)
+    click.echo(f"grid of {points} cap points, {lots} lots x {products} products x {elements} "
+               f"elements (seed {seed}); {_machine()}, threads 1 per worker")
+    click.echo(f"  {'serial (one warm session)':<34} {serial_s:8.1f} s")
+    for r in runs:
+        click.echo(f"  {r.label:<34} {r.grid_s:8.1f} s   efficiency "
+                   f"{r.efficiency(serial_s, workers):6.1%}   (start-up {r.start_s:.1f} s; "
+                   f"objectives within {r.max_rel_diff:.1e} of serial)")
 
 
 @bench.command("solve")

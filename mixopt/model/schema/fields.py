@@ -17,11 +17,14 @@ from pydantic import (
     StringConstraints,
 )
 
+#: A control character (C0 or DEL): never part of a name.
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+
 
 def _one_line(value: str) -> str:
     """A name is one line of visible text: no tab, line break or other control character
     (a spreadsheet or a terminal would show something else)."""
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+    if _CONTROL.search(value):
         raise ValueError("contains a control character (a tab or a line break): a name is "
                          "one line of text")
     return value
