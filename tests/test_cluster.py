@@ -10,13 +10,9 @@ Nothing here waits a fixed time: processes are watched until they say what is aw
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -24,81 +20,16 @@ from click.testing import CliRunner
 
 from mixopt.cli import Exit, main
 from tests.conftest import INSTANCES
+from tests.dask_cluster import DASK, PATIENCE_S, Cluster, cluster
 
 pytest.importorskip("distributed")
-DASK = Path(sys.executable).with_name("dask")
 if not DASK.exists():
     pytest.skip("the 'dask' command (distributed's command-line tools) is not installed",
                 allow_module_level=True)
+#: (every test of the shared cluster is in this module: --dist loadfile keeps a module's
+#: tests in one test process, which starts the cluster once)
 
 CAN = str(INSTANCES / "can-body.toml")
-#: Hang guard only: nothing is asserted about how long anything takes.
-PATIENCE_S = 600
-
-
-class Cluster:
-    """A scheduler and workers in their own processes, on 127.0.0.1."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder, self.file = folder, folder / "scheduler.json"
-        self.procs: dict[str, subprocess.Popen] = {}
-        self._start("scheduler", [str(DASK), "scheduler", "--host", "127.0.0.1", "--port",
-                                  "0", "--no-dashboard", "--scheduler-file", str(self.file)])
-        deadline = time.monotonic() + PATIENCE_S
-        while not self.file.exists() or not self.file.read_text().strip():
-            assert self.procs["scheduler"].poll() is None, "the scheduler did not start"
-            assert time.monotonic() < deadline, "hang guard: no scheduler file"
-            time.sleep(0.05)
-        self.address = json.loads(self.file.read_text())["address"]
-
-    def _start(self, name: str, argv: list[str]) -> None:
-        with (self.folder / f"{name}.log").open("w") as log:  # the child keeps its own copy
-            self.procs[name] = subprocess.Popen(argv, stdout=log, stderr=log,
-                                                cwd=self.folder, start_new_session=True)
-
-    def worker(self, name: str, nanny: bool = True) -> None:
-        self._start(name, [str(DASK), "worker", "--scheduler-file", str(self.file),
-                           "--host", "127.0.0.1", "--nthreads", "1", "--name", name,
-                           "--no-dashboard", "--nanny" if nanny else "--no-nanny"])
-
-    def client(self) -> object:
-        from distributed import Client
-
-        return Client(self.address, timeout=PATIENCE_S)
-
-    def wait_for_workers(self, n: int) -> None:
-        with self.client() as c:
-            c.wait_for_workers(n, timeout=PATIENCE_S)
-
-    def kill(self, name: str) -> None:
-        """Kill the process and all it started (a machine gone, not a clean stop)."""
-        os.killpg(self.procs[name].pid, signal.SIGKILL)
-        self.procs[name].wait(timeout=PATIENCE_S)
-
-    def close(self) -> None:
-        for p in self.procs.values():
-            if p.poll() is None:
-                os.killpg(p.pid, signal.SIGKILL)
-                p.wait(timeout=PATIENCE_S)
-
-
-@contextmanager
-def cluster(folder: Path, workers: int = 2) -> Iterator[Cluster]:
-    c = Cluster(folder)
-    try:
-        for i in range(workers):
-            c.worker(f"w{i}")
-        if workers:
-            c.wait_for_workers(workers)
-        yield c
-    finally:
-        c.close()
-
-
-@pytest.fixture(scope="module")
-def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    with cluster(tmp_path_factory.mktemp("dask")) as c:
-        yield c
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -110,9 +41,9 @@ GRID = ["--scenario", "cost-cap3", "--grid", "materials.UBC bales.cost=1800:2000
         "--grid", "materials.INERTA.available.max=0:1000:500"]
 
 
-def test_sweep_compare_and_check_on_a_scheduler_equal_serial(running: Cluster) -> None:
+def test_sweep_compare_and_check_on_a_scheduler_equal_serial(shared_dask: Cluster) -> None:
     serial = run("sweep", CAN, *GRID, "--format", "json")
-    remote = run("sweep", CAN, *GRID, "--format", "json", "--scheduler", running.address)
+    remote = run("sweep", CAN, *GRID, "--format", "json", "--scheduler", shared_dask.address)
     assert serial[0] == remote[0] == 0, remote[2]
     a, b = json.loads(serial[1]), json.loads(remote[1])
     assert len(a) == len(b) == 9
@@ -120,15 +51,63 @@ def test_sweep_compare_and_check_on_a_scheduler_equal_serial(running: Cluster) -
         assert x["status"] == y["status"] == "optimal"
         assert y["objective"] == pytest.approx(x["objective"], rel=1e-9)
     serial = run("compare", CAN, "--all", "--format", "json")
-    remote = run("compare", CAN, "--all", "--format", "json", "--scheduler", running.address)
+    remote = run("compare", CAN, "--all", "--format", "json", "--scheduler", shared_dask.address)
     assert serial[0] == remote[0] == 0, remote[2]
     assert [r.get("objective", 0) for r in json.loads(remote[1])] == pytest.approx(
         [r.get("objective", 0) for r in json.loads(serial[1])], rel=1e-9)
-    code, out, err = run("check", str(INSTANCES), "--scheduler", running.address, "--format",
+    code, out, err = run("check", str(INSTANCES), "--scheduler", shared_dask.address, "--format",
                          "json")
     assert code == 0, err
     doc = json.loads(out)
     assert doc["failed"] == 0 and doc["passed"] == doc["runs_total"] >= 18
+
+
+SCENARIO_AXES = [("materials.UBC bales.cost", [1700.0, 1900.0, 2100.0]),
+                 ("objective.footprint_cap", [1.55, 2.0, 3.0])]
+
+
+def test_grid_and_compare_on_a_dask_cluster_equal_serial(shared_dask: Cluster) -> None:
+    import pandas as pd
+
+    from mixopt import apply_overrides, read
+    from mixopt.analysis.compare import compare, run_grid
+    from mixopt.analysis.distributed import client_for
+    from mixopt.io.variants import variants
+    from mixopt.testing import assert_objective
+
+    can = read(CAN).first
+    base = apply_overrides(can, {"objective.minimise": "cost"})
+    serial = run_grid(base, SCENARIO_AXES)
+    chosen = variants(can, list(can.scenarios))
+    with client_for(scheduler=shared_dask.address) as client:
+        parallel = run_grid(base, SCENARIO_AXES, client=client)
+        compared = compare(chosen, client=client)
+    pd.testing.assert_frame_equal(compared, compare(chosen), check_exact=False, rtol=1e-9)
+    assert list(parallel.columns) == list(serial.columns)
+    assert (parallel.status == serial.status).all()
+    for a, b in zip(parallel.objective, serial.objective, strict=True):
+        assert_objective(a, b)
+
+
+def test_dead_workers_are_reported_and_the_rest_kept(shared_dask: object) -> None:
+    from mixopt.analysis.distributed import client_for, gather
+    from tests.helpers import square_or_die
+
+    keys = (1, 2, -1, 3, 4)
+    with client_for(scheduler=shared_dask.address) as client:
+        done, failed = gather(client, {x: (square_or_die, x) for x in keys})
+    assert set(done) | set(failed) == set(keys) and not set(done) & set(failed)
+    assert done == {k: k * k for k in keys if k > 0}  # the others rerun elsewhere
+    assert set(failed) == {-1} and "died each time it ran it" in failed[-1]
+
+
+def test_a_task_that_raises_raises_as_serially(shared_dask: object) -> None:
+    from mixopt.analysis.distributed import client_for, gather
+    from tests.helpers import square_or_raise
+
+    with (client_for(scheduler=shared_dask.address) as client,
+          pytest.raises(ValueError, match="negative: -2")):
+        gather(client, {x: (square_or_raise, x) for x in (1, -2, 3)})
 
 
 def test_a_lost_scheduler_fails_the_points_out_by_name(tmp_path: Path) -> None:

@@ -106,28 +106,6 @@ def test_ctrl_c_on_a_sweep_keeps_the_finished_points(tmp_path: Path) -> None:
     assert not list(tmp_path.glob(".grid.csv.*"))  # no temporary file left behind
 
 
-def test_dead_workers_are_reported_and_the_rest_kept() -> None:
-    pytest.importorskip("distributed")
-    from mixopt.analysis.distributed import client_for, gather
-    from tests.helpers import square_or_die
-
-    keys = (1, 2, -1, 3, 4)
-    with client_for(workers=2) as client:
-        done, failed = gather(client, {x: (square_or_die, x) for x in keys})
-    assert set(done) | set(failed) == set(keys) and not set(done) & set(failed)
-    assert done == {k: k * k for k in keys if k > 0}  # the others rerun elsewhere
-    assert set(failed) == {-1} and "died each time it ran it" in failed[-1]
-
-
-def test_a_task_that_raises_raises_as_serially() -> None:
-    pytest.importorskip("distributed")
-    from mixopt.analysis.distributed import client_for, gather
-    from tests.helpers import square_or_raise
-
-    with client_for(workers=1) as client, pytest.raises(ValueError, match="negative: -2"):
-        gather(client, {x: (square_or_raise, x) for x in (1, -2, 3)})
-
-
 def test_a_cluster_that_cannot_start_fails_every_point_by_name() -> None:
     from mixopt.analysis.distributed import Unavailable, gather
 
