@@ -108,6 +108,9 @@ def test_a_task_that_raises_raises_as_serially(shared_dask: object) -> None:
     with (client_for(scheduler=shared_dask.address) as client,
           pytest.raises(ValueError, match="negative: -2")):
         gather(client, {x: (square_or_raise, x) for x in (1, -2, 3)})
+    with (client_for(scheduler=shared_dask.address) as client,
+          pytest.raises(FileNotFoundError, match="missing.toml")):
+        gather(client, {x: (square_or_raise, x) for x in (1, -3)})
 
 
 def test_a_lost_scheduler_fails_the_points_out_by_name(tmp_path: Path) -> None:

@@ -140,7 +140,7 @@ def gather(client: Any, tasks: dict[Any, tuple],
     and raises ``Interrupted`` carrying the results finished so far."""
     from concurrent.futures import CancelledError
 
-    from distributed import wait
+    from distributed import KilledWorker, wait
 
     from mixopt.errors import Interrupted
 
@@ -177,16 +177,21 @@ def gather(client: Any, tasks: dict[Any, tuple],
                         continue
                     if fut.status == "error":
                         exc = fut.exception()
+                        if not isinstance(exc, KilledWorker):  # the task's own error
+                            _cancel(client, pending)
+                            raise _Raised(exc)
                     else:  # cancelled: by the scheduler, or with it
                         gone = getattr(client, "status", "running") != "running"
                         exc = CancelledError(f"the task is {fut.status}" + (
                             " (scheduler-connection-lost)" if gone else ""))
+                except _Raised:
+                    raise
                 except Exception as lost:  # noqa: BLE001 - the result could not be fetched
                     exc = lost
                 why = _infrastructure(exc)
-                if why is None:
+                if why is None:  # fetching it raised something the cluster does not
                     _cancel(client, pending)
-                    raise exc
+                    raise _Raised(exc)
                 failed[key] = why
             if not pending:
                 break
@@ -200,6 +205,8 @@ def gather(client: Any, tasks: dict[Any, tuple],
     except KeyboardInterrupt:
         _cancel(client, pending)
         raise Interrupted(done) from None
+    except _Raised as raised:  # as a serial run would raise it
+        raise raised.exc from None
     except Exception as exc:
         why = _infrastructure(exc)
         if why is None:
@@ -208,6 +215,14 @@ def gather(client: Any, tasks: dict[Any, tuple],
             if key not in done and key not in failed:
                 failed[key] = why
     return done, failed
+
+
+class _Raised(Exception):
+    """A task's own exception, on its way out of ``gather`` untouched."""
+
+    def __init__(self, exc: BaseException) -> None:
+        super().__init__(str(exc))
+        self.exc = exc
 
 
 def _cancel(client: Any, futures: set[Any]) -> None:

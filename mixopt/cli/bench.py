@@ -45,13 +45,17 @@ def bench() -> None:
                    "'dask scheduler' with 'dask worker' processes; parallel efficiency.")
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
               help="With --scale-out: workers of each cluster.")
+@click.option("--axis", type=click.Choice(["yield", "cap"]), default="yield",
+              show_default=True,
+              help="With --scale-out: a lot's yield (each point a new LP, solved cold) or "
+                   "the cap (bounds only: warm re-solves).")
 @guard
 def bench_sweep(lots: int, products: int, elements: int, points: int, seed: int,
-                scale_out: bool, workers: int) -> None:
+                scale_out: bool, workers: int, axis: str) -> None:
     """A footprint-cap sweep: mixopt's warm session against raw highspy, same LP and caps
     (or, with --scale-out, serial against Dask clusters)."""
     if scale_out:
-        _scale_out(lots, products, elements, points, workers, seed)
+        _scale_out(lots, products, elements, points, workers, seed, axis)
         return
     from mixopt.dev.bench import sweep
 
@@ -67,11 +71,11 @@ def bench_sweep(lots: int, products: int, elements: int, points: int, seed: int,
 
 
 def _scale_out(lots: int, products: int, elements: int, points: int, workers: int,
-               seed: int) -> None:
+               seed: int, axis: str) -> None:
     from mixopt.dev.bench_scaleout import scale_out
 
-    serial_s, runs = scale_out(lots, products, elements, points, workers, seed)
-    click.echo(f"grid of {points} cap points, {lots} lots x {products} products x {elements} "
+    serial_s, runs = scale_out(lots, products, elements, points, workers, seed, axis)
+    click.echo(f"grid of {points} {axis} points, {lots} lots x {products} products x {elements} "
                f"elements (seed {seed}); {_machine()}, threads 1 per worker")
     click.echo(f"  {'serial (one warm session)':<34} {serial_s:8.1f} s")
     for r in runs:

@@ -70,14 +70,23 @@ def _external(workers: int) -> Iterator[str]:
 
 
 def scale_out(lots: int = 500, products: int = 20, elements: int = 12, points: int = 100,
-              workers: int = 2, seed: int = 0) -> tuple[float, list[Run]]:
-    """(serial seconds, [local cluster, scheduler + workers]) for a ``points``-cap grid."""
+              workers: int = 2, seed: int = 0, axis: str = "yield"
+              ) -> tuple[float, list[Run]]:
+    """(serial seconds, [local cluster, scheduler + workers]) for a ``points``-point grid:
+    ``axis`` "yield" (the first lot's melt yield: every point a new LP, solved cold: the
+    grids that take time) or "cap" (the footprint cap: bounds only, every point a warm
+    re-solve of the one LP, cheap even serially)."""
     inst = generate(lots, products, elements, seed)
-    f_min = solve(apply_overrides(inst, {"objective.minimise": "footprint"}),
-                  sensitivity=False).objective_value
-    f_max = float(solve(inst, sensitivity=False).totals["footprint_per_t"])
-    caps = np.round(np.linspace(f_min * 1.001, f_max, points), 9).tolist()
-    axes = [("objective.footprint_cap", caps)]
+    if axis == "cap":
+        f_min = solve(apply_overrides(inst, {"objective.minimise": "footprint"}),
+                      sensitivity=False).objective_value
+        f_max = float(solve(inst, sensitivity=False).totals["footprint_per_t"])
+        axes = [("objective.footprint_cap",
+                 np.round(np.linspace(f_min * 1.001, f_max, points), 9).tolist())]
+    else:
+        first = inst.materials[0].name
+        axes = [(f"materials.{first}.yield",
+                 np.round(np.linspace(0.80, 0.95, points), 9).tolist())]
 
     t0 = time.perf_counter()
     serial = run_grid(inst, axes)
