@@ -238,3 +238,32 @@ def test_junit_is_well_formed_for_any_run_id(suite: Path, tmp_path: Path) -> Non
     names = [c.get("name") for c in root.iter("testcase")]
     assert names[2] == "can\\x07body\\x1b[31m\\ufffe \\x00<&>\"'"
     assert root.find("testsuite").get("failures") == "1"
+
+
+def test_an_interrupted_check_writes_what_finished(suite: Path, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import mixopt.analysis.check as checking
+
+    real, calls = checking.run_one, []
+
+    def ctrl_c_on_the_third(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(checking, "run_one", ctrl_c_on_the_third)
+    junit, out = tmp_path / "junit.xml", tmp_path / "check.json"
+    code, stdout, err = run("check", str(suite), "--junit", str(junit), "--format", "json",
+                            "-o", str(out))
+    assert code == Exit.INTERRUPTED and stdout == ""
+    assert err == (f"mixopt: interrupted: 2 of 5 run(s) finished; written to {out}, "
+                   f"{junit}\n")
+    doc = json.loads(out.read_text())
+    assert [r["status"] for r in doc["runs"]] == ["optimal", "optimal", "interrupted",
+                                                   "interrupted", "interrupted"]
+    root = _junit(junit)
+    cases = list(root.iter("testcase"))
+    assert [c.find("skipped") is not None for c in cases] == [False, False, True, True, True]
+    assert root.find("testsuite").get("skipped") == "3"
+    assert root.find("testsuite").get("failures") == "0"

@@ -64,9 +64,10 @@ def check_cmd(folder: Path, junit: Path | None, update: bool, rtol: float,
             outcomes = check(path.parent, manifest, rtol, options(), client)
         except Interrupted as exc:  # report what finished; the rest was not run
             finished = len(exc.finished)
-            outcomes = [*exc.finished, *(
-                Outcome(r.id, r.status, "interrupted", r.objective, None,
-                        ("not run: interrupted",)) for r in manifest.runs[finished:])]
+            got = {o.id: o for o in exc.finished}
+            outcomes = [got.get(r.id) or Outcome(r.id, r.status, "interrupted", r.objective,
+                                                 None, ("not run: interrupted",))
+                        for r in manifest.runs]
     written = [output] if output is not None else []
     if fmt == "json":
         emit(json.dumps(_document(path, rtol, outcomes), indent=2, allow_nan=False) + "\n",
