@@ -171,3 +171,16 @@ def test_several_files_are_one_update_or_none(tmp_path: Path,
     with pytest.raises(FileExistsError):  # without force: nothing replaced, nothing new
         replace_all({tmp_path / "d.csv": "d", a: "a2"})
     assert not (tmp_path / "d.csv").exists() and a.read_text() == "a1"
+
+
+def test_free_text_no_workbook_or_report_could_hold_is_refused_by_name(tmp_path: Path) -> None:
+    month = tmp_path / "m.toml"
+    month.write_text((INSTANCES / "can-body.toml").read_text().replace(
+        'kind = "post-consumer scrap"', 'kind = "post-consumer\\u0007 scrap"', 1))
+    code, _, err = run("solve", str(month), "--format", "xlsx", "-o", str(tmp_path / "r.xlsx"))
+    assert code == Exit.INVALID_INPUT
+    assert "row 1 ('UBC bales'), field 'kind': contains the control character U+0007" in err
+    assert not (tmp_path / "r.xlsx").exists()
+    month.write_text((INSTANCES / "can-body.toml").read_text().replace(
+        'kind = "post-consumer scrap"', 'kind = "post-consumer\\tscrap\\nbales"', 1))
+    assert run("validate", str(month))[0] == 0  # tabs and line breaks are text

@@ -48,6 +48,7 @@ from mixopt.model.schema.fields import (
     Price,
     Real,
     SupplyTonnes,
+    Text,
     WtPct,
     _field,
     _Frozen,
@@ -108,7 +109,7 @@ class Objective(_Frozen):
 class Casting(_Frozen):
     footprint: Footprint = _field("casthouse emissions (melting, casting) per t of slab",
                                   "t CO2e/t slab", default=Footprint(full=0.0, scope12=0.0))
-    source: str = _field("where the casting footprint comes from", default="")
+    source: Text = _field("where the casting footprint comes from", default="")
 
 
 class Capacity(_Frozen):
@@ -118,12 +119,12 @@ class Capacity(_Frozen):
     materials: tuple[Name, ...] = _field("the materials whose charge it limits",
                                          min_length=1)
     max: SupplyTonnes = _field("t charged of those materials at most (per period)", "t")
-    source: str = _field("what the limit is", default="")
+    source: Text = _field("what the limit is", default="")
 
 
 class Material(_Frozen):
     name: Name = _field("unique material name")
-    kind: str = _field("free text for people, used to group reports (e.g. 'UBC bales'); "
+    kind: Text = _field("free text for people, used to group reports (e.g. 'UBC bales'); "
                        "never read for carbon shares", default="")
     route: Route | None = _field(
         "how the metal was made: " + ", ".join(repr(r) for r in ROUTES) + "; every share "
@@ -155,7 +156,7 @@ class Material(_Frozen):
         "MILP rule: total use is a whole number of lots of this size", "t", default=None)
     min_order: LotTonnes | None = _field(
         "MILP rule: total use is 0 or at least this much", "t", default=None)
-    source: str = _field("where the footprint factor comes from", default="")
+    source: Text = _field("where the footprint factor comes from", default="")
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False,
                               populate_by_name=True)
@@ -223,9 +224,9 @@ class Instance(_Frozen):
     """One planning problem (typically one month at one casthouse)."""
 
     name: Name = _field("instance name")
-    description: str = _field("free text", default="")
-    currency: str = _field("currency of all prices", default="USD")
-    scrap_method: str = _field(
+    description: Text = _field("free text", default="")
+    currency: Text = _field("currency of all prices", default="USD")
+    scrap_method: Text = _field(
         "how scrap footprints are counted, stated in every footprint declaration",
         default=("post-consumer scrap counted from collection, sorting and remelting (cut-off);"
                  " pre-consumer scrap with the footprint given for it in this instance"))
