@@ -8,6 +8,7 @@ solves its points with its own session, and results are the same numbers.
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -74,21 +75,23 @@ def largest_changes(result: Result, base: Result, n: int = 3) -> str:
     return "; ".join(f"{m} {delta[m]:+,.1f} t" for m in top)
 
 
-#: In a Dask worker process, the warm session of its last task, kept for the next one:
-#: a worker's tasks after its first re-solve warm, as one serial session does (the
-#: session rebuilds by itself when a variant's structure differs).
-_KEPT: dict[str, Session] = {}
+#: In a Dask worker, the warm session of its last task, kept for the next one: a worker's
+#: tasks after its first re-solve warm, as one serial session does (the session rebuilds
+#: by itself when a variant's structure differs). One per thread: a worker may run tasks
+#: on several threads, and a HiGHS model is not to be shared between them.
+_KEPT = threading.local()
 
 
 def _session(options: SolveOptions | None, samples: int, keep: bool) -> Session:
-    """A fresh session, or (``keep``: in a worker) the one kept for these settings."""
+    """A fresh session, or (``keep``: in a worker) the one this thread kept for these
+    settings (one HiGHS model per thread at most)."""
     if not keep:
         return Session(options, sensitivity=False, risk_samples=samples)
     key = repr((options, samples))
-    if key not in _KEPT:
-        _KEPT.clear()  # one HiGHS model per worker at most
-        _KEPT[key] = Session(options, sensitivity=False, risk_samples=samples)
-    return _KEPT[key]
+    if getattr(_KEPT, "key", None) != key:
+        _KEPT.key, _KEPT.session = key, Session(options, sensitivity=False,
+                                               risk_samples=samples)
+    return _KEPT.session
 
 
 def _solve_all(instances: Sequence[Horizon], options: SolveOptions | None,
