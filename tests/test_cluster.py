@@ -10,6 +10,7 @@ Nothing here waits a fixed time: processes are watched until they say what is aw
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -193,3 +194,18 @@ def test_a_worker_killed_mid_grid_costs_only_time(slow_month: Path, tmp_path: Pa
     for g, w in zip(got, want.to_dict(orient="records"), strict=True):
         assert g["status"] == w["status"] == "optimal"
         assert g["objective"] == pytest.approx(w["objective"], rel=1e-6)
+
+
+def test_workers_that_die_at_start_up_fail_every_point_by_name(tmp_path: Path) -> None:
+    die = tmp_path / "die_at_start.py"
+    die.write_text("import os\nos._exit(3)\n")  # a worker killed while it starts
+    env = {**os.environ, "DASK_DISTRIBUTED__WORKER__PRELOAD": json.dumps([str(die)])}
+    r = subprocess.run([sys.executable, "-m", "mixopt", "sweep", CAN, *GRID, "--workers", "2",
+                        "--format", "csv"], capture_output=True, text=True, env=env,
+                       timeout=PATIENCE_S, check=False)
+    assert r.returncode == Exit.INCOMPLETE, r.stderr
+    said = [line for line in r.stderr.splitlines() if line.startswith("mixopt:")]
+    assert said[-1] == "mixopt: 9 points could not be solved; the 0 solved are written"
+    assert len(said) == 10 and all(
+        "a local Dask cluster of 2 worker(s) could not be started or reached" in s
+        for s in said[:-1])
