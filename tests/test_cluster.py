@@ -196,6 +196,7 @@ def test_a_worker_killed_mid_grid_costs_only_time(slow_month: Path, tmp_path: Pa
         assert g["objective"] == pytest.approx(w["objective"], rel=1e-6)
 
 
+@pytest.mark.slow  # a local cluster's start-up: the same reporting as an unreachable one
 def test_workers_that_die_at_start_up_fail_every_point_by_name(tmp_path: Path) -> None:
     die = tmp_path / "die_at_start.py"
     die.write_text("import os\nos._exit(3)\n")  # a worker killed while it starts
