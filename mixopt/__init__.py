@@ -17,7 +17,10 @@ The names below are the public Python API; they are imported on first use, so
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+
+#: ``typing.TYPE_CHECKING`` without importing typing (a tenth of the command's start-up,
+#: before it can handle a signal): type checkers read the block below, Python skips it.
+TYPE_CHECKING = False
 
 __version__ = "0.1.0"
 
@@ -46,6 +49,8 @@ __all__ = ["Evaluation", "Horizon", "InputError", "Instance", "Problem", "Rechec
            "scenario", "solve", "variant", "with_overrides"]
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from mixopt.api import read, solve
     from mixopt.errors import InputError, Problem, RecheckError
     from mixopt.io.variants import apply_overrides, scenario, variant, with_overrides

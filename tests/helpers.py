@@ -98,3 +98,13 @@ def square_or_die(x: int) -> int:
     if x < 0:
         os._exit(1)
     return x * x
+
+
+def square_or_raise(x: int) -> int:
+    """For the Dask tests: x squared, but the task's own error on x < 0: a ValueError, or
+    for -3 a file error (an OSError that is the task's, not the cluster's)."""
+    if x == -3:
+        raise FileNotFoundError(2, "No such file or directory", "missing.toml")
+    if x < 0:
+        raise ValueError(f"negative: {x}")
+    return x * x

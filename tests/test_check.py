@@ -200,3 +200,70 @@ def test_export_refuses_cones_and_bad_suffixes(tmp_path: Path) -> None:
     code, _, err = run("export", str(INSTANCES / "can-body.toml"), "-o",
                        str(tmp_path / "m.txt"))
     assert code == 2 and "must end in .mps or .lp" in err
+
+
+@pytest.mark.parametrize("where", ["../outside.toml", "/abs", "link.toml", "fifo.toml"])
+def test_a_run_is_read_only_from_a_regular_file_inside_the_suite(suite: Path, tmp_path: Path,
+                                                                 where: str) -> None:
+    outside = tmp_path / "outside.toml"
+    shutil.copy(INSTANCES / "can-body.toml", outside)
+    if where == "/abs":
+        where = str(outside)
+    elif where == "link.toml":
+        (suite / where).symlink_to(outside)
+    elif where == "fifo.toml":
+        import os
+
+        os.mkfifo(suite / where)
+    doc = json.loads((suite / "expected.json").read_text())
+    doc["runs"][2]["path"] = where
+    (suite / "expected.json").write_text(json.dumps(doc))
+    code, out, err = run("check", str(suite))
+    assert code == Exit.INVALID_INPUT and out == ""
+    assert "row 3 ('can-body'), field 'path'" in err
+    assert ("not a regular file" if where == "fifo.toml" else "outside the suite's folder") \
+        in err
+
+
+def test_junit_is_well_formed_for_any_run_id(suite: Path, tmp_path: Path) -> None:
+    doc = json.loads((suite / "expected.json").read_text())
+    odd = "can\x07body\x1b[31m\ufffe \x00<&>\"'"
+    doc["runs"][2]["id"] = odd
+    doc["runs"][2]["objective"] = 2.0  # a failure, with the id in its message
+    (suite / "expected.json").write_text(json.dumps(doc))
+    junit = tmp_path / "junit.xml"
+    code, _, _ = run("check", str(suite), "--junit", str(junit))
+    assert code == Exit.CHECK_FAILED
+    root = _junit(junit)  # parses: well-formed
+    names = [c.get("name") for c in root.iter("testcase")]
+    assert names[2] == "can\\x07body\\x1b[31m\\ufffe \\x00<&>\"'"
+    assert root.find("testsuite").get("failures") == "1"
+
+
+def test_an_interrupted_check_writes_what_finished(suite: Path, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import mixopt.analysis.check as checking
+
+    real, calls = checking.run_one, []
+
+    def ctrl_c_on_the_third(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(checking, "run_one", ctrl_c_on_the_third)
+    junit, out = tmp_path / "junit.xml", tmp_path / "check.json"
+    code, stdout, err = run("check", str(suite), "--junit", str(junit), "--format", "json",
+                            "-o", str(out))
+    assert code == Exit.INTERRUPTED and stdout == ""
+    assert err == (f"mixopt: interrupted: 2 of 5 run(s) finished; written to {out}, "
+                   f"{junit}\n")
+    doc = json.loads(out.read_text())
+    assert [r["status"] for r in doc["runs"]] == ["optimal", "optimal", "interrupted",
+                                                   "interrupted", "interrupted"]
+    root = _junit(junit)
+    cases = list(root.iter("testcase"))
+    assert [c.find("skipped") is not None for c in cases] == [False, False, True, True, True]
+    assert root.find("testsuite").get("skipped") == "3"
+    assert root.find("testsuite").get("failures") == "0"

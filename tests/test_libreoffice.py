@@ -25,9 +25,10 @@ SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 PDFTOTEXT = shutil.which("pdftotext")
 CAN = INSTANCES / "can-body.toml"
 
-pytestmark = pytest.mark.skipif(
+# a real LibreOffice takes seconds per file: these run in CI's second step (-m slow)
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     SOFFICE is None, reason="no LibreOffice on this machine (Debian: libreoffice-calc); the "
-                            "real-client checks of the workbooks need it")
+                            "real-client checks of the workbooks need it")]
 
 
 def libreoffice(src: Path, fmt: str, outdir: Path) -> Path:

@@ -9,22 +9,16 @@ most); ``HYPOTHESIS_PROFILE=thorough`` runs hundreds (on demand).
 from __future__ import annotations
 
 import copy
-import os
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 
 from mixopt import Status, evaluate, solve
 from mixopt.testing import assert_objective, assert_rechecked
 from tests.planted import build, independent_optimum, planted, planted_objective
 
-settings.register_profile("default", max_examples=30, deadline=None, derandomize=True,
-                          suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("thorough", max_examples=400, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
-EXAMPLES = settings().max_examples
+EXAMPLES = settings().max_examples  # the profile of tests/conftest.py
 
 
 

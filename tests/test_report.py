@@ -109,6 +109,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") \
     or shutil.which("google-chrome")
 
 
+@pytest.mark.slow  # a real browser: CI's second step
 @pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on this machine: the browser check "
                                              "needs Debian's chromium package (.ci/run installs "
                                              "it where it can)")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -117,22 +116,6 @@ def test_grid_matches_independent_solves(can) -> None:
         point = {p: getattr(row, f"_{i}") for i, (p, _) in enumerate(AXES)}
         fresh = solve(apply_overrides(base, point))
         assert_objective(row.objective, fresh.objective_value)
-
-
-def test_grid_and_compare_on_a_local_dask_cluster_equal_serial(can) -> None:
-    from mixopt.analysis.distributed import client_for
-
-    base = _cost_instance(can)
-    serial = run_grid(base, AXES)
-    chosen = variants(can, list(can.scenarios))
-    with client_for(workers=2) as client:
-        parallel = run_grid(base, AXES, client=client)
-        compared = compare(chosen, client=client)
-    pd.testing.assert_frame_equal(compared, compare(chosen), check_exact=False, rtol=1e-9)
-    assert list(parallel.columns) == list(serial.columns)
-    assert (parallel.status == serial.status).all()
-    for a, b in zip(parallel.objective, serial.objective, strict=True):
-        assert_objective(a, b)
 
 
 def test_cli_solve_with_scenario_and_set() -> None:

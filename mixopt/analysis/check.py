@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mixopt.errors import InputError
+from mixopt.errors import InputError, Interrupted
 from mixopt.io.manifest import Manifest, Run
 from mixopt.model.backend import SolveOptions
 
@@ -121,18 +121,28 @@ def _run_chunk(folder: str, runs: list[Run], rtol: float,
 def check(folder: Path, manifest: Manifest, rtol: float = DEFAULT_RTOL,
           options: SolveOptions | None = None, client: Any = None) -> list[Outcome]:
     """Every run of ``manifest`` (in the manifest's order): serially, or on a Dask
-    ``client`` in chunks (a run whose worker died is a failed run, saying why)."""
+    ``client`` in chunks (a run the cluster could not run is a failed run, saying why).
+    Ctrl-C raises ``Interrupted`` with the outcomes finished (in the manifest's order)."""
     runs = list(manifest.runs)
     if client is None:
-        return [run_one(folder, r, rtol, options) for r in runs]
-    from mixopt.analysis.distributed import gather
+        out: list[Outcome] = []
+        try:
+            for r in runs:
+                out.append(run_one(folder, r, rtol, options))
+        except KeyboardInterrupt:
+            raise Interrupted(out) from None
+        return out
+    from mixopt.analysis.distributed import gather, n_workers
 
-    n = max(1, len(client.scheduler_info().get("workers", {})))
-    size = max(1, -(-len(runs) // (4 * n)))
+    size = max(1, -(-len(runs) // (4 * max(1, n_workers(client)))))
     chunks = {i: runs[i:i + size] for i in range(0, len(runs), size)}
-    done, failed = gather(client, {i: (_run_chunk, str(folder), chunk, rtol, options)
-                                   for i, chunk in chunks.items()})
-    out: list[Outcome] = []
+    try:
+        done, failed = gather(client, {i: (_run_chunk, str(folder), chunk, rtol, options)
+                                       for i, chunk in chunks.items()})
+    except Interrupted as exc:
+        raise Interrupted([o for i in sorted(exc.finished) for o in exc.finished[i]]) \
+            from None
+    out = []
     for i, chunk in chunks.items():
         if i in done:
             out += done[i]

@@ -8,13 +8,14 @@ solves its points with its own session, and results are the same numbers.
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from mixopt.analysis.distributed import gather
+from mixopt.analysis.distributed import gather, n_workers
 from mixopt.errors import Incomplete, InputError, Interrupted, Problem
 from mixopt.io.variants import apply_overrides, parse_value
 from mixopt.model.backend import SolveOptions
@@ -74,10 +75,29 @@ def largest_changes(result: Result, base: Result, n: int = 3) -> str:
     return "; ".join(f"{m} {delta[m]:+,.1f} t" for m in top)
 
 
+#: In a Dask worker, the warm session of its last task, kept for the next one: a worker's
+#: tasks after its first re-solve warm, as one serial session does (the session rebuilds
+#: by itself when a variant's structure differs). One per thread: a worker may run tasks
+#: on several threads, and a HiGHS model is not to be shared between them.
+_KEPT = threading.local()
+
+
+def _session(options: SolveOptions | None, samples: int, keep: bool) -> Session:
+    """A fresh session, or (``keep``: in a worker) the one this thread kept for these
+    settings (one HiGHS model per thread at most)."""
+    if not keep:
+        return Session(options, sensitivity=False, risk_samples=samples)
+    key = repr((options, samples))
+    if getattr(_KEPT, "key", None) != key:
+        _KEPT.key, _KEPT.session = key, Session(options, sensitivity=False,
+                                               risk_samples=samples)
+    return _KEPT.session
+
+
 def _solve_all(instances: Sequence[Horizon], options: SolveOptions | None,
-               samples: int = DEFAULT_SAMPLES, into: list[Result] | None = None
-               ) -> list[Result]:
-    session = Session(options, sensitivity=False, risk_samples=samples)
+               samples: int = DEFAULT_SAMPLES, into: list[Result] | None = None,
+               keep: bool = False) -> list[Result]:
+    session = _session(options, samples, keep)
     out = into if into is not None else []
     for inst in instances:
         out.append(session.solve(inst))
@@ -102,8 +122,8 @@ def compare(variants: Sequence[tuple[str, Horizon]], options: SolveOptions | Non
         by_index = dict(enumerate(solved))
     else:
         try:
-            done, failed = gather(client, {i: (_solve_all, [inst], options, samples)
-                                           for i, inst in enumerate(instances)})
+            done, failed = gather(client, {i: (_solve_all, [inst], options, samples, None,
+                                               True) for i, inst in enumerate(instances)})
         except Interrupted as exc:
             raise Interrupted(_table({i: r[0] for i, r in exc.finished.items()}, names)) \
                 from None
@@ -179,11 +199,11 @@ def solve_points(instance: Horizon, points: Sequence[dict[str, Any]],
                  progress: Callable[[], None] | None = None,
                  samples: int = DEFAULT_SAMPLES,
                  into: list[dict[str, Any]] | None = None,
-                 tonnes: bool = False) -> list[dict[str, Any]]:
-    """Solve each point (a dict of overrides) with one warm session; one tidy row each, or
-    with ``tonnes`` one per (period and) material (appended to ``into`` as each finishes,
-    when given)."""
-    session = Session(options, sensitivity=False, risk_samples=samples)
+                 keep: bool = False, tonnes: bool = False) -> list[dict[str, Any]]:
+    """Solve each point (a dict of overrides) with one warm session (``keep``: the one
+    this worker process kept from its last task); one tidy row each, or with ``tonnes``
+    one per (period and) material (appended to ``into`` as each finishes, when given)."""
+    session = _session(options, samples, keep)
     rows = into if into is not None else []
     for point in points:
         rows.extend(_rows(point, session.solve(apply_overrides(instance, point, "--grid")),
@@ -191,6 +211,11 @@ def solve_points(instance: Horizon, points: Sequence[dict[str, Any]],
         if progress is not None:
             progress()
     return rows
+
+
+#: A grid on Dask is cut into this many chunks per worker (at most a few points each: the
+#: last chunks keep every worker busy until the grid ends).
+CHUNKS_PER_WORKER = 16
 
 
 def _chunks(items: Sequence[Any], n: int) -> Iterable[Sequence[Any]]:
@@ -220,9 +245,13 @@ def run_grid(instance: Horizon, axes: Sequence[tuple[str, list[Any]]],
         except KeyboardInterrupt:
             raise Interrupted(pd.DataFrame.from_records(rows)) from None
         return pd.DataFrame.from_records(rows)
-    n_workers = max(1, len(client.scheduler_info().get("workers", {})))
-    chunks = list(_chunks(points, 4 * n_workers))
-    tasks = {i: (solve_points, instance, chunk, options, None, samples, None, tonnes)
+    # small chunks keep every worker busy to the end of the grid (each worker keeps its
+    # warm session from chunk to chunk). The instance travels with each task (a 500-lot
+    # month pickles to 0.25 MB in 10 ms): scattered once, it would die with the workers
+    # holding it, and the points left could not be run again on the workers that replace
+    # them
+    chunks = list(_chunks(points, CHUNKS_PER_WORKER * max(1, n_workers(client))))
+    tasks = {i: (solve_points, instance, chunk, options, None, samples, None, True, tonnes)
              for i, chunk in enumerate(chunks)}
     try:
         done, failed = gather(client, tasks, on_done=(

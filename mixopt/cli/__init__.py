@@ -8,19 +8,28 @@ need when they run, so ``mixopt --help`` loads click and little else.
 from __future__ import annotations
 
 import logging
-import signal
 import sys
-import threading
+from typing import Any
 
 import click
 
 from mixopt.cli import bench, files, solving, suite, whatif
 from mixopt.cli.common import EXIT_HELP, STATUS_EXIT, Debug, Exit
+from mixopt.signals import Run
 
 __all__ = ["EXIT_HELP", "STATUS_EXIT", "Exit", "main"]
 
 
-@click.group(epilog=EXIT_HELP)
+class Command(click.Group):
+    """The ``mixopt`` process: from its first instruction, SIGINT and SIGTERM stop it as
+    ``Run.stop`` says (exit 130, one line; the work finished is written)."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        Run.install()
+        return super().__call__(*args, **kwargs)
+
+
+@click.group(cls=Command, epilog=EXIT_HELP)
 @click.version_option(package_name="mixopt")
 @click.option("--debug", is_flag=True, help="Show tracebacks and solver logs.")
 @click.option("-v", "--verbose", is_flag=True, help="Log progress to stderr.")
@@ -30,14 +39,6 @@ def main(debug: bool, verbose: bool) -> None:
     level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
     logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: "
                                                                "%(message)s")
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _terminate)
-
-
-def _terminate(signum: int, frame: object) -> None:
-    """SIGTERM stops like Ctrl-C: HiGHS is stopped, finished work written, temporary
-    files removed, exit code 130."""
-    raise KeyboardInterrupt
 
 
 for _command in (solving.validate, solving.verify, solving.solve_cmd, solving.diagnose_cmd,

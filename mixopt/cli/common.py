@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from mixopt.errors import InputError, RecheckError
+from mixopt.signals import Run
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -87,6 +88,7 @@ def guard(fn: Callable) -> Callable:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from mixopt.io.atomic import reading_guarded
 
+        Run.phase = "working"
         try:
             with reading_guarded():
                 return fn(*args, **kwargs)
@@ -94,9 +96,13 @@ def guard(fn: Callable) -> Callable:
             raise
         except KeyboardInterrupt:
             fail(Exit.INTERRUPTED, "interrupted")
-        except FileExistsError as exc:
-            fail(Exit.INVALID_INPUT, str(exc))
         except Exception as exc:
+            if Run.signals or _cut_short(exc):
+                # a KeyboardInterrupt raised inside a library that wraps what it catches
+                # (pydantic building a schema, Dask): the signal, not a bug
+                fail(Exit.INTERRUPTED, "interrupted")
+            if isinstance(exc, FileExistsError):
+                fail(Exit.INVALID_INPUT, str(exc))
             if Debug.on:
                 raise
             if isinstance(exc, InputError):
@@ -112,8 +118,22 @@ def guard(fn: Callable) -> Callable:
                 said = str(exc) or "(no message)"
                 fail(Exit.INTERNAL_ERROR, f"internal error: {type(exc).__name__}: {said} "
                                           "(rerun with --debug for the traceback)")
+        finally:
+            Run.phase = "done"
 
     return wrapper
+
+
+def _cut_short(exc: BaseException) -> bool:
+    """Whether a KeyboardInterrupt is in the exception's chain (its cause or context)."""
+    seen: set[int] = set()
+    e: BaseException | None = exc
+    while e is not None and id(e) not in seen:
+        if isinstance(e, KeyboardInterrupt):
+            return True
+        seen.add(id(e))
+        e = e.__cause__ or e.__context__
+    return False
 
 
 # -- options -------------------------------------------------------------------------------
@@ -295,15 +315,16 @@ def check_output(output: Path | None, force: bool, fmt: str = "") -> None:
         check_new(output, force)
 
 
-def emit(text: str, output: Path | None, force: bool) -> None:
-    """Text to stdout, or atomically to ``output``."""
+def emit(text: str, output: Path | None, force: bool, say: bool = True) -> None:
+    """Text to stdout, or atomically to ``output`` (``say``: and say so on stderr)."""
     from mixopt.io.atomic import write_atomic
 
     if output is None:
         click.echo(text, nl=False)
     else:
         write_atomic(output, text, force=force)
-        wrote(output)
+        if say:
+            wrote(output)
 
 
 def emit_many(compute: Callable[[], pd.DataFrame], fmt: str, title: str,
@@ -317,9 +338,11 @@ def emit_many(compute: Callable[[], pd.DataFrame], fmt: str, title: str,
     except Interrupted as exc:
         df = exc.finished
         if len(df):
-            emit_frame(df, fmt, f"{title} (interrupted)", output, force, currency)
+            emit_frame(df, fmt, f"{title} (interrupted)", output, force, currency,
+                       say=False)
+        into = f" to {output}" if output is not None else ""
         fail(Exit.INTERRUPTED, f"interrupted: {len(df)} {what} finished"
-                               + (" and written" if len(df) else ""))
+                               + (f" and written{into}" if len(df) else ""))
     except Incomplete as exc:
         emit_frame(exc.table, fmt, f"{title} (incomplete)", output, force, currency)
         for point, why in exc.failed:
@@ -335,15 +358,17 @@ def wrote(path: Path) -> None:
 
 
 def emit_frame(df: pd.DataFrame, fmt: str, title: str, output: Path | None,
-               force: bool, currency: str = "") -> None:
-    """A table as a terminal table, JSON records, CSV or a workbook."""
+               force: bool, currency: str = "", say: bool = True) -> None:
+    """A table as a terminal table, JSON records, CSV or a workbook (``say``: name the
+    file written on stderr)."""
     if fmt == "xlsx":
         from mixopt.io.spreadsheet import save_workbook
         from mixopt.report.workbook import frame_workbook
 
         save_workbook(frame_workbook({title[:31].replace(":", " "): df}, currency), output,
                       force)
-        wrote(output)
+        if say:
+            wrote(output)
         return
     if fmt == "json":
         from mixopt.report.frames import records
@@ -357,7 +382,7 @@ def emit_frame(df: pd.DataFrame, fmt: str, title: str, output: Path | None,
         from mixopt.report.text import render_frame
 
         text = render_frame(df, title)
-    emit(text, output, force)
+    emit(text, output, force, say)
 
 
 @contextlib.contextmanager

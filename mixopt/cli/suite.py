@@ -13,6 +13,7 @@ from mixopt.cli.common import (
     Exit,
     check_output,
     dask_client,
+    dask_options,
     emit,
     fail,
     guard,
@@ -35,20 +36,21 @@ from mixopt.cli.common import (
 @click.option("--rtol", type=click.FloatRange(min=0, max=1, min_open=True, max_open=True),
               default=1e-6, show_default=True,
               help="Relative tolerance on objectives and tonnages.")
-@click.option("--workers", type=click.IntRange(min=1),
-              help="Solve on a local Dask cluster of N worker processes.")
+@dask_options
 @solver_options
 @output_options(formats=("table", "json"))
 @guard
 def check_cmd(folder: Path, junit: Path | None, update: bool, rtol: float,
-              workers: int | None, fmt: str, output: Path | None, force: bool) -> None:
+              workers: int | None, scheduler: str | None, fmt: str, output: Path | None,
+              force: bool) -> None:
     """Solve every run of FOLDER/expected.json and compare with what it expects.
 
     Each run names an instance (with overrides or a scenario) and its expected status,
     objective (relative tolerance) and, optionally, tonnes of named materials, or the
     problems an invalid input must raise. Exits 12 when any expectation fails.
     """
-    from mixopt.analysis.check import check, updated
+    from mixopt.analysis.check import Outcome, check, updated
+    from mixopt.errors import Interrupted
     from mixopt.io.atomic import write_atomic
     from mixopt.io.manifest import manifest_json, read_manifest
 
@@ -56,19 +58,36 @@ def check_cmd(folder: Path, junit: Path | None, update: bool, rtol: float,
     if junit is not None:
         check_output(junit, True)  # a report file: replaced, but its folder must exist
     path, manifest = read_manifest(folder)
-    with dask_client(workers, None) as client:
-        outcomes = check(path.parent, manifest, rtol, options(), client)
+    finished = None
+    with dask_client(workers, scheduler) as client:
+        try:
+            outcomes = check(path.parent, manifest, rtol, options(), client)
+        except Interrupted as exc:  # report what finished; the rest was not run
+            finished = len(exc.finished)
+            got = {o.id: o for o in exc.finished}
+            outcomes = [got.get(r.id) or Outcome(r.id, r.status, "interrupted", r.objective,
+                                                 None, ("not run: interrupted",))
+                        for r in manifest.runs]
+    written = [output] if output is not None else []
     if fmt == "json":
         emit(json.dumps(_document(path, rtol, outcomes), indent=2, allow_nan=False) + "\n",
-             output, force)
+             output, force, say=finished is None)
     else:
-        emit(_table(path, outcomes), output, force)
+        emit(_table(path, outcomes), output, force, say=finished is None)
     if junit is not None:
         from mixopt.report.junit import junit_xml
 
         write_atomic(junit, junit_xml(path.parent.name or str(path.parent), outcomes),
                      force=True)
-        wrote(junit)
+        written.append(junit)
+        if finished is None:
+            wrote(junit)
+    if finished is not None:
+        into = f"; written to {', '.join(map(str, written))}" if written else ""
+        fail(Exit.INTERRUPTED, f"interrupted: {finished} of {len(outcomes)} run(s) finished"
+                               f"{into} (the manifest is not updated)" if update else
+                               f"interrupted: {finished} of {len(outcomes)} run(s) finished"
+                               f"{into}")
     failed = [o for o in outcomes if not o.passed]
     if update:
         new, changed = updated(manifest, outcomes)
@@ -83,6 +102,13 @@ def check_cmd(folder: Path, junit: Path | None, update: bool, rtol: float,
             fail(Exit.CHECK_FAILED, f"{len(left)} run(s) still fail (published or invalid "
                                     "runs are never rewritten)")
         return
+    not_run = [o for o in failed if o.status == "not_run"]
+    if not_run and len(not_run) == len(failed):  # the cluster failed them, not the model
+        for o in not_run:
+            click.echo(f"mixopt: not run: {o.id}: {o.failures[0].removeprefix('not run: ')}",
+                       err=True)
+        fail(Exit.INCOMPLETE, f"{len(not_run)} of {len(outcomes)} run(s) could not be run; "
+                              "the others pass")
     if failed:
         fail(Exit.CHECK_FAILED, f"{len(failed)} of {len(outcomes)} run(s) failed")
 

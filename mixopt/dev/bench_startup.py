@@ -22,19 +22,30 @@ BARE_SOLVE = "import highspy, numpy, scipy.sparse, pydantic, click, tomllib, jso
 @dataclass(frozen=True)
 class Figure:
     label: str
-    wall_s: float
+    wall_s: float  # the median
     peak_mib: float
+    walls: tuple[float, ...] = ()  # each fresh process, in order
 
 
-def measure(label: str, argv: list[str], repeat: int = 5) -> Figure:
-    walls, peaks = [], []
+def _once(argv: list[str]) -> tuple[float, float]:
+    t0 = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", _WRAP, *argv], capture_output=True,
+                         text=True, check=True).stdout
+    return time.perf_counter() - t0, int(out.split()[-1]) / 1024
+
+
+def measure_pair(ours: tuple[str, list[str]], base: tuple[str, list[str]], repeat: int = 7
+                 ) -> tuple[Figure, Figure]:
+    """Both commands in fresh processes, alternately (a load that comes and goes weighs on
+    both alike): their medians and each run's figures."""
+    runs: dict[int, list[tuple[float, float]]] = {0: [], 1: []}
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = subprocess.run([sys.executable, "-c", _WRAP, *argv], capture_output=True,
-                             text=True, check=True).stdout
-        walls.append(time.perf_counter() - t0)
-        peaks.append(int(out.split()[-1]) / 1024)
-    return Figure(label, statistics.median(walls), statistics.median(peaks))
+        for k, (_, argv) in enumerate((ours, base)):
+            runs[k].append(_once(argv))
+    return tuple(Figure(label, statistics.median(w for w, _ in runs[k]),
+                        statistics.median(m for _, m in runs[k]),
+                        tuple(w for w, _ in runs[k]))
+                 for k, (label, _) in enumerate((ours, base)))  # type: ignore[return-value]
 
 
 def _mixopt() -> list[str]:
@@ -43,12 +54,12 @@ def _mixopt() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "mixopt"]
 
 
-def pairs(instance: str, repeat: int = 5) -> list[tuple[Figure, Figure, float, float]]:
+def pairs(instance: str, repeat: int = 7) -> list[tuple[Figure, Figure, float, float]]:
     """(mixopt, baseline, wall target, memory target) for --help and a JSON solve."""
     py = sys.executable
-    help_ = measure("mixopt --help", [*_mixopt(), "--help"], repeat)
-    click_ = measure('python -c "import click"', [py, "-c", "import click"], repeat)
-    solve = measure(f"mixopt solve {instance} --format json",
-                    [*_mixopt(), "solve", instance, "--format", "json"], repeat)
-    bare = measure(f'python -c "{BARE_SOLVE}"', [py, "-c", BARE_SOLVE], repeat)
-    return [(help_, click_, 2.0, float("inf")), (solve, bare, 1.5, 1.5)]
+    help_ = measure_pair(("mixopt --help", [*_mixopt(), "--help"]),
+                         ('python -c "import click"', [py, "-c", "import click"]), repeat)
+    solve = measure_pair((f"mixopt solve {instance} --format json",
+                          [*_mixopt(), "solve", instance, "--format", "json"]),
+                         (f'python -c "{BARE_SOLVE}"', [py, "-c", BARE_SOLVE]), repeat)
+    return [(*help_, 2.0, float("inf")), (*solve, 1.4, 1.5)]

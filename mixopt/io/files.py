@@ -16,6 +16,31 @@ from mixopt.io.atomic import note_input
 
 #: Inputs above this size are refused before parsing.
 MAX_FILE_BYTES = 50 * 1024 * 1024
+#: No mixopt document nests deeper than a few levels (an instance: a table of tables of
+#: lists); one nested deeper than this is refused before anything walks it.
+MAX_DEPTH = 32
+
+
+def nesting_depth(value: Any) -> int:
+    """How deep lists and tables nest in ``value`` (a scalar: 0), without recursion."""
+    deepest, todo = 0, [(value, 0)]
+    while todo:
+        node, depth = todo.pop()
+        if isinstance(node, dict):
+            children = node.values()
+        elif isinstance(node, list | tuple):
+            children = node
+        else:
+            deepest = max(deepest, depth)
+            continue
+        deepest = max(deepest, depth + 1)
+        todo.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def too_deep(where: str, what: str) -> InputError:
+    return InputError([Problem(where, f"is nested too deeply to be {what} (more than "
+                                      f"{MAX_DEPTH} levels of lists or tables)")])
 
 
 def check_size(path: Path, problems: list[Problem], inside: Path | None = None) -> bool:
@@ -74,10 +99,12 @@ def read_document(path: Path, parse: Callable[[str], Any], what: str) -> Any:
     if text is None:
         raise InputError(problems)
     try:
-        return parse(text)
+        doc = parse(text)
     except RecursionError:
-        raise InputError([Problem(str(path), f"is nested too deeply to be {what}")]) \
-            from None
+        raise too_deep(str(path), what) from None
     except ValueError as exc:  # json.JSONDecodeError and tomllib.TOMLDecodeError
         kind = "JSON" if isinstance(exc, json.JSONDecodeError) else "TOML"
         raise InputError([Problem(str(path), f"is not valid {kind}: {exc}")]) from None
+    if nesting_depth(doc) > MAX_DEPTH:  # before validation walks it (recursively)
+        raise too_deep(str(path), what)
+    return doc

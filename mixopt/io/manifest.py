@@ -25,6 +25,7 @@ them. ``rtol`` overrides the relative tolerance of one run.
 from __future__ import annotations
 
 import json
+import stat
 from pathlib import Path
 from typing import Any, Literal
 
@@ -106,10 +107,10 @@ def read_manifest(folder: Path) -> tuple[Path, Manifest]:
             problems.append(Problem(str(path), f"repeats the id of run {seen[run.id]}",
                                     field="id", **where))
         seen.setdefault(run.id, i)
-        target = path.parent / run.path
-        if not target.is_file():
-            problems.append(Problem(str(path), f"names {run.path!r}, which is not a file in "
-                                               f"{path.parent}", field="path", **where))
+        why = _not_in_suite(path.parent, run.path)
+        if why:
+            problems.append(Problem(str(path), f"names {run.path!r}, {why}", field="path",
+                                    **where))
         for key in run.field_overrides():
             if "." not in key:
                 problems.append(Problem(str(path), f"unknown override {key!r}: use one of "
@@ -122,6 +123,25 @@ def read_manifest(folder: Path) -> tuple[Path, Manifest]:
     if problems:
         raise InputError(problems)
     return path, manifest
+
+
+def _not_in_suite(folder: Path, name: str) -> str | None:
+    """Why a run's ``path`` cannot be read (None: it can): like the tables of ``[files]``,
+    a run's instance is a regular file inside the suite's folder or below it (symbolic
+    links resolved), never a file elsewhere, a FIFO or a device."""
+    target = folder / name
+    try:
+        target.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return (f"which is outside the suite's folder ({folder}): a run's instance must sit "
+                "in it or below it")
+    try:
+        st = target.stat()
+    except OSError:
+        return f"which is not a file in {folder}"
+    if not stat.S_ISREG(st.st_mode):
+        return "which is not a regular file"
+    return None
 
 
 def manifest_json(manifest: Manifest) -> str:

@@ -74,10 +74,18 @@ def parse_value(text: str) -> Any:
     >>> parse_value("__import__('os')")
     "__import__('os')"
     """
+    from mixopt.io.files import MAX_DEPTH, nesting_depth, too_deep
+
     try:
-        return tomllib.loads(f"v = {text}")["v"]
+        value = tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
         return text
+    except RecursionError:
+        raise too_deep(f"the command line value {text[:40]!r}...", "a field's value") \
+            from None
+    if nesting_depth(value) > MAX_DEPTH:
+        raise too_deep(f"the command line value {text[:40]!r}...", "a field's value")
+    return value
 
 
 def toml_literal(value: Any) -> str:

@@ -8,6 +8,7 @@ compositions in wt%, footprints in t CO2e per t of material. An absent upper bou
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -77,6 +78,12 @@ class InstanceArrays:
     min_charge_t: np.ndarray = field(default_factory=lambda: np.zeros(0))
     #: charging rules: (name, if_any materials, then_all materials, products it applies to)
     rules: tuple[tuple[str, tuple[int, ...], tuple[int, ...], tuple[int, ...]], ...] = ()
+
+    @cached_property
+    def material_index(self) -> dict[str, int]:
+        """Each material's position, by name: one lookup per limit worded, not a scan of
+        every material (100,000 materials' limits are worded in linear time)."""
+        return {m: i for i, m in enumerate(self.materials)}
 
     def slab_basis_t(self, slab_t: np.ndarray) -> np.ndarray:
         """(P,) the tonnes a plan's per-t figures are per: the order, or what a sold

@@ -180,6 +180,8 @@ class HighsSession:
         self._algorithm, self._why = self._lp_choice()
         if start is not None:
             self._offer(start)
+        log.info("HiGHS: solving %d columns and %d rows (%s)", h.getNumCol(), h.getNumRow(),
+                 self._algorithm if not lp.is_mip else "MILP")
         t0 = time.perf_counter()
         ms, converged = self._run_all()
         elapsed = time.perf_counter() - t0

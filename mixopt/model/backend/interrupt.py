@@ -1,9 +1,9 @@
 """How HiGHS runs inside mixopt: its log goes to Python's logging (stderr, never stdout),
 and Ctrl-C stops it promptly.
 
-A run happens on a worker thread while the main thread waits, so a KeyboardInterrupt
-reaches Python at once; it asks HiGHS to stop through its interrupt callbacks (simplex,
-IPM, MIP), waits for HiGHS to return, and raises.
+A run happens on a worker thread while the main thread waits, so a signal reaches Python
+at once; it asks HiGHS to stop through its interrupt callbacks (simplex, IPM, MIP), waits
+for HiGHS to return and its thread to end, and raises KeyboardInterrupt.
 
 highspy's own ``Highs.solve`` does the same but prints to stdout and exits the process
 after five presses; mixopt's CLI turns the KeyboardInterrupt into exit code 130 and keeps
@@ -16,8 +16,12 @@ import threading
 
 import highspy
 
+from mixopt.signals import held, in_main_thread
+
 #: HiGHS's own log, at DEBUG (``mixopt --debug`` shows it on stderr).
 highs_log = logging.getLogger("mixopt.highs")
+#: How often the waiting main thread wakes to see a signal (seconds): the latency of a stop.
+POLL_S = 0.1
 
 
 def prepare(h: highspy.Highs) -> highspy.Highs:
@@ -56,14 +60,18 @@ def enable(h: highspy.Highs) -> None:
 
 
 def run(h: highspy.Highs) -> None:
-    """``h.run()``, cancelled promptly by Ctrl-C (then KeyboardInterrupt is raised once
-    HiGHS has stopped and the model is consistent)."""
+    """``h.run()``, cancelled promptly by Ctrl-C or SIGTERM (then KeyboardInterrupt is
+    raised once HiGHS has stopped, its thread is joined and the model is consistent).
+
+    HiGHS runs on a thread of its own while the main thread waits with the signals held
+    (``mixopt.signals.held``): a signal only asks HiGHS to stop, and nothing can make the
+    main thread leave while HiGHS's thread still runs (a process that exits with it alive
+    is aborted by C++: exit 134)."""
     stop = getattr(h, "_mixopt_stop", None)
-    if stop is None or threading.current_thread() is not threading.main_thread():
+    if stop is None or not in_main_thread():
         h.run()  # signals reach the main thread only: nothing to wait for elsewhere
         return
     stop.clear()
-    done = threading.Event()
     failure: list[BaseException] = []
 
     def work() -> None:
@@ -71,19 +79,11 @@ def run(h: highspy.Highs) -> None:
             h.run()
         except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
             failure.append(exc)
-        finally:
-            done.set()
 
     worker = threading.Thread(target=work, name="highs", daemon=True)
-    worker.start()
-    try:
-        while not done.wait(0.2):
-            pass
-    except KeyboardInterrupt:
-        stop.set()
-        done.wait()
-        raise
-    finally:
-        worker.join()
+    with held(on_signal=stop.set):  # a signal is raised here, once HiGHS has returned
+        worker.start()
+        while worker.is_alive():
+            worker.join(POLL_S)  # wakes to run the handlers of signals sent to any thread
     if failure:
         raise failure[0]

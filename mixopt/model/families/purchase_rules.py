@@ -92,12 +92,12 @@ def check_min_order(fig: Figures) -> list[Violation]:
 
 
 def words_lots(key: tuple, side: str, d: InstanceArrays) -> str:
-    return f"{key[0]}: bought in whole lots of {d.lot_t[d.materials.index(key[0])]:g} t"
+    return f"{key[0]}: bought in whole lots of {d.lot_t[d.material_index[key[0]]]:g} t"
 
 
 def words_min_order(key: tuple, side: str, d: InstanceArrays) -> str:
     return (f"{key[0]}: none or at least the minimum order of "
-            f"{d.min_order_t[d.materials.index(key[0])]:g} t")
+            f"{d.min_order_t[d.material_index[key[0]]]:g} t")
 
 
 LOTS = Family(

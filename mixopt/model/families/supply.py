@@ -43,7 +43,7 @@ def check(fig: Figures) -> list[Violation]:
 
 
 def words(key: tuple, side: str, d: InstanceArrays) -> str:
-    m = d.materials.index(key[0])
+    m = d.material_index[key[0]]
     if side == "max":
         return f"{key[0]}: at most {d.available_max_t[m]:,.6g} t available"
     return f"{key[0]}: at least {d.available_min_t[m]:,.6g} t must be used"
@@ -63,7 +63,7 @@ def refs(lp: LinearProgram, b: Block, d: InstanceArrays) -> tuple[np.ndarray, np
 def relax(v: Violation, fig: Figures, instance: Instance) -> Relaxation:
     d = fig.arrays
     name = v.key[0]
-    m = d.materials.index(name)
+    m = d.material_index[name]
     use = float(fig.use_t[m])
     if v.side == "max":
         new = round_out(use, up=True)

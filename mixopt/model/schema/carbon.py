@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
-from mixopt.model.schema.fields import FootprintPerT, Name, Real, _field, _Frozen
+from mixopt.model.schema.fields import FootprintPerT, Name, Real, Text, _field, _Frozen
 
 #: How a material's metal was made. Every share in outputs and declarations (recycled
 #: post-/pre-consumer, inert-anode, primary) comes from this.
@@ -134,7 +134,7 @@ class PowerSource(_Frozen):
         "emission factor of the electricity", "t CO2e/MWh")
     renewable_share: Annotated[Real, Field(ge=0, le=1)] = _field(
         "share of the electricity from renewable sources", "share 0..1", default=0.0)
-    source: str = _field("where the factor comes from", default="")
+    source: Text = _field("where the factor comes from", default="")
 
 
 class Energy(_Frozen):
@@ -190,7 +190,7 @@ class Label(_Frozen):
                                         "share 0..1", default=None)
     inert_anode_min: Share | None = _field("inert-anode metal share of the charge at least",
                                            "share 0..1", default=None)
-    source: str = _field("who sets the label and where its thresholds are published",
+    source: Text = _field("who sets the label and where its thresholds are published",
                          default="")
 
     @model_validator(mode="after")
@@ -233,7 +233,7 @@ class Process(_Frozen):
                                 "[power]); required when electricity is used", default=None)
     direct_t_co2e_per_t: FootprintPerT = _field("direct process emissions per t of output "
                                                 "(scope 1)", "t CO2e/t", default=0.0)
-    source: str = _field("where the process figures come from", default="")
+    source: Text = _field("where the process figures come from", default="")
 
     @model_validator(mode="after")
     def _sound(self) -> Process:

@@ -17,11 +17,14 @@ from pydantic import (
     StringConstraints,
 )
 
+#: A control character (C0 or DEL): never part of a name.
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+
 
 def _one_line(value: str) -> str:
     """A name is one line of visible text: no tab, line break or other control character
     (a spreadsheet or a terminal would show something else)."""
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+    if _CONTROL.search(value):
         raise ValueError("contains a control character (a tab or a line break): a name is "
                          "one line of text")
     return value
@@ -29,6 +32,24 @@ def _one_line(value: str) -> str:
 
 #: A name of a product, material, alloy or instance: non-empty, one line.
 Name = Annotated[str, Field(min_length=1), AfterValidator(_one_line)]
+
+#: What no output can hold: control characters other than tab and line breaks (XML 1.0,
+#: and so every workbook and report, refuses them), and U+FFFE, U+FFFF.
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+
+
+def _printable(value: str) -> str:
+    """Free text may run over lines and hold tabs, but no other control character (a
+    workbook could not hold it, a report would not show it)."""
+    found = _INVISIBLE.search(value)
+    if found:
+        raise ValueError(f"contains the control character U+{ord(found.group()):04X}: free "
+                         "text may hold tabs and line breaks, no other invisible character")
+    return value
+
+
+#: Free text for people (a source, a kind, a description): any printable text.
+Text = Annotated[str, AfterValidator(_printable)]
 
 
 def _field(description: str, unit: str = "", **kwargs):

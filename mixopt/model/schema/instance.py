@@ -48,6 +48,7 @@ from mixopt.model.schema.fields import (
     Price,
     Real,
     SupplyTonnes,
+    Text,
     WtPct,
     _field,
     _Frozen,
@@ -108,7 +109,7 @@ class Objective(_Frozen):
 class Casting(_Frozen):
     footprint: Footprint = _field("casthouse emissions (melting, casting) per t of slab",
                                   "t CO2e/t slab", default=Footprint(full=0.0, scope12=0.0))
-    source: str = _field("where the casting footprint comes from", default="")
+    source: Text = _field("where the casting footprint comes from", default="")
 
 
 class Capacity(_Frozen):
@@ -118,7 +119,7 @@ class Capacity(_Frozen):
     materials: tuple[Name, ...] = _field("the materials whose charge it limits",
                                          min_length=1)
     max: SupplyTonnes = _field("t charged of those materials at most (per period)", "t")
-    source: str = _field("what the limit is", default="")
+    source: Text = _field("what the limit is", default="")
 
 
 class Rule(_Frozen):
@@ -134,7 +135,7 @@ class Rule(_Frozen):
     products: tuple[Name, ...] | None = _field(
         "the products the rule applies to (absent: every product; [] none: the rule is off)",
         default=None)
-    source: str = _field("why the casthouse has the rule", default="")
+    source: Text = _field("why the casthouse has the rule", default="")
 
 
 #: A material that a rule's ``then_all`` requires, without a ``min_charge`` of its own, is
@@ -144,7 +145,7 @@ RULE_MIN_CHARGE_T = 1e-3
 
 class Material(_Frozen):
     name: Name = _field("unique material name")
-    kind: str = _field("free text for people, used to group reports (e.g. 'UBC bales'); "
+    kind: Text = _field("free text for people, used to group reports (e.g. 'UBC bales'); "
                        "never read for carbon shares", default="")
     route: Route | None = _field(
         "how the metal was made: " + ", ".join(repr(r) for r in ROUTES) + "; every share "
@@ -179,7 +180,7 @@ class Material(_Frozen):
     min_charge: LotTonnes | None = _field(
         "MILP rule: charged to a product (per period) either not at all or at least this "
         "much: the smallest amount worth charging", "t", default=None)
-    source: str = _field("where the footprint factor comes from", default="")
+    source: Text = _field("where the footprint factor comes from", default="")
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False,
                               populate_by_name=True)
@@ -247,9 +248,9 @@ class Instance(_Frozen):
     """One planning problem (typically one month at one casthouse)."""
 
     name: Name = _field("instance name")
-    description: str = _field("free text", default="")
-    currency: str = _field("currency of all prices", default="USD")
-    scrap_method: str = _field(
+    description: Text = _field("free text", default="")
+    currency: Text = _field("currency of all prices", default="USD")
+    scrap_method: Text = _field(
         "how scrap footprints are counted, stated in every footprint declaration",
         default=("post-consumer scrap counted from collection, sorting and remelting (cut-off);"
                  " pre-consumer scrap with the footprint given for it in this instance"))
