@@ -176,9 +176,10 @@ def _labels_defined(instance: Instance, raw: Mapping[str, Any],
 
 def _sold_products(instance: Instance, raw: Mapping[str, Any],
                    origin: Origin) -> list[Problem]:
-    """A product sold in a range makes as much as pays: its slab is a decision, which the
-    footprint objective, chance constraints, margins, aims and labels do not take (their
-    rows are per t of an order). Minimum orders need a bound on the most that is made."""
+    """A product sold in a range makes as much as pays: its slab is a decision. Its
+    windows, aims, confidences and margins are homogeneous rows on the slab made; the
+    footprint objective (per t of the slab ordered) and labels (rows per t of an order) do
+    not take it. Minimum orders need a bound on the most that is made."""
     out = []
     sold = [(i, p) for i, p in enumerate(instance.products) if p.sold]
     if not sold:
@@ -188,20 +189,11 @@ def _sold_products(instance: Instance, raw: Mapping[str, Any],
                                  "'footprint' cannot be minimised with products sold in a range "
                                  f"({', '.join(p.name for _, p in sold)}): minimise 'cost' "
                                  "(purchases less revenue), or give their tonnes"))
-    for what, path, has in (
-            ("a confidence", ("objective", "confidence"), instance.objective.confidence),
-            ("a robust margin", ("objective", "margin_sd"), instance.objective.margin_sd)):
-        if has:
-            out.append(origin.locate(path, raw, f"{what} is not available with products sold "
-                                                "in a range yet: give their tonnes"))
     for i, p in sold:
-        for field, has in (("confidence", p.confidence), ("aim", p.aim),
-                           ("labels", p.labels)):
-            if has:
-                out.append(origin.locate(("products", i, field), raw,
-                                         f"not available for a product sold in a range yet "
-                                         f"(its slab is a decision): give tonnes, or drop "
-                                         f"{field}"))
+        if p.labels:
+            out.append(origin.locate(("products", i, "labels"), raw,
+                                     "not available for a product sold in a range yet (its "
+                                     "slab is a decision): give tonnes, or drop labels"))
     unbounded = [p.name for _, p in sold if p.tonnes_max is None]
     if unbounded:
         for j, m in enumerate(instance.materials):
