@@ -66,8 +66,7 @@ HORIZON_MATERIAL_COLUMNS: dict[str, tuple[str, ...]] = {
     **{f"stock_{c}": ("stock", *p) for c, p in flat_columns(Stock).items()},
     **{f"contract_{c}": ("contract", *p) for c, p in flat_columns(Contract).items()}}
 #: Columns of a products table; aims are their own long table (product, constituent, window).
-PRODUCT_COLUMNS: dict[str, tuple[str, ...]] = {k: (k,) for k in Product.model_fields
-                                               if k != "aim"}
+PRODUCT_COLUMNS: dict[str, tuple[str, ...]] = flat_columns(Product, skip=("aim",))
 #: Named-record tables of the instance (a sheet each in a workbook): table -> (model,
 #: columns). The first column is the record's name; processes' inputs are their own long
 #: sheet (``PROCESS_INPUT_COLUMNS``).

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from pydantic import ValidationError
 
 from mixopt.errors import InputError, Problem
-from mixopt.io.columns import few
+from mixopt.io.columns import closest, few
 from mixopt.io.names import canonical_constituents, duplicates, place
 from mixopt.io.schema import CONSTITUENT_TABLES, HORIZON_MATERIAL_COLUMNS, column_of
 from mixopt.model.schema.alloys import library
@@ -111,7 +111,8 @@ def validate(raw: dict[str, Any], origin: Origin, problems: list[Problem],
         found = _from_validation_error(err, raw, origin)
     else:
         found = [p for check in (_aims_inside_windows, _power_sources, _labels_defined,
-                                 _processes, _capacities, _sold_products, _charging)
+                                 _processes, _capacities, _sold_products, _charging,
+                                 _returns)
                  for p in check(instance, raw, origin)]
     # a cell the reader already refused (a date, a formula) is absent, not twice wrong
     seen = {p.place for p in problems}
@@ -258,6 +259,35 @@ def _charging(instance: Instance, raw: Mapping[str, Any], origin: Origin) -> lis
                                      "the charging rules (max_materials, min_charge, rules) "
                                      "need a most that can be charged: give tonnes_max, or "
                                      f"available.max of {', '.join(open_)}"))
+    return out
+
+
+def _returns(instance: Instance, raw: Mapping[str, Any], origin: Origin) -> list[Problem]:
+    """Home scrap comes back as a material of the instance whose route is pre-consumer
+    scrap (its own process scrap), not made by a process."""
+    mats = {m.name: m for m in instance.materials}
+    out = []
+    for i, p in enumerate(instance.products):
+        if p.returns is None:
+            continue
+        name, loc = p.returns.material, ("products", i, "returns", "material")
+        m = mats.get(name)
+        if m is None:
+            near = closest(name, list(mats))
+            out.append(origin.locate(loc, raw, f"names material {name!r}, which the instance "
+                                               "does not have" + (f"; did you mean {near!r}?"
+                                                                  if near else "")))
+        elif name in instance.made_by:
+            out.append(origin.locate(loc, raw, f"{name!r} is made by a process: home scrap "
+                                               "comes back as a material of its own"))
+        elif m.route_known[0] != "pre-consumer scrap":
+            j = list(mats).index(name)
+            route, how = m.route_known
+            said = "has no route" if how == "unknown" else f"has route {route!r}"
+            out.append(origin.locate(("materials", j, "route"), raw,
+                                     f"{said}, but product {p.name!r} returns its home scrap "
+                                     "as this material: give it route = 'pre-consumer scrap' "
+                                     "(or return the scrap as a material of its own)"))
     return out
 
 

@@ -80,17 +80,26 @@ class HorizonPlan:
     def used(self, name: str) -> np.ndarray:
         return self.used_t[:, self.column(name)]
 
+    def returned(self, name: str) -> np.ndarray:
+        """T of ``name`` that comes back as home scrap in each period (``returns``)."""
+        m = self.column(name)
+        return np.array([d.returned_t(mix @ d.yield_t_per_t)[m]
+                         for d, mix in zip(self.window.arrays, self.mix_t, strict=True)])
+
     def opening(self, name: str) -> np.ndarray:
         """Stock at the start of each period (0 for materials without stock)."""
-        return self.closing(name) - self.bought(name) + self.used(name)
+        if name not in self.window.horizon.stocked:
+            return np.zeros(len(self.window.ks))
+        return (self.closing(name) - self.bought(name) - self.returned(name)
+                + self.used(name))
 
     def closing(self, name: str) -> np.ndarray:
-        """Stock at the end of each period, from the opening stock, purchases and use
-        (0 for materials without stock)."""
+        """Stock at the end of each period, from the opening stock, purchases, home scrap
+        returned and use (0 for materials without stock)."""
         if name not in self.window.horizon.stocked:
             return np.zeros(len(self.window.ks))
         opening = self.window.opening_t.get(name, 0.0)
-        return opening + np.cumsum(self.bought(name) - self.used(name))
+        return opening + np.cumsum(self.bought(name) + self.returned(name) - self.used(name))
 
 
 def plan_of(w: Window, mixes: list[np.ndarray] | tuple[np.ndarray, ...],

@@ -140,3 +140,18 @@ def use_terms(d: InstanceArrays, ms: np.ndarray) -> tuple[np.ndarray, np.ndarray
             vals.append(np.full(P, a))
     return np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
 
+
+def return_terms(d: InstanceArrays, ms: np.ndarray) -> tuple[np.ndarray, np.ndarray,
+                                                             np.ndarray]:
+    """(rows, cols, vals) of the tonnes of each material in ``ms`` that come back as home
+    scrap: Σ_p S_p Σ_m' y_m' x[p,m'] over the products p that return to it (row k is
+    ms[k]; empty where none does)."""
+    M = d.shape[1]
+    rows, cols, vals = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)], \
+        [np.zeros(0)]
+    for k, m in enumerate(np.asarray(ms, dtype=np.int64)):
+        for p in np.flatnonzero(d.return_material == m):
+            rows.append(np.full(M, k))
+            cols.append(charge_col(M, np.full(M, p), np.arange(M)))
+            vals.append(d.return_share[p] * d.yield_t_per_t)
+    return np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
