@@ -224,6 +224,11 @@ def test_the_shipped_quarter_with_home_scrap(tmp_path: Path) -> None:
     assert r.plan.closing("Home scrap AA3104")[-1] >= 1000.0 - 1e-6  # the final stock
     out = CliRunner().invoke(main, ["solve", str(HOME)]).stdout
     assert "returned" in out and "home scrap: 3,000.0 t (30.0% of the slab)" in out
+    html = tmp_path / "q.html"
+    assert CliRunner().invoke(main, ["report", str(HOME), "-o", str(html)]).exit_code == 0
+    text = html.read_text()  # the stock chart stacks the returns on the purchases
+    assert "and home scrap returned" in text and "Home scrap AA3104 returned (home scrap)" \
+        in text
 
 
 def test_returns_round_trip_through_toml_and_workbook(tmp_path: Path) -> None:

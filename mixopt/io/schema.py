@@ -18,6 +18,7 @@ from mixopt.model.schema.horizon import Contract, Stock
 from mixopt.model.schema.instance import (
     Capacity,
     Casting,
+    Furnace,
     Instance,
     Material,
     Objective,
@@ -86,6 +87,7 @@ SETTINGS_KEYS: dict[str, tuple[str, ...]] = {
     **{k: (k,) for k in ("name", "description", "currency", "scrap_method")},
     **{f"objective.{c}": ("objective", *p) for c, p in flat_columns(Objective, ".").items()},
     **{f"casting.{c}": ("casting", *p) for c, p in flat_columns(Casting, ".").items()},
+    **{f"furnace.{c}": ("furnace", *p) for c, p in flat_columns(Furnace, ".").items()},
 }
 
 
