@@ -193,6 +193,8 @@ def test_hand_worked_dilution_furnace_and_tapping(tmp_path: Path) -> None:
     assert "the furnace would need 100.00 t, it holds 95 t" in err
     assert "Fe cannot come down to 0.8 wt% without removing metal" in err
     assert "tap at least 4.00 t of the 80 t melt before diluting" in err
+    code, same, _ = _correct([*base, "--set", "furnace.max_t=95"])  # the field, overridden
+    assert code == 3 and same["diagnosis"] == d
     code, doc, _ = _correct([*base, "--furnace-max", "95", "--may-tap"])
     assert code == 0
     assert doc["objective"]["value"] == pytest.approx(33600.0)

@@ -10,6 +10,7 @@ rows and recheck their rules on these; ``evaluate.recheck`` rechecks a whole pla
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,11 +81,16 @@ class HorizonPlan:
     def used(self, name: str) -> np.ndarray:
         return self.used_t[:, self.column(name)]
 
+    @functools.cached_property
+    def returned_t(self) -> np.ndarray:
+        """(K, M) t of each material that comes back as home scrap in each period."""
+        return np.array([d.returned_t(mix @ d.yield_t_per_t) if (d.return_material >= 0).any()
+                         else np.zeros(len(d.materials))
+                         for d, mix in zip(self.window.arrays, self.mix_t, strict=True)])
+
     def returned(self, name: str) -> np.ndarray:
         """T of ``name`` that comes back as home scrap in each period (``returns``)."""
-        m = self.column(name)
-        return np.array([d.returned_t(mix @ d.yield_t_per_t)[m]
-                         for d, mix in zip(self.window.arrays, self.mix_t, strict=True)])
+        return self.returned_t[:, self.column(name)]
 
     def opening(self, name: str) -> np.ndarray:
         """Stock at the start of each period (0 for materials without stock)."""
