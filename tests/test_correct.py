@@ -284,6 +284,35 @@ def test_a_heat_of_a_period(tmp_path: Path) -> None:
     assert code == 2 and "--period" in err and "2027-01" in err
     code, doc, _ = _correct([*base, "--period", "2027-02"])
     assert code == 0 and doc["period"] == "2027-02"
+    # without a plan a stored material may be added up to what may be bought of it
+    assert doc["inputs"]["supply_t"] == {"UBC bales": 9000.0}
+
+
+def test_a_heat_of_a_quarter_made_to_its_plan_may_take_home_scrap_from_the_yard(
+        tmp_path: Path) -> None:
+    """From the quarter's plan, a stored material may be added up to what is in the yard
+    at the period's end and what may still be bought; home scrap (nothing bought) up to
+    its closing stock, returns included; a material bought when charged up to what the
+    plan leaves of its offer."""
+    from mixopt.model.planner import solve
+
+    quarter = INSTANCES / "can-body-quarter-home-scrap.toml"
+    plan = tmp_path / "plan.json"
+    assert CliRunner().invoke(main, ["solve", str(quarter), "--format", "json", "-o",
+                                     str(plan)]).exit_code == 0
+    code, doc, _ = _correct([str(quarter), "--plan", str(plan), "--heat-t", "80", "--period",
+                             "2027-01", "--analysis", str(FE_HIGH), "--furnace-max", "100"])
+    assert code == 0
+    r = solve(read(quarter))
+    left = doc["inputs"]["supply_t"]
+    assert left["Home scrap AA3104"] == pytest.approx(r.plan.closing("Home scrap AA3104")[0])
+    assert left["UBC bales"] == pytest.approx(r.plan.closing("UBC bales")[0] + 9000
+                                              - r.plan.bought("UBC bales")[0])
+    inerta = r.plan.used("INERTA")[0]
+    assert left["INERTA"] == pytest.approx(1200 - inerta)
+    got = {a["material"]: a["tonnes"] for a in doc["additions"]}
+    assert all(t <= left.get(m, np.inf) + 1e-6 for m, t in got.items())
+    assert "Home scrap AA3104" in got  # own metal from the yard, free: it dilutes Fe
 
 
 def test_bad_analyses_and_melts_are_refused_by_file_row_and_field(tmp_path: Path) -> None:

@@ -106,6 +106,9 @@ def spec_for(h: Horizon, path: Path, product: str | None, melt_t: float | None,
     k = h.periods.index(period) if h.has_periods and period in h.periods else 0
     left: dict[str, float] = {}
     planned: dict[str, float] = {}
+    for name, st in h.stocked.items():  # a stored material: what may be bought in the period
+        if math.isfinite(st.buy_max_t[k]):
+            left[name] = st.buy_max_t[k]
     if plan is not None:
         from mixopt.io.plan import read_solution
         from mixopt.model.evaluate import recheck
@@ -116,10 +119,17 @@ def spec_for(h: Horizon, path: Path, product: str | None, melt_t: float | None,
         made = [p.name for i, p in enumerate(inst.products) if ev.slab_t[i] > TONNES_ATOL]
         if product is None and len(made) == 1:
             product = made[0]
+        back = sol.returned_t[k]
         for i, m in enumerate(inst.materials):
+            if m.name in h.stocked:  # in the yard at the period's end, and still on offer
+                st = h.stocked[m.name]
+                offer = st.buy_max_t[k] - float(sol.bought(m.name)[k])
+                left[m.name] = float(sol.closing(m.name)[k]) + max(0.0, offer)
+                continue
             most = ev.arrays.available_max_t[i]
-            if math.isfinite(most):
-                left[m.name] = max(0.0, float(most - ev.use_t[i]))
+            if any(q.returns and q.returns.material == m.name for q in inst.products):
+                most = min(most, back[i])  # home scrap: what came back this month
+            left[m.name] = max(0.0, float(most - ev.use_t[i]))  # what the plan leaves
         if product in {p.name for p in inst.products}:
             p = [q.name for q in inst.products].index(product)
             planned = {e: float(ev.composition_wt_pct[p, j])
@@ -128,6 +138,7 @@ def spec_for(h: Horizon, path: Path, product: str | None, melt_t: float | None,
             problems.append(Problem("--heat-t", "give the heat's size: a correction from a "
                                                 "plan corrects one heat made to it"))
         melt_t = melt_t if melt_t is not None else heat_t
+    left = {m: t for m, t in left.items() if math.isfinite(t)}  # the others: unbounded
     names = [p.name for p in inst.products]
     if product is None:
         problems.append(Problem("--product", f"name the product, one of {names}"))
