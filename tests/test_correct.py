@@ -337,6 +337,16 @@ def test_bad_analyses_and_melts_are_refused_by_file_row_and_field(tmp_path: Path
                  "([furnace] max_t of")):
         assert said in err, (said, err)
     assert "7 problems in the input" in err
+    # a lab's file: its own header spelling and units, Al the balance, a ';' locale
+    lab = tmp_path / "lab.csv"
+    lab.write_text("Constituent;WT_PCT [ppm];sd_wt_pct\nAl;balance;\n" + "".join(
+        f"{e.upper()};{v * 1e4:.1f};0\n".replace(".", ",") for e, v in _fe_high().items()))
+    code, doc, _ = _correct([str(CAN), "--product", "AA3104 slab", "--melt-t", "80",
+                             "--analysis", str(lab)])
+    assert code == 0
+    assert doc["objective"]["value"] == pytest.approx(35473.0018842824, rel=1e-9)
+    assert doc["inputs"]["analysis"][1] == {"constituent": "Fe", "wt_pct": 0.92,
+                                            "sd_wt_pct": 0.0}
     # no furnace at all, an unknown product, tapping without its cost
     plain = tmp_path / "plain.toml"
     plain.write_text(CAN.read_text().replace("[furnace]\nmax_t = 95\ntap_cost_per_t = 180\n",

@@ -93,6 +93,8 @@ def read_analysis(path: Path, known: Iterable[str], required: Iterable[str],
                                     field="constituent", **where))
             continue
         first[name] = i
+        if name == BALANCE and isinstance(_number(cells[cols["wt_pct"].index], False), str):
+            continue  # "Al, balance": the rest, not a number
         values = {}
         for key in ("wt_pct", "sd_wt_pct"):
             if key not in cols:
