@@ -6,7 +6,10 @@ mixopt's reader, arrays, families or LP builder: one dense LP in the natural var
 shortfall), solved by ``scipy.optimize.linprog``. Only alloy windows of the shipped
 library are taken from mixopt (data, not formulation). Covers what the tests use:
 costs, supplies, yields, chemistry windows, stock, contracts, capacities, recycled
-minimums, product footprint caps, ordered and sold products.
+minimums, product footprint caps, ordered and sold products, and home scrap (issue 22:
+a product's ``returns = {material, share}``: share x its slab made comes back; into the
+material's stock at the end of the period, charged from the next period on, or, for a
+material without stock, as a supply of the period).
 """
 
 from __future__ import annotations
@@ -73,6 +76,17 @@ def reference_objective(path: Path | dict,
         return np.zeros(n)
 
     fp = [m.get("footprint", {}).get(scope, 0.0) for m in mats]
+
+    def back(k: int, m: int) -> np.ndarray:
+        """The row of the t of material m that comes back as home scrap in period k."""
+        r = row()
+        for p, prod in enumerate(prods):
+            ret = prod.get("returns")
+            if ret is not None and ret["material"] == names[m]:
+                for i, mat in enumerate(mats):
+                    r[x(k, p, i)] += _at(ret["share"], periods[k]) * mat.get("yield", 1.0)
+        return r
+
     for k, per in enumerate(periods):
         for p, prod in enumerate(prods):
             y = [m.get("yield", 1.0) for m in mats]
@@ -154,20 +168,33 @@ def reference_objective(path: Path | dict,
                 if sense == "cost":
                     c[buy(k, j)] = _at(mat["cost"], per)
                     c[st(k, j)] = _at(s.get("holding_cost"), per, 0.0)
-                r = row()  # s[k-1] + buy - charged - s[k] = 0
+                r = row()  # s[k-1] + buy + returned - charged - s[k] = 0
                 r[buy(k, j)], r[st(k, j)] = 1.0, -1.0
                 for p in range(P):
                     r[x(k, p, m)] = -1.0
+                r += back(k, m)
                 if k > 0:
                     r[st(k - 1, j)] = 1.0
                 A_eq.append(r)
                 b_eq.append(-s.get("initial", 0.0) if k == 0 else 0.0)
+                if back(k, m).any():  # charged <= what was in stock and bought
+                    r = row()
+                    r[buy(k, j)] = -1.0
+                    for p in range(P):
+                        r[x(k, p, m)] = 1.0
+                    if k > 0:
+                        r[st(k - 1, j)] = -1.0
+                    A_ub.append(r)
+                    b_ub.append(s.get("initial", 0.0) if k == 0 else 0.0)
                 if k == K - 1 and s.get("final") is not None:
                     lo[st(k, j)] = s["final"]
             else:
                 r = row()
                 for p in range(P):
                     r[x(k, p, m)] = 1.0
+                if back(k, m).any():  # the period's home scrap is its supply
+                    A_ub.append(r - back(k, m))
+                    b_ub.append(0.0)
                 if amax is not None:
                     A_ub.append(r)
                     b_ub.append(amax)

@@ -58,6 +58,7 @@ def random_instance(rng: np.random.Generator, k: int = 0) -> dict:
     alloys = {f"A{p}": {e: sorted([float(rng.uniform(0, 0.8)), float(rng.uniform(0.5, 1.5))])
                         for e in els} for p in range(2)}
     prods[0]["max_materials"] = int(rng.integers(3, 6))
+    prods[1]["returns"] = {"material": "m1", "share": 0.3}  # home scrap, pre-consumer
     for p in range(2):
         lo, hi = alloys[f"A{p}"]["Fe"]
         prods[p]["aim"] = {"Fe": [lo + (hi - lo) / 4, hi - (hi - lo) / 4]}
@@ -93,12 +94,13 @@ def random_instance(rng: np.random.Generator, k: int = 0) -> dict:
 
 def random_horizon(rng: np.random.Generator) -> dict:
     """Three periods of a small month whose stored materials have every linking limit:
-    purchase bounds, storage limits, a final stock, whole lots, minimum orders, and a
-    take-or-pay contract and a plain one."""
+    purchase bounds, storage limits, a final stock, whole lots, minimum orders, home scrap
+    returning into one, and a take-or-pay contract and a plain one."""
     periods = ["2027-01", "2027-02", "2027-03"]
     mats = []
     for i in range(5):
-        m = {"name": f"m{i}", "route": "post-consumer scrap" if i < 3 else "master alloy",
+        m = {"name": f"m{i}", "route": "post-consumer scrap" if i < 2 else
+             "pre-consumer scrap" if i == 2 else "master alloy",
              "cost": {p: float(rng.uniform(1000, 3000)) for p in periods},
              "footprint": {"full": float(rng.uniform(0.3, 12)), "scope12": 0.1},
              "composition": {"Fe": float(rng.uniform(0, 1.5))}}
@@ -120,7 +122,8 @@ def random_horizon(rng: np.random.Generator) -> dict:
     return {"name": "random-horizon", "periods": periods, "objective": {"minimise": "cost"},
             "alloys": {"W": {"Fe": [0.0, 1.0]}},
             "products": [{"name": "p", "alloy": "W", "tonnes": {p: float(rng.uniform(60, 150))
-                                                                   for p in periods}}],
+                                                                   for p in periods},
+                          "returns": {"material": "m2", "share": 0.3}}],
             "materials": mats}
 
 

@@ -42,7 +42,8 @@ def test_override_paths_with_names_containing_spaces(can) -> None:
     ("materials.NOPE.cost", "no material named by 'NOPE.cost'"),
     ("materials.INERTA.price", "unknown field 'price'"),
     ("objective.cap", "unknown field 'cap'"),
-    ("furnace.temperature", "unknown table 'furnace'"),
+    ("furnace.temperature", "unknown field 'temperature'"),
+    ("ladle.temperature", "unknown table 'ladle'"),
 ])
 def test_unknown_paths_are_named(can, path: str, message: str) -> None:
     with pytest.raises(InputError) as info:

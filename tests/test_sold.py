@@ -124,7 +124,7 @@ def test_a_sold_product_makes_as_much_as_pays(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("change", "says"), [
     ('minimise = "cost"', "'footprint' cannot be minimised with products sold"),
-    ('minimise = "cost"\nconfidence = 0.9', "a confidence is not available with products"),
+    ("footprint_cap = 4.5", "not available for a product sold in a range yet (its slab"),
     ("price = 2500", "give tonnes (an order) or tonnes_max, price (a sold product), not both"),
 ])
 def test_what_a_sold_product_cannot_take_is_refused(tmp_path: Path, change: str,
@@ -132,8 +132,9 @@ def test_what_a_sold_product_cannot_take_is_refused(tmp_path: Path, change: str,
     text = SOLD
     if "footprint" in says:
         text = text.replace(change, 'minimise = "footprint"')
-    elif "confidence" in says:
-        text = text.replace('minimise = "cost"', change)
+    elif "range yet" in says:
+        text = text.replace(change, 'labels = ["L"]\n[labels.L]\nrecycled_min = 0.1\n'
+                            '[[products]]\nname = "Q"\nalloy = "w"\ntonnes = 10')
     else:
         text = text.replace("tonnes_max = 300", "tonnes = 100\ntonnes_max = 300")
     path = tmp_path / "s.toml"
@@ -151,3 +152,51 @@ def test_unbounded_sale_is_exit_4_with_the_reason(tmp_path: Path) -> None:
     doc = json.loads(res.stdout)
     assert doc["status"] == "unbounded"
     assert "P is sold at 2500 per t with no tonnes_max" in doc["diagnosis"]["notes"][0]
+
+
+def _sold_with_spreads(rng: np.random.Generator, confidence: float | None) -> dict:
+    mats = [{"name": f"m{i}", "route": "post-consumer scrap", "footprint": {"full": 0.5,
+                                                                          "scope12": 0.3},
+             "cost": round(float(rng.uniform(1500, 2600)), 1),
+             "yield": round(float(rng.uniform(0.85, 1.0)), 3),
+             "composition": {"Fe": round(float(rng.uniform(0.2, 1.2)), 3),
+                             "Mn": round(float(rng.uniform(0.3, 1.5)), 3)},
+             "composition_sd": {"Fe": round(float(rng.uniform(0.0, 0.15)), 3),
+                                "Mn": round(float(rng.uniform(0.0, 0.15)), 3)},
+             "available": {"max": round(float(rng.uniform(50, 300)), 1)}}
+            for i in range(int(rng.integers(3, 6)))]
+    mats.append({"name": "pure", "route": "carbon-anode primary", "cost": 2500,
+                 "footprint": {"full": 9.0, "scope12": 7.0}, "composition": {"Fe": 0.1},
+                 "composition_sd": {"Fe": 0.02}})
+    prod = {"name": "sold", "alloy": "w", "tonnes_min": round(float(rng.uniform(0, 50)), 1),
+            "tonnes_max": round(float(rng.uniform(200, 800)), 1),
+            "price": round(float(rng.uniform(2400, 3500)), 1), "aim": {"Mn": [0.7, 1.1]}}
+    obj: dict = {"minimise": "cost"}
+    if confidence is not None:
+        obj["confidence"] = confidence
+    return {"name": "sold-spreads", "objective": obj,
+            "alloys": {"w": {"Fe": [0.0, 0.7], "Mn": [0.5, 1.3]}},
+            "products": [prod], "materials": mats}
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_sold_windows_aims_and_confidences_equal_an_independent_model(tmp_path: Path,
+                                                                      seed: int) -> None:
+    """A sold product's windows and aims (mean) and its chance limits (the homogeneous
+    cone Σ y (c - hi) x + z ‖y σ x‖ <= 0) against an independent model of the same
+    product: linprog for the mean, Clarabel on true second-order cones for the chance."""
+    from tests.correction_reference import sold_month
+
+    rng = np.random.default_rng(500 + seed)
+    raw = _sold_with_spreads(rng, 0.9 if seed % 2 else None)
+    path = tmp_path / "s.toml"
+    path.write_text(tomlkit.dumps(raw))
+    inst = read(path)
+    r = solve(inst)
+    ref = sold_month(inst.first, "clarabel" if seed % 2 else "linprog")
+    assert str(r.status) == ref.status
+    if ref.status == "optimal":
+        assert r.objective_value == pytest.approx(ref.objective, rel=1e-6, abs=1e-3)
+        ev = r.evaluations[0]
+        p = ev.composition_wt_pct[0, ev.arrays.constituents.index("Mn")]
+        assert 0.7 - 1e-6 <= p <= 1.1 + 1e-6  # the aim holds on the slab made

@@ -83,14 +83,22 @@ def run_one(folder: Path, run: Run, rtol: float = DEFAULT_RTOL,
     except InputError as err:
         return Outcome(run.id, run.status, "invalid", run.objective, None,
                        (f"the input was refused: {err}",), time_s=time.perf_counter() - t0)
-    result = solve(plan, options, sensitivity=False)
-    status, got = str(result.status), result.objective_value
-    use = (None if result.plan is None else
-           dict(zip(result.plan.window.materials, map(float, result.plan.bought_t.sum(axis=0)),
-                    strict=True)))
+    if run.correct is not None:
+        try:
+            status, message, got, use = _correction(folder, path, run, plan, options)
+        except InputError as err:
+            return Outcome(run.id, run.status, "invalid", run.objective, None,
+                           (f"the correction was refused: {err}",),
+                           time_s=time.perf_counter() - t0)
+    else:
+        result = solve(plan, options, sensitivity=False)
+        status, message, got = str(result.status), result.message, result.objective_value
+        use = (None if result.plan is None else
+               dict(zip(result.plan.window.materials,
+                        map(float, result.plan.bought_t.sum(axis=0)), strict=True)))
     fails: list[str] = []
     if status != run.status:
-        fails.append(f"status {status}, {run.status} expected ({result.message})")
+        fails.append(f"status {status}, {run.status} expected ({message})")
     if use is not None and run.status == status:
         if run.objective is None:
             fails.append(f"objective {got!r}, none stored: run `mixopt check --update`")
@@ -111,6 +119,24 @@ def run_one(folder: Path, run: Run, rtol: float = DEFAULT_RTOL,
         fails.append("no plan, so no tonnages to compare")
     return Outcome(run.id, run.status, status, run.objective, got, tuple(fails), tonnes,
                    time_s=time.perf_counter() - t0)
+
+
+def _correction(folder: Path, path: Path, run: Run, h: Any,
+                options: SolveOptions | None) -> tuple[str, str, float | None,
+                                                       dict[str, float] | None]:
+    """(status, message, objective, t of each addition) of a run's furnace correction."""
+    from mixopt.analysis.correct import correct
+    from mixopt.analysis.correct_spec import spec_for
+
+    k = run.correct
+    spec = spec_for(h, path, k.product, k.melt_t, Path(folder) / k.analysis, k.heat_t,
+                    k.furnace_max_t, k.may_tap, k.minimise, k.confidence, None, k.period)
+    c = correct(h, spec, options, diagnose=False)
+    if c.evaluation is None:
+        return c.status, c.message, None, None
+    adds = dict(c.additions)
+    return c.status, c.message, c.objective_value, {m.name: adds.get(m.name, 0.0)
+                                                    for m in c.base.materials}
 
 
 def _run_chunk(folder: str, runs: list[Run], rtol: float,

@@ -1,6 +1,6 @@
 """The ``mixopt`` command line: the only place that prints and chooses exit codes.
 
-One module per command group (``solving``, ``whatif``, ``files``, ``bench``); options
+One module per command group (``solving``, ``furnace``, ``whatif``, ``files``, ``bench``); options
 and the error guard they share are in ``mixopt.cli.common``. Commands import what they
 need when they run, so ``mixopt --help`` loads click and little else.
 """
@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from mixopt.cli import bench, files, solving, suite, whatif
+from mixopt.cli import bench, files, furnace, solving, suite, whatif
 from mixopt.cli.common import EXIT_HELP, STATUS_EXIT, Debug, Exit
 from mixopt.signals import Run
 
@@ -42,6 +42,7 @@ def main(debug: bool, verbose: bool) -> None:
 
 
 for _command in (solving.validate, solving.verify, solving.solve_cmd, solving.diagnose_cmd,
+                 furnace.correct_cmd,
                  whatif.compare_cmd, whatif.sweep_cmd, whatif.pareto_cmd, whatif.report_cmd,
                  files.template_cmd, files.convert_cmd, files.generate_cmd, files.spreads_cmd,
                  suite.check_cmd, suite.export_cmd, bench.bench):

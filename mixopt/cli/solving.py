@@ -51,7 +51,9 @@ def verify(path: Path, solution: Path, variant: dict, samples: int, fmt: str,
            output: Path | None, force: bool) -> None:
     """Recheck a plan (SOLUTION.json with a 'mix' list; with periods, each row's period and
     the purchases of stored materials) against every rule of PATH (or of its --scenario /
-    --set variant). Exits 10 when a rule is broken."""
+    --set variant), or a correction (`mixopt correct --format json`) against the
+    correction problem its inputs rebuild from PATH. Exits 10 when a rule is broken."""
+    from mixopt.io.furnace import is_correction
     from mixopt.io.plan import read_solution
     from mixopt.model.backend import Status
     from mixopt.model.evaluate import objective_of, objective_unit, recheck
@@ -61,6 +63,8 @@ def verify(path: Path, solution: Path, variant: dict, samples: int, fmt: str,
 
     check_output(output, force)
     h = read_variant(path, variant)
+    if is_correction(solution):
+        _verify_correction(h, solution, fmt, output, force)
     plan = read_solution(solution, h)
     evs, bad = recheck(plan)
     result = Result(h, Status.OPTIMAL if not bad else Status.INFEASIBLE, "a plan read",
@@ -71,6 +75,32 @@ def verify(path: Path, solution: Path, variant: dict, samples: int, fmt: str,
         emit(json.dumps(doc, indent=2, allow_nan=False) + "\n", output, force)
     else:
         emit(render_verification(result, bad, str(solution)), output, force)
+    sys.exit(int(Exit.VIOLATED if bad else Exit.OK))
+
+
+def _verify_correction(h: object, solution: Path, fmt: str, output: Path | None,
+                       force: bool) -> None:
+    """``verify`` of a correction: its problem rebuilt from its inputs, its additions and
+    tapping rechecked without a solver, its stated figures recomputed."""
+    from mixopt.analysis.correct import recheck_correction
+    from mixopt.analysis.correct_spec import spec_of
+    from mixopt.io.furnace import read_correction
+    from mixopt.report.correction import render_correction, verification_document
+
+    doc = read_correction(solution)
+    spec = spec_of(doc["inputs"], str(solution))
+    stated = {"objective": (doc.get("objective") or {}).get("value"),
+              "after_t": (doc.get("melt") or {}).get("after_t")}
+    c, bad = recheck_correction(h, spec, doc["additions"], doc["tapped_t"], str(solution),
+                                stated)
+    if fmt == "json":
+        text = json.dumps(verification_document(c, bad, str(solution)), indent=2,
+                          allow_nan=False) + "\n"
+    else:
+        said = ([f"{solution}: {len(bad)} rule(s) broken:", *(f"  - {v}" for v in bad)]
+                if bad else [f"{solution}: every rule of the correction holds"])
+        text = "\n".join(said) + "\n" + render_correction(c)
+    emit(text, output, force)
     sys.exit(int(Exit.VIOLATED if bad else Exit.OK))
 
 

@@ -20,6 +20,12 @@ definition of its format, read by ``mixopt check`` and by mixopt's own regressio
 ``--set`` does. ``tonnes``: expected charged tonnes of named materials (over all
 products). ``published`` values come from a cited source: ``--update`` never rewrites
 them. ``rtol`` overrides the relative tolerance of one run.
+
+A run with ``correct`` is a furnace correction (``mixopt correct``) of the instance:
+``{"product": "AA3104 slab", "melt_t": 80, "analysis": "sample.csv", "heat_t", "furnace_max_t",
+"may_tap", "minimise", "confidence", "period"}`` (the analysis relative to the manifest);
+its objective is the correction's (cost of additions and tapping, or their t CO2e) and
+its ``tonnes`` the additions'.
 """
 
 from __future__ import annotations
@@ -42,6 +48,22 @@ EXPECTED_STATUSES = (*(s.value for s in Status), "invalid")
 Expected = Literal[EXPECTED_STATUSES]  # type: ignore[valid-type]
 
 
+class Correct(BaseModel):
+    """A furnace correction of a run's instance (the options of ``mixopt correct``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    product: str = Field(min_length=1)
+    melt_t: float = Field(gt=0)
+    analysis: str = Field(min_length=1)
+    heat_t: float | None = Field(default=None, gt=0)
+    furnace_max_t: float | None = Field(default=None, gt=0)
+    may_tap: bool = False
+    minimise: Literal["cost", "footprint"] = "cost"
+    confidence: float | None = Field(default=None, ge=0.5, lt=1)
+    period: str | None = None
+
+
 class Run(BaseModel):
     """One expectation: an instance (with overrides or a scenario) and its outcome."""
 
@@ -58,6 +80,7 @@ class Run(BaseModel):
     rtol: float | None = Field(default=None, gt=0, lt=1)
     problems: int | None = Field(default=None, ge=1)
     messages: list[str] = Field(default_factory=list)
+    correct: Correct | None = None
 
     def objective_settings(self) -> dict[str, Any]:
         return {k: v for k, v in self.overrides.items() if k in OBJECTIVE_FLAGS}
@@ -111,6 +134,11 @@ def read_manifest(folder: Path) -> tuple[Path, Manifest]:
         if why:
             problems.append(Problem(str(path), f"names {run.path!r}, {why}", field="path",
                                     **where))
+        if run.correct is not None:
+            why = _not_in_suite(path.parent, run.correct.analysis)
+            if why:
+                problems.append(Problem(str(path), f"names {run.correct.analysis!r}, {why}",
+                                        field="correct.analysis", **where))
         for key in run.field_overrides():
             if "." not in key:
                 problems.append(Problem(str(path), f"unknown override {key!r}: use one of "

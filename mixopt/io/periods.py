@@ -12,6 +12,7 @@ problem of every period is gathered, each once, naming file, table, row and fiel
 from __future__ import annotations
 
 import copy
+import logging
 import math
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -23,13 +24,15 @@ from mixopt.io.validate import validate
 from mixopt.model.schema.horizon import Contract, Horizon, Stock, Stocked
 from mixopt.model.schema.instance import Instance
 
+log = logging.getLogger(__name__)
+
 #: Tables whose records may hold per-period values.
 PERIOD_TABLES = ("materials", "products", "capacities")
 #: Fields that are tables of their own (their entries may be per period), not a period
 #: table themselves.
 CONTAINERS = {"materials": ("available", "footprint", "energy", "composition",
                             "composition_sd", "stock"),
-              "products": ("aim",), "capacities": ()}
+              "products": ("aim", "returns"), "capacities": ()}
 #: Material fields of a horizon only: what links the periods.
 LINKING_FIELDS = ("stock", "contract")
 #: Stock fields that hold once for the horizon (not per period).
@@ -312,6 +315,7 @@ def read_plan(raw: dict[str, Any], origin: Any, problems: list[Problem],
     per = [_resolved(raw, p) for p in periods]
     stocked, contracts = _linking(raw, per, origin, problems)
     _stored_min_orders(raw, stocked, contracts, origin, problems)
+    _returns_stored(raw, stocked, origin, problems)
     instances: list[Instance] = []
     for k, r in enumerate(per):
         found: list[Problem] = []
@@ -324,6 +328,32 @@ def read_plan(raw: dict[str, Any], origin: Any, problems: list[Problem],
     if problems:
         raise InputError(_once(problems))
     return Horizon(tuple(periods), tuple(instances), stocked, contracts)
+
+
+def _returns_stored(raw: dict[str, Any], stocked: dict[str, Stocked], origin: Any,
+                    problems: list[Problem]) -> None:
+    """With periods, home scrap joins its material's stock at the end of a period: that
+    material must be stored (its initial stock, yard and holding cost are the planner's to
+    say; nothing is assumed). One that may also be bought without limit is said."""
+    names = {m.get("name") for m in raw.get("materials") or [] if isinstance(m, dict)}
+    said: set[str] = set()
+    for i, rec in enumerate(raw.get("products") or []):
+        ret = rec.get("returns") if isinstance(rec, dict) else None
+        name = ret.get("material") if isinstance(ret, dict) else None
+        if not isinstance(name, str) or name not in names:
+            continue  # an unknown material is named by the period's validation
+        if name not in stocked:
+            problems.append(origin.locate(("products", i, "returns", "material"), raw,
+                                          f"with periods home scrap joins the stock of "
+                                          f"{name!r} at the end of each period: give that "
+                                          "material stock = {initial, max, holding_cost} "
+                                          "(and available = { max = 0 } unless some is "
+                                          "bought)"))
+        elif name not in said and any(math.isinf(t) for t in stocked[name].buy_max_t):
+            said.add(name)
+            log.warning("%s: %r, where home scrap comes back, may also be bought without "
+                        "limit (no available.max): give available = { max = 0 } if none "
+                        "is bought", origin.file, name)
 
 
 def _once(problems: list[Problem]) -> list[Problem]:

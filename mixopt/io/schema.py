@@ -18,6 +18,7 @@ from mixopt.model.schema.horizon import Contract, Stock
 from mixopt.model.schema.instance import (
     Capacity,
     Casting,
+    Furnace,
     Instance,
     Material,
     Objective,
@@ -66,8 +67,7 @@ HORIZON_MATERIAL_COLUMNS: dict[str, tuple[str, ...]] = {
     **{f"stock_{c}": ("stock", *p) for c, p in flat_columns(Stock).items()},
     **{f"contract_{c}": ("contract", *p) for c, p in flat_columns(Contract).items()}}
 #: Columns of a products table; aims are their own long table (product, constituent, window).
-PRODUCT_COLUMNS: dict[str, tuple[str, ...]] = {k: (k,) for k in Product.model_fields
-                                               if k != "aim"}
+PRODUCT_COLUMNS: dict[str, tuple[str, ...]] = flat_columns(Product, skip=("aim",))
 #: Named-record tables of the instance (a sheet each in a workbook): table -> (model,
 #: columns). The first column is the record's name; processes' inputs are their own long
 #: sheet (``PROCESS_INPUT_COLUMNS``).
@@ -87,6 +87,7 @@ SETTINGS_KEYS: dict[str, tuple[str, ...]] = {
     **{k: (k,) for k in ("name", "description", "currency", "scrap_method")},
     **{f"objective.{c}": ("objective", *p) for c, p in flat_columns(Objective, ".").items()},
     **{f"casting.{c}": ("casting", *p) for c, p in flat_columns(Casting, ".").items()},
+    **{f"furnace.{c}": ("furnace", *p) for c, p in flat_columns(Furnace, ".").items()},
 }
 
 

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from pydantic import ValidationError
 
 from mixopt.errors import InputError, Problem
-from mixopt.io.columns import few
+from mixopt.io.columns import closest, few
 from mixopt.io.names import canonical_constituents, duplicates, place
 from mixopt.io.schema import CONSTITUENT_TABLES, HORIZON_MATERIAL_COLUMNS, column_of
 from mixopt.model.schema.alloys import library
@@ -111,7 +111,8 @@ def validate(raw: dict[str, Any], origin: Origin, problems: list[Problem],
         found = _from_validation_error(err, raw, origin)
     else:
         found = [p for check in (_aims_inside_windows, _power_sources, _labels_defined,
-                                 _processes, _capacities, _sold_products, _charging)
+                                 _processes, _capacities, _sold_products, _charging,
+                                 _returns)
                  for p in check(instance, raw, origin)]
     # a cell the reader already refused (a date, a formula) is absent, not twice wrong
     seen = {p.place for p in problems}
@@ -176,9 +177,10 @@ def _labels_defined(instance: Instance, raw: Mapping[str, Any],
 
 def _sold_products(instance: Instance, raw: Mapping[str, Any],
                    origin: Origin) -> list[Problem]:
-    """A product sold in a range makes as much as pays: its slab is a decision, which the
-    footprint objective, chance constraints, margins, aims and labels do not take (their
-    rows are per t of an order). Minimum orders need a bound on the most that is made."""
+    """A product sold in a range makes as much as pays: its slab is a decision. Its
+    windows, aims, confidences and margins are homogeneous rows on the slab made; the
+    footprint objective (per t of the slab ordered) and labels (rows per t of an order) do
+    not take it. Minimum orders need a bound on the most that is made."""
     out = []
     sold = [(i, p) for i, p in enumerate(instance.products) if p.sold]
     if not sold:
@@ -188,20 +190,11 @@ def _sold_products(instance: Instance, raw: Mapping[str, Any],
                                  "'footprint' cannot be minimised with products sold in a range "
                                  f"({', '.join(p.name for _, p in sold)}): minimise 'cost' "
                                  "(purchases less revenue), or give their tonnes"))
-    for what, path, has in (
-            ("a confidence", ("objective", "confidence"), instance.objective.confidence),
-            ("a robust margin", ("objective", "margin_sd"), instance.objective.margin_sd)):
-        if has:
-            out.append(origin.locate(path, raw, f"{what} is not available with products sold "
-                                                "in a range yet: give their tonnes"))
     for i, p in sold:
-        for field, has in (("confidence", p.confidence), ("aim", p.aim),
-                           ("labels", p.labels)):
-            if has:
-                out.append(origin.locate(("products", i, field), raw,
-                                         f"not available for a product sold in a range yet "
-                                         f"(its slab is a decision): give tonnes, or drop "
-                                         f"{field}"))
+        if p.labels:
+            out.append(origin.locate(("products", i, "labels"), raw,
+                                     "not available for a product sold in a range yet (its "
+                                     "slab is a decision): give tonnes, or drop labels"))
     unbounded = [p.name for _, p in sold if p.tonnes_max is None]
     if unbounded:
         for j, m in enumerate(instance.materials):
@@ -266,6 +259,35 @@ def _charging(instance: Instance, raw: Mapping[str, Any], origin: Origin) -> lis
                                      "the charging rules (max_materials, min_charge, rules) "
                                      "need a most that can be charged: give tonnes_max, or "
                                      f"available.max of {', '.join(open_)}"))
+    return out
+
+
+def _returns(instance: Instance, raw: Mapping[str, Any], origin: Origin) -> list[Problem]:
+    """Home scrap comes back as a material of the instance whose route is pre-consumer
+    scrap (its own process scrap), not made by a process."""
+    mats = {m.name: m for m in instance.materials}
+    out = []
+    for i, p in enumerate(instance.products):
+        if p.returns is None:
+            continue
+        name, loc = p.returns.material, ("products", i, "returns", "material")
+        m = mats.get(name)
+        if m is None:
+            near = closest(name, list(mats))
+            out.append(origin.locate(loc, raw, f"names material {name!r}, which the instance "
+                                               "does not have" + (f"; did you mean {near!r}?"
+                                                                  if near else "")))
+        elif name in instance.made_by:
+            out.append(origin.locate(loc, raw, f"{name!r} is made by a process: home scrap "
+                                               "comes back as a material of its own"))
+        elif m.route_known[0] != "pre-consumer scrap":
+            j = list(mats).index(name)
+            route, how = m.route_known
+            said = "has no route" if how == "unknown" else f"has route {route!r}"
+            out.append(origin.locate(("materials", j, "route"), raw,
+                                     f"{said}, but product {p.name!r} returns its home scrap "
+                                     "as this material: give it route = 'pre-consumer scrap' "
+                                     "(or return the scrap as a material of its own)"))
     return out
 
 

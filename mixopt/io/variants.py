@@ -38,6 +38,7 @@ from mixopt.model.schema.horizon import Contract, Horizon, Stock, as_horizon
 from mixopt.model.schema.instance import (
     Capacity,
     Casting,
+    Furnace,
     Instance,
     Material,
     Objective,
@@ -52,7 +53,8 @@ MODELS: dict[str, type[BaseModel]] = {"materials": Material, "products": Product
                                       "processes": Process, "capacities": Capacity,
                                       "rules": Rule,
                                       "labels": Label, "power": PowerSource,
-                                      "objective": Objective, "casting": Casting}
+                                      "objective": Objective, "casting": Casting,
+                                      "furnace": Furnace}
 LINKED: dict[str, type[BaseModel]] = {"stock": Stock, "contract": Contract}
 #: Tables whose records may take a value per period.
 PERIOD_TABLES = ("materials", "products", "capacities")
@@ -180,7 +182,7 @@ def _assign(raw: dict[str, Any], path: str, value: Any, periods: tuple[str, ...]
         return
     if table not in MODELS:
         raise KeyError(f"unknown table {table!r}")
-    if table in ("objective", "casting"):
+    if table in ("objective", "casting", "furnace"):
         node, parts = raw.setdefault(table, {}), rest.split(".") if rest else []
     else:
         node, parts = _record(raw, table, rest)

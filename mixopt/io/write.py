@@ -81,9 +81,10 @@ def _linked(h: Horizon, name: str, k: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
     s = h.stocked.get(name)
     if s is not None:
+        # a least purchase of 0 is the default; a most of 0 is a limit (none bought)
         out["available"] = {key: v for key, v in (("min", s.buy_min_t[k]),
                                                   ("max", s.buy_max_t[k]))
-                            if v and math.isfinite(v)}
+                            if math.isfinite(v) and (v or key == "max")}
         out.update({key: v for key, v in (("lot", s.lot(k)), ("min_order", s.min_order(k)))
                     if v is not None})
         out["stock"] = {key: v for key, v in (

@@ -78,6 +78,16 @@ class InstanceArrays:
     min_charge_t: np.ndarray = field(default_factory=lambda: np.zeros(0))
     #: charging rules: (name, if_any materials, then_all materials, products it applies to)
     rules: tuple[tuple[str, tuple[int, ...], tuple[int, ...], tuple[int, ...]], ...] = ()
+    #: (P,) home scrap: the material each product's returns come back as, -1 where none
+    return_material: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
+    return_share: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (P,) t per t slab
+
+    def returned_t(self, slab_t: np.ndarray) -> np.ndarray:
+        """(M,) t of each material that comes back from ``slab_t`` (P,) made (home scrap)."""
+        out = np.zeros(len(self.materials))
+        for p in np.flatnonzero(self.return_material >= 0):
+            out[self.return_material[p]] += self.return_share[p] * slab_t[p]
+        return out
 
     @cached_property
     def material_index(self) -> dict[str, int]:
@@ -231,4 +241,7 @@ def to_arrays(instance: Instance) -> InstanceArrays:
                      tuple(p for p, prod in enumerate(prods)
                            if r.products is None or prod.name in r.products))
                     for r in instance.rules),
+        return_material=np.array([index.get(p.returns.material, -1) if p.returns else -1
+                                  for p in prods], dtype=int),
+        return_share=np.array([p.returns.share if p.returns else 0.0 for p in prods]),
     )

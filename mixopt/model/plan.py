@@ -10,6 +10,7 @@ rows and recheck their rules on these; ``evaluate.recheck`` rechecks a whole pla
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,17 +81,31 @@ class HorizonPlan:
     def used(self, name: str) -> np.ndarray:
         return self.used_t[:, self.column(name)]
 
+    @functools.cached_property
+    def returned_t(self) -> np.ndarray:
+        """(K, M) t of each material that comes back as home scrap in each period."""
+        return np.array([d.returned_t(mix @ d.yield_t_per_t) if (d.return_material >= 0).any()
+                         else np.zeros(len(d.materials))
+                         for d, mix in zip(self.window.arrays, self.mix_t, strict=True)])
+
+    def returned(self, name: str) -> np.ndarray:
+        """T of ``name`` that comes back as home scrap in each period (``returns``)."""
+        return self.returned_t[:, self.column(name)]
+
     def opening(self, name: str) -> np.ndarray:
         """Stock at the start of each period (0 for materials without stock)."""
-        return self.closing(name) - self.bought(name) + self.used(name)
+        if name not in self.window.horizon.stocked:
+            return np.zeros(len(self.window.ks))
+        return (self.closing(name) - self.bought(name) - self.returned(name)
+                + self.used(name))
 
     def closing(self, name: str) -> np.ndarray:
-        """Stock at the end of each period, from the opening stock, purchases and use
-        (0 for materials without stock)."""
+        """Stock at the end of each period, from the opening stock, purchases, home scrap
+        returned and use (0 for materials without stock)."""
         if name not in self.window.horizon.stocked:
             return np.zeros(len(self.window.ks))
         opening = self.window.opening_t.get(name, 0.0)
-        return opening + np.cumsum(self.bought(name) - self.used(name))
+        return opening + np.cumsum(self.bought(name) + self.returned(name) - self.used(name))
 
 
 def plan_of(w: Window, mixes: list[np.ndarray] | tuple[np.ndarray, ...],

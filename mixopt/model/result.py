@@ -129,20 +129,33 @@ class Result:
         return out
 
     def purchase_records(self) -> list[dict[str, Any]]:
-        """Per material and period: opening stock, t bought, t charged (and fed to
-        processes), closing stock, and whether it is stored."""
+        """Per material and period: opening stock, t bought, t returned as home scrap, t
+        charged (and fed to processes), closing stock, and whether it is stored."""
         plan, out = self.plan, []
         if plan is None:
             return out
         for m in plan.window.materials:
             stored = m in self.horizon.stocked
             opening, closing = plan.opening(m), plan.closing(m)
-            bought, used = plan.bought(m), plan.used(m)
+            bought, used, back = plan.bought(m), plan.used(m), plan.returned(m)
             for k in plan.window.ks:
                 out.append({"material": m, **self.period_of(k),
                             "opening_stock_t": float(opening[k]),
-                            "bought_t": float(bought[k]), "charged_t": float(used[k]),
+                            "bought_t": float(bought[k]), "returned_t": float(back[k]),
+                            "charged_t": float(used[k]),
                             "closing_stock_t": float(closing[k]), "stored": stored})
+        return out
+
+    def return_records(self) -> list[dict[str, Any]]:
+        """Home scrap: per product that returns some (and period), the material it comes
+        back as and its tonnes (share x the slab made)."""
+        out: list[dict[str, Any]] = []
+        for k, ev in enumerate(self.evaluations or ()):
+            for p, prod in enumerate(self.horizon.instances[k].products):
+                if prod.returns is not None:
+                    out.append({"product": prod.name, **self.period_of(k),
+                                "material": prod.returns.material,
+                                "tonnes": float(prod.returns.share * ev.slab_t[p])})
         return out
 
     def product_records(self) -> list[dict[str, Any]]:

@@ -158,16 +158,25 @@ def confidence_figure(curve: Any, instance: Any) -> Any:
 
 
 def stock_figure(doc: dict[str, Any], stored: Any) -> Any:
-    """Closing stock of each stored material per period, and what is bought."""
+    """Closing stock of each stored material per period, what is bought and what comes
+    back as home scrap (stacked on the purchases)."""
     plt = pyplot()
     periods = doc["periods"]
     fig, ax = plt.subplots(figsize=(8, 3.2), dpi=120)
+    back = False
     for name in stored:
         rows = [r for r in doc["purchases"] if r["material"] == name]
+        bought = [r["bought_t"] for r in rows]
         ax.plot(periods, [r["closing_stock_t"] for r in rows], "-o", label=f"{name} stock")
-        ax.bar(periods, [r["bought_t"] for r in rows], alpha=0.25, label=f"{name} bought")
+        ax.bar(periods, bought, alpha=0.25, label=f"{name} bought")
+        returned = [r.get("returned_t", 0.0) for r in rows]
+        if any(t > 1e-9 for t in returned):
+            back = True
+            ax.bar(periods, returned, bottom=bought, alpha=0.25, hatch="//",
+                   label=f"{name} returned (home scrap)")
     ax.set_ylabel("t")
-    ax.set_title("stock at the end of each period, and purchases", fontsize=10)
+    ax.set_title("stock at the end of each period, purchases"
+                 + (" and home scrap returned" if back else ""), fontsize=10)
     ax.grid(axis="y", alpha=0.3)
     ax.legend(fontsize=7, ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.15))
     return fig

@@ -83,6 +83,7 @@ def _declaration(h: Horizon, evs: tuple[Any, ...], ks: list[int], p: int) -> dic
     full = float(sum(ev.footprint_full_t[p] for ev in figs)) / slab
     s12 = float(sum(ev.footprint_scope12_t[p] for ev in figs)) / slab
     cast = inst.casting.footprint
+    home = {q.returns.material for q in inst.products if q.returns is not None}
     mats = []
     for m, mat in enumerate(inst.materials):
         t = float(sum(ev.mix_t[p, m] for ev in figs))
@@ -91,6 +92,7 @@ def _declaration(h: Horizon, evs: tuple[Any, ...], ks: list[int], p: int) -> dic
             mats.append({"material": mat.name, "kind": mat.kind, "tonnes": t,
                          "route": route if how != "unknown" else None,
                          "route_from": how, "recycled": mat.recycled_as,
+                         "home_scrap": mat.name in home,
                          "footprint_full_t_co2e_per_t": inst.footprints[m].full,
                          "footprint_scope12_t_co2e_per_t": inst.footprints[m].scope12,
                          "footprint_from": "energy" if mat.energy else "given",
@@ -115,6 +117,9 @@ def _declaration(h: Horizon, evs: tuple[Any, ...], ks: list[int], p: int) -> dic
         **{k: fig[k] for k in ("recycled_post_consumer_share",
                                "recycled_pre_consumer_share", "inert_anode_share",
                                "primary_share")},
+        # home scrap (products' returns) is pre-consumer scrap: part of that share
+        "home_scrap_share": (sum(m["tonnes"] for m in mats if m["home_scrap"]) / charged
+                             if charged > 0 else None),
         # shares rest on routes; a material of unknown route is listed, never guessed
         "unknown_route_materials": [m["material"] for m in mats
                                     if m["route_from"] == "unknown"],

@@ -71,6 +71,8 @@ def to_json_dict(result: Result, ahead: Result | None = None) -> dict[str, Any]:
     doc["products"] = [rec for k in range(len(h.periods))
                        for rec in products_document(result, k)]
     doc["mix"] = [{k: v for k, v in r.items() if k != "share"} for r in result.mix_records()]
+    if any(p.returns is not None for i in h.instances for p in i.products):
+        doc["returns"] = result.return_records()
     doc["footprint_by_kind"] = footprint_by_kind_records(result)
     if result.dual_records is not None:
         doc["duals"] = [clean(r) for r in result.dual_records]

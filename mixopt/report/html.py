@@ -337,11 +337,12 @@ def _periods_table(doc: dict[str, Any]) -> str:
 
 def _purchases_table(doc: dict[str, Any]) -> str:
     rows = [[r["material"], r["period"], f"{r['opening_stock_t']:,.1f}",
-             f"{r['bought_t']:,.1f}", f"{r['charged_t']:,.1f}",
+             f"{r['bought_t']:,.1f}", f"{r['returned_t']:,.1f}", f"{r['charged_t']:,.1f}",
              f"{r['closing_stock_t']:,.1f}"] for r in doc["purchases"]
-            if max(r["bought_t"], r["charged_t"], r["closing_stock_t"]) > 1e-9]
+            if max(r["bought_t"], r["returned_t"], r["charged_t"], r["closing_stock_t"]) > 1e-9]
     return _table("Purchases and stock (t)", ["material", "period", "opening stock", "bought",
-                                              "charged", "closing stock"], rows, {2, 3, 4, 5})
+                                              "returned (home scrap)", "charged",
+                                              "closing stock"], rows, {2, 3, 4, 5, 6})
 
 
 def _duals_table(doc: dict[str, Any]) -> str:

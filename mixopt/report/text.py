@@ -135,13 +135,17 @@ def _periods(con: Console, result: Result) -> None:
         con.print(f"net cost over the horizon {number(net)} {cur} "
                   + ("= the objective" if same else f"(the objective is {number(value)})"))
     t = Table(title="purchases and stock (t)", title_justify="left")
-    for c in ("material", "period", "opening stock", "bought", "charged", "closing stock"):
+    recs = result.purchase_records()
+    back = any(r["returned_t"] > 1e-9 for r in recs)  # home scrap comes back
+    for c in ("material", "period", "opening stock", "bought", *(("returned",) if back else ()),
+              "charged", "closing stock"):
         t.add_column(c, justify="left" if c in ("material", "period") else "right")
-    for r in result.purchase_records():
-        if max(r["bought_t"], r["charged_t"], r["closing_stock_t"]) > 1e-9:
+    for r in recs:
+        if max(r["bought_t"], r["returned_t"], r["charged_t"], r["closing_stock_t"]) > 1e-9:
             t.add_row(r["material"], r["period"], f"{r['opening_stock_t']:,.1f}",
-                      f"{r['bought_t']:,.1f}", f"{r['charged_t']:,.1f}",
-                      f"{r['closing_stock_t']:,.1f}")
+                      f"{r['bought_t']:,.1f}",
+                      *((f"{r['returned_t']:,.1f}",) if back else ()),
+                      f"{r['charged_t']:,.1f}", f"{r['closing_stock_t']:,.1f}")
     con.print(t)
 
 
@@ -210,6 +214,11 @@ def _product(con: Console, result: Result, k: int, p: int, mix: pd.DataFrame,
               f"{_fmt(f['recycled_pre_consumer_share'], '.1%')}); cost "
               f"{_fmt(f['cost'], ',.0f')} {inst.currency}; {materials_used(ev)[p]} materials "
               "charged" + (f" (at most {prod.max_materials})" if prod.max_materials else ""))
+    if prod.returns is not None:
+        back = prod.returns.share * float(ev.slab_t[p])
+        when = "into stock for the next period" if result.named else "this month"
+        con.print(f"home scrap: {back:,.1f} t ({prod.returns.share:.1%} of the slab) comes "
+                  f"back as {prod.returns.material}, {when}", markup=False)
     if inst.labels:
         con.print(f"labels: {label_words(inst, ev, p)}", markup=False)
     con.print("")

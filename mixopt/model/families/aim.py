@@ -23,7 +23,8 @@ def _aims(d: InstanceArrays) -> np.ndarray:
 
 
 def define_aim(b: LPBuilder, d: InstanceArrays) -> None:
-    """(AM) aim_lo_pe <= Σ_m y_m c_me x[p,m] / T_p <= aim_hi_pe for every aim (in wt%)."""
+    """(AM) aim_lo_pe <= Σ_m y_m c_me x[p,m] / T_p <= aim_hi_pe for every aim (in wt%); for
+    a product sold in a range the homogeneous rows, as (CS)."""
     pe = _aims(d)
     window_rows(b, "aim", d, pe, d.aim_min_wt_pct[pe[:, 0], pe[:, 1]],
                 d.aim_max_wt_pct[pe[:, 0], pe[:, 1]])
@@ -60,6 +61,7 @@ FAMILY = Family(
     name="aim", label="AM", title="aim window",
     math="aim_lo_pe ≤ Σ_m y_m c_me x_pm / T_p ≤ aim_hi_pe",
     domain="p, e with an aim", fields="`products.aim`, and those of (CH)",
+    blocks=("aim_sold_min", "aim_sold_max"),
     keys=("product", "constituent"), define=define_aim, check=check, words=words,
     dual=Dual("wt%"), elastic=Elastic("limit", window_refs, relax),
     reached=lambda key, side, d: f"{key[0]}: {key[1]} at its aim {side}")

@@ -61,7 +61,10 @@ def spread_columns(b: LPBuilder, d: InstanceArrays) -> None:
 def define_chance(b: LPBuilder, d: InstanceArrays) -> None:
     """(CC) Σ_m y_m c_me x[p,m] / T_p + z r_pe / T_p <= hi_pe (and - z r_pe / T_p >= lo_pe)
     for every uncertain limit with a confidence, and the cone ‖(y_m σ_me x[p,m])_m‖₂ <=
-    r_pe (its link row Σ_m w_pem - r_pe <= 0). Limit rows are in wt%, like (CH)."""
+    r_pe (its link row Σ_m w_pem - r_pe <= 0). Limit rows are in wt%, like (CH). A product
+    sold in a range makes a slab that is a decision: its rows are homogeneous,
+    Σ_m y_m (c_me - hi_pe) x[p,m] / T_p + z r_pe / T_p <= 0 (mirror for lo_pe), still a
+    second-order cone since the spread and the slab are both linear in x."""
     sides = _sides(d)
     if not sides:
         return
@@ -72,15 +75,20 @@ def define_chance(b: LPBuilder, d: InstanceArrays) -> None:
     coef = d.yield_t_per_t[:, None] * d.composition_wt_pct
     rows, cols, vals, lo, hi = [], [], [], [], []
     for i, (p, e, side) in enumerate(sides):
-        nz = np.flatnonzero(coef[:, e])
         mx = side == "max"
+        limit = d.limit_max_wt_pct[p, e] if mx else d.limit_min_wt_pct[p, e]
+        # a sold product's slab is a decision: its row is homogeneous, the limit times the
+        # slab made moved to the left (as its mean rows, ``shared.sold_window_rows``)
+        row = coef[:, e] - (limit * d.yield_t_per_t if d.sold[p] else 0.0)
+        nz = np.flatnonzero(row)
         z = float(quantile((a_hi if mx else a_lo)[p, e]))
         rows.append(np.full(len(nz) + 1, i))
         cols.append(np.append(p * M + nz, r_of[(p, e)]))
         zt = z / d.slab_tonnes[p]  # r is in t x wt%: per t of order here
-        vals.append(np.append(coef[nz, e] / d.slab_tonnes[p], zt if mx else -zt))
-        lo.append(-INF if mx else d.limit_min_wt_pct[p, e])
-        hi.append(d.limit_max_wt_pct[p, e] if mx else INF)
+        vals.append(np.append(row[nz] / d.slab_tonnes[p], zt if mx else -zt))
+        bound = 0.0 if d.sold[p] else limit
+        lo.append(-INF if mx else bound)
+        hi.append(bound if mx else INF)
     b.add_rows("chance", [(d.products[p], d.constituents[e], side) for p, e, side in sides],
                np.concatenate(rows), np.concatenate(cols), np.concatenate(vals),
                np.array(lo), np.array(hi))
@@ -126,7 +134,10 @@ def check(fig: Figures) -> list[Violation]:
         return _check_heats(fig, below, above)
     a_lo, a_hi = limit_confidence(d)
     out = []
+    made = fig.slab_t > tolerance(0.0)  # a sold product that makes nothing has no heats
     for p, e, side in _sides(d):
+        if not made[p]:
+            continue
         prob, a = (above[p, e], a_hi[p, e]) if side == "max" else (below[p, e], a_lo[p, e])
         if prob > 1 - a + PROB_TOL:
             out.append(Violation("chance", side, (d.products[p], d.constituents[e], side),
@@ -141,7 +152,8 @@ def _check_heats(fig: Figures, below: np.ndarray, above: np.ndarray) -> list[Vio
     d = fig.arrays
     off = 1 - np.prod(1 - below - above, axis=1, where=d.windowed)
     out = []
-    for p in np.flatnonzero(np.isfinite(d.confidence) & d.uncertain.any(axis=1)):
+    made = fig.slab_t > tolerance(0.0)
+    for p in np.flatnonzero(np.isfinite(d.confidence) & d.uncertain.any(axis=1) & made):
         a = d.confidence[p]
         if off[p] > 1 - a + PROB_TOL:
             out.append(Violation("chance", "max", (d.products[p], "every limit", "heat"),
@@ -206,7 +218,8 @@ def relax(v: Violation, fig: Figures, instance: Instance) -> Relaxation | None:
 FAMILY = Family(
     name="chance", label="CC", title="chance-constrained chemistry",
     math="Σ_m y_m c_me x_pm / T_p + z_a r_pe ≤ hi_pe (mirror for lo_pe), "
-         "r_pe ≥ ‖(y_m σ_me x_pm / T_p)_m‖₂",
+         "r_pe ≥ ‖(y_m σ_me x_pm / T_p)_m‖₂; for a sold product "
+         "Σ_m y_m (c_me − hi_pe) x_pm / T_p + z_a r_pe ≤ 0 (mirror for lo_pe)",
     domain="p, e with a real window, a spread (σ_me > 0 for some m) and a confidence a",
     fields="`materials.composition_sd`, `objective.confidence`, `objective.confidence_per`, "
            "`products.confidence`, and those of (CH)",

@@ -14,45 +14,23 @@ from mixopt.model.families.shared import (
     window_violations,
 )
 from mixopt.model.figures import Figures, Violation
-from mixopt.model.lp import INF, LPBuilder
+from mixopt.model.lp import LPBuilder
 from mixopt.model.schema.instance import Instance
 from mixopt.model.uncertainty import held_by_spread
 
 
 def define_chemistry(b: LPBuilder, d: InstanceArrays) -> None:
-    """(CH) lo_pe <= sum_m y_m c_me x[p,m] / T_p <= hi_pe  for every limited (p, e).
+    """(CH) lo_pe <= sum_m y_m c_me x[p,m] / T_p <= hi_pe  for every limited (p, e); for a
+    product sold in a range, whose slab is a decision, the homogeneous rows (CS)
+    sum_m y_m (c_me - lo_pe) x[p,m] / T_p >= 0 and sum_m y_m (c_me - hi_pe) x[p,m] / T_p <= 0
+    (``shared.sold_window_rows``).
 
     Rows are in wt% (their duals are per wt% of the limit). The no-limit window [0, 100]
     makes no row, and windows held by (CC) or (RM) have their rows there.
     """
-    pe = np.argwhere(d.windowed & ~held_by_spread(d) & ~d.sold[:, None])
-    _sold_rows(b, d)
+    pe = np.argwhere(d.windowed & ~held_by_spread(d))
     window_rows(b, "chemistry", d, pe, d.limit_min_wt_pct[pe[:, 0], pe[:, 1]],
                 d.limit_max_wt_pct[pe[:, 0], pe[:, 1]])
-
-
-def _sold_rows(b: LPBuilder, d: InstanceArrays) -> None:
-    """(CS) a sold product's slab tonnes are a decision, so its windows are homogeneous:
-    sum_m y_m (c_me - lo_pe) x[p,m] / T_p >= 0 and sum_m y_m (c_me - hi_pe) x[p,m] / T_p
-    <= 0 (the same window, with the slab made in place of the order)."""
-    M = d.shape[1]
-    pe = np.argwhere(d.windowed & d.sold[:, None])
-    for side, limit, lo, hi in (("min", d.limit_min_wt_pct, 0.0, INF),
-                                ("max", d.limit_max_wt_pct, -INF, 0.0)):
-        lo_side = side == "min"
-        sel = [(p, e) for p, e in pe if (limit[p, e] > 0 if lo_side else limit[p, e] < 100)]
-        rows, cols, vals = [], [], []
-        for r, (p, e) in enumerate(sel):
-            coef = d.yield_t_per_t * (d.composition_wt_pct[:, e] - limit[p, e])
-            nz = np.flatnonzero(coef)
-            rows.append(np.full(len(nz), r))
-            cols.append(p * M + nz)
-            vals.append(coef[nz] / d.slab_tonnes[p])
-        if sel:
-            b.add_rows(f"chemistry_sold_{side}",
-                       [(d.products[p], d.constituents[e]) for p, e in sel],
-                       np.concatenate(rows), np.concatenate(cols), np.concatenate(vals),
-                       np.full(len(sel), lo), np.full(len(sel), hi))
 
 
 def check(fig: Figures) -> list[Violation]:

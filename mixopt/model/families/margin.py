@@ -13,7 +13,7 @@ import numpy as np
 from mixopt.model.arrays import InstanceArrays
 from mixopt.model.families.base import Dual, Elastic, Family, Relaxation
 from mixopt.model.families.shared import FLOOR_WT_PCT, kept, product_index, round_out, violation
-from mixopt.model.figures import Figures, Violation
+from mixopt.model.figures import Figures, Violation, tolerance
 from mixopt.model.lp import INF, Block, LinearProgram, LPBuilder
 from mixopt.model.schema.instance import Instance
 
@@ -33,7 +33,9 @@ def worst_wt_pct(d: InstanceArrays, side: str) -> np.ndarray:
 
 def define_margin(b: LPBuilder, d: InstanceArrays) -> None:
     """(RM) Σ_m y_m (c_me + K σ_me) x[p,m] / T_p <= hi_pe and
-    Σ_m y_m max(c_me - K σ_me, 0) x[p,m] / T_p >= lo_pe for every uncertain limit."""
+    Σ_m y_m max(c_me - K σ_me, 0) x[p,m] / T_p >= lo_pe for every uncertain limit; for a
+    product sold in a range, homogeneous: Σ_m y_m (c_me + K σ_me - hi_pe) x[p,m] / T_p <= 0
+    (mirror for lo_pe)."""
     M = d.shape[1]
     lo_on, hi_on = margin_sides(d)
     sides = sorted([(p, e, "min") for p, e in np.argwhere(lo_on)]
@@ -43,12 +45,16 @@ def define_margin(b: LPBuilder, d: InstanceArrays) -> None:
     coef = {s: d.yield_t_per_t[:, None] * worst_wt_pct(d, s) for s in ("min", "max")}
     rows, cols, vals, lo, hi = [], [], [], [], []
     for r, (p, e, side) in enumerate(sides):
-        nz = np.flatnonzero(coef[side][:, e])
+        limit = d.limit_max_wt_pct[p, e] if side == "max" else d.limit_min_wt_pct[p, e]
+        # a sold product's slab is a decision: the row is homogeneous (as (CS))
+        row = coef[side][:, e] - (limit * d.yield_t_per_t if d.sold[p] else 0.0)
+        nz = np.flatnonzero(row)
         rows.append(np.full(len(nz), r))
         cols.append(p * M + nz)
-        vals.append(coef[side][nz, e] / d.slab_tonnes[p])
-        lo.append(d.limit_min_wt_pct[p, e] if side == "min" else -INF)
-        hi.append(d.limit_max_wt_pct[p, e] if side == "max" else INF)
+        vals.append(row[nz] / d.slab_tonnes[p])
+        bound = 0.0 if d.sold[p] else limit
+        lo.append(bound if side == "min" else -INF)
+        hi.append(bound if side == "max" else INF)
     b.add_rows("margin", [(d.products[p], d.constituents[e], s) for p, e, s in sides],
                np.concatenate(rows), np.concatenate(cols), np.concatenate(vals),
                np.array(lo), np.array(hi))
@@ -66,9 +72,10 @@ def check(fig: Figures) -> list[Violation]:
     d = fig.arrays
     lo_on, hi_on = margin_sides(d)
     out = []
+    made = fig.slab_t > tolerance(0.0)  # a sold product that makes nothing has no chemistry
     for side, on in (("min", lo_on), ("max", hi_on)):
         got = _worst(fig, side)
-        for p, e in np.argwhere(on):
+        for p, e in np.argwhere(on & made[:, None]):
             el, key = d.constituents[e], (d.products[p], d.constituents[e], side)
             if side == "max":
                 lim = d.limit_max_wt_pct[p, e]
@@ -121,7 +128,7 @@ def relax(v: Violation, fig: Figures, instance: Instance) -> Relaxation:
 FAMILY = Family(
     name="margin", label="RM", title="robust margin",
     math="Σ_m y_m (c_me + K σ_me) x_pm / T_p ≤ hi_pe; Σ_m y_m max(c_me − K σ_me, 0) x_pm / "
-         "T_p ≥ lo_pe",
+         "T_p ≥ lo_pe (homogeneous for a sold product, as (CS))",
     domain="p, e with a real window and a spread, when K = `objective.margin_sd` > 0",
     fields="`objective.margin_sd`, `materials.composition_sd`, and those of (CH)",
     keys=("product", "constituent", "side"), define=define_margin, check=check, words=words,

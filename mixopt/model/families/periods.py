@@ -1,6 +1,7 @@
 """The constraint families that link periods (scope "horizon"): stored materials
-(``families.stock``), contracts over the horizon, and the frontier's footprint cap over
-the horizon; ``LINKING`` is their registry, in row order.
+(``families.stock``), home scrap returns (``families.returns``), contracts over the
+horizon, and the frontier's footprint cap over the horizon; ``LINKING`` is their
+registry, in row order.
 
 Every period's own rows (chemistry, supply, capacities, ...) are written by the families
 of ``FAMILIES`` on that period's arrays; the rows here tie the periods of a ``Window``
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from mixopt.model.families import returns
 from mixopt.model.families.base import Dual, Elastic, Family, Relaxation
 from mixopt.model.families.shared import kept, round_out, use_terms, violation
 from mixopt.model.families.stock import (
@@ -181,5 +183,5 @@ HORIZON_CAP = Family(
     dual=Dual("t CO2e/t slab"), scope="horizon")
 
 #: Every family that links periods, in row order.
-LINKING: tuple[Family, ...] = (BALANCE, PURCHASE, STORAGE, STOCK_LOT, STOCK_MIN_ORDER,
-                               CONTRACT, HORIZON_CAP)
+LINKING: tuple[Family, ...] = (BALANCE, PURCHASE, STORAGE, returns.FAMILY, STOCK_LOT,
+                               STOCK_MIN_ORDER, CONTRACT, HORIZON_CAP)

@@ -10,7 +10,7 @@ import numpy as np
 
 from mixopt.model.arrays import InstanceArrays
 from mixopt.model.figures import Figures, Violation, tolerance
-from mixopt.model.lp import Block, LinearProgram, LPBuilder, charge_col
+from mixopt.model.lp import INF, Block, LinearProgram, LPBuilder, charge_col
 
 
 def violation(family: str, side: str, key: tuple, excess: float, limit: float, unit: str,
@@ -50,7 +50,12 @@ def per_product_rows(b: LPBuilder, name: str, d: InstanceArrays, ps: np.ndarray,
 def window_rows(b: LPBuilder, name: str, d: InstanceArrays, pe: np.ndarray,
                 lo: np.ndarray, hi: np.ndarray) -> None:
     """One row per (p, e) in ``pe``: ``lo <= sum_m y_m c_me x[p, m] / T_p <= hi`` in wt%
-    (the mean chemistry of the metal against a window), a constituent at a time."""
+    (the mean chemistry of the metal against a window), a constituent at a time. A product
+    sold in a range makes a slab that is a decision: its window is homogeneous, one row a
+    side (``sold_window_rows``)."""
+    sold = d.sold[pe[:, 0]] if len(pe) else np.zeros(0, dtype=bool)
+    sold_window_rows(b, name, d, pe[sold], lo[sold], hi[sold])
+    pe, lo, hi = pe[~sold], lo[~sold], hi[~sold]
     if len(pe) == 0:
         return
     M = d.shape[1]
@@ -64,6 +69,30 @@ def window_rows(b: LPBuilder, name: str, d: InstanceArrays, pe: np.ndarray,
         vals.append((coef[nz, e][None, :] / d.slab_tonnes[ps, None]).ravel())
     b.add_rows(name, [(d.products[p], d.constituents[e]) for p, e in pe],
                np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), lo, hi)
+
+
+def sold_window_rows(b: LPBuilder, name: str, d: InstanceArrays, pe: np.ndarray,
+                     lo: np.ndarray, hi: np.ndarray) -> None:
+    """The windows of products sold in a range, whose slab is a decision: homogeneous,
+    sum_m y_m (c_me - lo_pe) x[p,m] / T_p >= 0 (block ``<name>_sold_min``, where lo > 0) and
+    sum_m y_m (c_me - hi_pe) x[p,m] / T_p <= 0 (``<name>_sold_max``, where hi < 100): the
+    same window, with the slab made in place of an order (T_p: the nominal tonnes)."""
+    M = d.shape[1]
+    for side, limit, row_lo, row_hi in (("min", lo, 0.0, INF), ("max", hi, -INF, 0.0)):
+        sel = [i for i in range(len(pe)) if (limit[i] > 0 if side == "min" else limit[i] < 100)]
+        rows, cols, vals = [], [], []
+        for r, i in enumerate(sel):
+            p, e = pe[i]
+            coef = d.yield_t_per_t * (d.composition_wt_pct[:, e] - limit[i])
+            nz = np.flatnonzero(coef)
+            rows.append(np.full(len(nz), r))
+            cols.append(p * M + nz)
+            vals.append(coef[nz] / d.slab_tonnes[p])
+        if sel:
+            b.add_rows(f"{name}_sold_{side}",
+                       [(d.products[pe[i][0]], d.constituents[pe[i][1]]) for i in sel],
+                       np.concatenate(rows), np.concatenate(cols), np.concatenate(vals),
+                       np.full(len(sel), row_lo), np.full(len(sel), row_hi))
 
 
 #: Slack on a window limit of (near) zero is measured against this floor of its size.
@@ -109,4 +138,20 @@ def use_terms(d: InstanceArrays, ms: np.ndarray) -> tuple[np.ndarray, np.ndarray
             rows.append(np.full(P, row_of[i]))
             cols.append(charge_col(M, ps, o))
             vals.append(np.full(P, a))
+    return np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
+
+
+def return_terms(d: InstanceArrays, ms: np.ndarray) -> tuple[np.ndarray, np.ndarray,
+                                                             np.ndarray]:
+    """(rows, cols, vals) of the tonnes of each material in ``ms`` that come back as home
+    scrap: Σ_p S_p Σ_m' y_m' x[p,m'] over the products p that return to it (row k is
+    ms[k]; empty where none does)."""
+    M = d.shape[1]
+    rows, cols, vals = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)], \
+        [np.zeros(0)]
+    for k, m in enumerate(np.asarray(ms, dtype=np.int64)):
+        for p in np.flatnonzero(d.return_material == m):
+            rows.append(np.full(M, k))
+            cols.append(charge_col(M, np.full(M, p), np.arange(M)))
+            vals.append(d.return_share[p] * d.yield_t_per_t)
     return np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)

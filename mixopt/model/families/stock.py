@@ -16,7 +16,7 @@ from collections.abc import Callable
 import numpy as np
 
 from mixopt.model.families.base import Dual, Elastic, Family, Relaxation
-from mixopt.model.families.shared import kept, round_out, use_terms, violation
+from mixopt.model.families.shared import kept, return_terms, round_out, use_terms, violation
 from mixopt.model.figures import Violation, tolerance
 from mixopt.model.lp import INF, Block, LinearProgram, LPBuilder, charge_col
 from mixopt.model.plan import HorizonPlan, Window
@@ -53,8 +53,8 @@ def col(b: LPBuilder | LinearProgram, w: Window, block: str, name: str, k: int) 
 
 
 def define_stock_balance(b: LPBuilder, w: Window) -> None:
-    """(SB) s_m,k-1 + b_mk - (charged and fed t of m in k) - s_mk = 0, s_m,-1 the opening
-    stock."""
+    """(SB) s_m,k-1 + b_mk + (t of m returned as home scrap in k) - (charged and fed t of
+    m in k) - s_mk = 0, s_m,-1 the opening stock."""
     names = w.stocked()
     if not names:
         return
@@ -65,10 +65,15 @@ def define_stock_balance(b: LPBuilder, w: Window) -> None:
     cols = [buy + own, stock + own, stock + own[own % K > 0] - 1]
     vals = [np.ones(S * K), -np.ones(S * K), np.ones(len(rows[2]))]
     for k, d in enumerate(w.arrays):
-        r, c, v = use_terms(d, np.array([d.materials.index(m) for m in names]))
+        ms = np.array([d.materials.index(m) for m in names])
+        r, c, v = use_terms(d, ms)
         rows.append(r * K + k)
         cols.append(c + w.col0[k])
         vals.append(-v)
+        r, c, v = return_terms(d, ms)  # home scrap joins the stock at the period's end
+        rows.append(r * K + k)
+        cols.append(c + w.col0[k])
+        vals.append(v)
     rhs = np.zeros(S * K)
     rhs[::K] = [-w.opening_t.get(m, 0.0) for m in names]
     b.add_rows("stock_balance", [(w.period(k), m) for m in names for k in w.ks],
@@ -318,8 +323,10 @@ def words_stock_min_order(key: tuple, side: str, w: Window) -> str:
 
 BALANCE = Family(
     name="stock_balance", label="SB", title="stock balance",
-    math="s_m,k−1 + b_mk − Σ_p x^k_pm − Σ_o c_mo Σ_p x^k_po − s_mk = 0, b_mk ≥ 0, s_mk ≥ 0",
-    domain="m with stock, k ∈ periods", fields="`materials.stock.initial`",
+    math="s_m,k−1 + b_mk + Σ_p S_p Σ_m' y_m' x^k_pm' [p returns m] − Σ_p x^k_pm "
+         "− Σ_o c_mo Σ_p x^k_po − s_mk = 0, b_mk ≥ 0, s_mk ≥ 0",
+    domain="m with stock, k ∈ periods",
+    fields="`materials.stock.initial`, `products.returns`",
     keys=("period", "material"), define=define_stock_balance, check=check_stock_balance,
     words=words_balance, dual=Dual("t"), columns=stock_columns, scope="horizon")
 

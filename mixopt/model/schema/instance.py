@@ -49,6 +49,7 @@ from mixopt.model.schema.fields import (
     Real,
     SupplyTonnes,
     Text,
+    Tonnes,
     WtPct,
     _field,
     _Frozen,
@@ -110,6 +111,16 @@ class Casting(_Frozen):
     footprint: Footprint = _field("casthouse emissions (melting, casting) per t of slab",
                                   "t CO2e/t slab", default=Footprint(full=0.0, scope12=0.0))
     source: Text = _field("where the casting footprint comes from", default="")
+
+
+class Furnace(_Frozen):
+    """The furnace a heat is melted and corrected in (``mixopt correct``)."""
+
+    max_t: Tonnes | None = _field("most metal the furnace holds, additions included", "t",
+                                  default=None)
+    tap_cost_per_t: Price | None = _field(
+        "cost of tapping (pigging off) a t of melt to make room for dilution",
+        "currency/t", default=None)
 
 
 class Capacity(_Frozen):
@@ -257,6 +268,8 @@ class Instance(_Frozen):
     objective: Objective = _field("what to minimise and the instance-wide cap",
                                   default=Objective())
     casting: Casting = _field("casthouse emissions per t of slab", default=Casting())
+    furnace: Furnace = _field("the melting furnace: {max_t, tap_cost_per_t} (mixopt correct)",
+                              default=Furnace())
     capacities: tuple[Capacity, ...] = _field(
         "plant limits on the charge of groups of materials: {name, materials, max, source}",
         default=())

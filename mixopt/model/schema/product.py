@@ -23,6 +23,17 @@ from mixopt.model.schema.fields import (
 )
 
 
+class Returns(_Frozen):
+    """Home scrap: a share of the slab made comes back as a material (edge trim, crops,
+    rejects) for the next heats."""
+
+    material: Name = _field("the material the returns come back as (route 'pre-consumer "
+                            "scrap'; its chemistry, spreads, cost and footprint as declared "
+                            "there)")
+    share: Annotated[Real, Field(ge=0, lt=1)] = _field(
+        "t returned per t of slab made, in [0, 1)", "share 0..1")
+
+
 class Product(_Frozen):
     name: Name = _field("unique product name")
     alloy: Name = _field("alloy of the slab: an entry of [alloys] or of the shipped library")
@@ -54,6 +65,10 @@ class Product(_Frozen):
     labels: tuple[Name, ...] = _field(
         "carbon labels this product must meet (entries of [labels]); each limit a label "
         "sets becomes a limit of the plan", default=())
+    returns: Returns | None = _field(
+        "home scrap: {material, share}: share x the slab made comes back as that material "
+        "(in a month a supply of the month; with periods it joins the material's stock at "
+        "the end of the period)", default=None)
 
     @model_validator(mode="after")
     def _order_or_sold(self) -> Product:
