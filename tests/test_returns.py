@@ -158,7 +158,7 @@ def test_a_month_charges_at_most_its_own_returns(tmp_path: Path) -> None:
     _, bad = recheck(plan_of(whole(r.horizon), [np.array([[40.0, 62.0]])]))
     assert [(v.family, v.side) for v in bad] == [("returns", "max")]
     doc = json.loads(CliRunner().invoke(main, ["solve", str(path), "--format", "json"]).stdout)
-    assert doc["returns"] == [{"product": "P", "material": "home", "tonnes": 30.0}]
+    assert doc["returns"] == [{"product": "P", "period": None, "material": "home", "tonnes": 30.0}]
     decl = json.loads(CliRunner().invoke(main, ["solve", str(path), "--format",
                                                 "declaration"]).stdout)["products"][0]
     assert decl["recycled_pre_consumer_share"] == pytest.approx(30 / 101.5)

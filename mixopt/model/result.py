@@ -147,13 +147,15 @@ class Result:
         return out
 
     def return_records(self) -> list[dict[str, Any]]:
-        """Home scrap: per product that returns some (and period), the material it comes
-        back as and its tonnes (share x the slab made)."""
+        """Home scrap: per product that returns some and period (None in a month: the
+        rows' keys are the same for every plan), the material it comes back as and its
+        tonnes (share x the slab made)."""
         out: list[dict[str, Any]] = []
         for k, ev in enumerate(self.evaluations or ()):
             for p, prod in enumerate(self.horizon.instances[k].products):
                 if prod.returns is not None:
-                    out.append({"product": prod.name, **self.period_of(k),
+                    out.append({"product": prod.name,
+                                "period": self.periods[k] if self.named else None,
                                 "material": prod.returns.material,
                                 "tonnes": float(prod.returns.share * ev.slab_t[p])})
         return out
