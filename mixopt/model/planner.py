@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -173,9 +173,14 @@ class Session:
         if start is not None:
             x0 = columns_from_plan(wlp, plan_of(wlp.window, start.mix_t, {
                 m: start.bought(m) for m in wlp.window.stocked()}, start.shortfall_t))
-        elif wlp.lp.is_mip:
-            x0 = rounded_start(wlp, self.options)
-        raw = solve_lp(wlp.lp, self.options, self._warm, self.sensitivity, x0)
+        options = self.options
+        if start is None and wlp.lp.is_mip:
+            x0 = rounded_start(wlp, options)
+            limit = options.time_limit_s if options is not None else None
+            if limit:  # --time-limit is for the whole solve, the first plan's search included
+                left = limit - (time.perf_counter() - t1)
+                options = replace(options, time_limit_s=max(left, 0.05 * limit))
+        raw = solve_lp(wlp.lp, options, self._warm, self.sensitivity, x0)
         fresh = raw.warm is not None and raw.warm is not self._warm
         self.rebuilds += fresh
         self._warm = raw.warm
