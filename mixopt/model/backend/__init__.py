@@ -15,8 +15,10 @@ backend / solver          route
                           persistent interface (``through_pyomo.load``), then as above
 ``pyomo`` / any other     one cold solve by that solver through Pyomo
                           (``through_pyomo.solve_other``): no sensitivity, no cones
-cones, continuous         Clarabel, a conic interior point (``conic``), unless
-                          ``SolveOptions.cones == "cuts"``: HiGHS's cut loop
+cones, continuous         a conic interior point (``conic``): mixopt's, with Newton
+                          systems by product blocks (``ipm``, ``kkt``), or Clarabel's
+                          (``SolveOptions.cones``; "auto" by size); "cuts": HiGHS's
+                          cut loop
 ========================  =================================================================
 
 ``warm`` is the ``RawSolution.warm`` of an earlier solve: when the new LP differs only in
@@ -64,7 +66,7 @@ def solve_lp(lp: LinearProgram, options: SolveOptions | None = None, warm: objec
     if opts.cones not in CONE_METHODS:
         raise ValueError(f"cones must be one of {CONE_METHODS}")
     conic = lp.cones is not None and len(lp.cones) > 0
-    if conic and opts.solver == "highs" and opts.cones == "clarabel" and not (
+    if conic and opts.solver == "highs" and opts.cones != "cuts" and not (
             integer and lp.is_mip):
         from mixopt.model.backend.conic import solve_conic
 
