@@ -7,6 +7,7 @@ duals, infeasibility certificates and the block structure it found.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -122,7 +123,8 @@ def test_no_plan_reaches_the_confidence() -> None:
     r, c = solve(i, BLOCKS), solve(i, CLARABEL)
     assert c.status == Status.INFEASIBLE
     assert r.status == Status.INFEASIBLE and r.raw.solver["conic_method"] == "blocks"
-    assert r.raw.solver["fallback"] is None
+    assert r.raw.solver["fallback"] is None and r.raw.solver["gap"] is None
+    json.dumps(r.raw.solver, allow_nan=False)  # the record goes into the JSON document
 
 
 def test_cones_it_cannot_block_go_to_clarabel() -> None:

@@ -233,17 +233,33 @@ def bench_chance(sizes: tuple[str, ...], methods: tuple[str, ...], confidence: f
 @click.option("--confidence", type=Finite(), default=0.95, show_default=True)
 @click.option("--repeat", type=click.IntRange(min=1), default=3, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--part", type=click.Choice(["settings", "forms", "both"]), default="both",
-              show_default=True)
+@click.option("--part", type=click.Choice(["settings", "forms", "both", "dw"]),
+              default="both", show_default=True,
+              help="dw: Dantzig-Wolfe column generation on the product blocks instead.")
+@click.option("--rounds", type=click.IntRange(min=1), default=150, show_default=True,
+              help="With --part dw: at most this many rounds.")
 @guard
-def bench_conic(size: str, confidence: float, repeat: int, seed: int, part: str) -> None:
+def bench_conic(size: str, confidence: float, repeat: int, seed: int, part: str,
+                rounds: int) -> None:
     """Clarabel's settings and the formulations of the chance cones, measured on one
-    generated month (median of --repeat cold solves each)."""
-    from mixopt.dev.bench_conic import chance_lp, forms_table, settings_table
+    generated month (median of --repeat cold solves each); or Dantzig-Wolfe's progress."""
+    from mixopt.dev.bench_conic import chance_lp, dantzig_wolfe, forms_table, settings_table
 
     lp = chance_lp(*_size(size), seed=seed, confidence=confidence)
     click.echo(f"{_machine()}; {size} at {confidence} per limit, {lp.A.shape[1]} columns, "
                f"{len(lp.cones)} cones; median of {repeat}")
+    if part == "dw":
+        from mixopt.model.backend import SolveOptions, solve_lp
+
+        ref = solve_lp(lp, SolveOptions(cones="blocks"), sensitivity=False)
+        click.echo(f"  block interior point: {ref.objective:,.4f} in {ref.solve_time_s:.2f} s, "
+                   f"gap {ref.solver['gap']:.1e}")
+        trail = dantzig_wolfe(lp, rounds)
+        for r in [r for r in trail if r.iteration in (1, 10, 25, 50, 100)] + trail[-1:]:
+            click.echo(f"  Dantzig-Wolfe round {r.iteration:4d} {r.seconds:8.2f} s  bounds "
+                       f"[{r.lower:,.4f}, {r.upper:,.4f}]  gap {r.gap:.1e}  master above the "
+                       f"optimum by {(r.upper - ref.objective) / abs(ref.objective):.1e}")
+        return
     tables = (("settings", settings_table), ("forms", forms_table))
     for name, table in tables:
         if part not in (name, "both"):

@@ -1,5 +1,6 @@
-"""Clarabel: a conic interior point for a continuous LP with second-order cones (the chance
-constraints), called with scipy sparse matrices, no modelling layer.
+"""Conic interior points for a continuous LP with second-order cones (the chance
+constraints): mixopt's block interior point (``ipm``, ``kkt``) and Clarabel, both called
+with scipy sparse matrices, no modelling layer, on one form of the problem.
 
 The ``LinearProgram`` ``row_lo <= A x <= row_hi``, ``col_lo <= x <= col_hi`` with cones
 ``‖S[k] ∘ x‖₂ <= x[r_col[k]]`` becomes Clarabel's ``A' x + s = b``, ``s`` in a product of
@@ -7,7 +8,9 @@ the zero cone (equality rows), the nonnegative cone (each finite side of a row o
 column bound) and one second-order cone per cone k: ``(x_r, s_k1 x_1, ..., s_kn x_n)``.
 The cones' link rows (``Σ_m w_km - r_k <= 0``, where the cut loop adds its w columns)
 stay, trivially, as ``r_k >= 0``. A row side that the column bounds imply (a supply
-row's Σ x >= 0) is left out.
+row's Σ x >= 0) is left out. ``SolveOptions.cones`` chooses the interior point ("auto":
+the block one from ``BLOCKS_FROM`` columns, where it is measured faster); the block one
+hands a problem it cannot take, or whose iterations fail, to Clarabel, and says so.
 
 Duals come back in HiGHS's convention: a row's dual is the change of the objective per
 unit more of its active bound (negative for a binding maximum of a minimisation), a
@@ -145,7 +148,7 @@ def solve_conic(lp: LinearProgram, options: SolveOptions,
 
 def use_blocks(lp: LinearProgram) -> bool:
     """Whether "auto" takes the block interior point: from BLOCKS_FROM columns on (where
-    it is measured faster than Clarabel; README "Chance constraints: speed")."""
+    it is measured faster than Clarabel: README, "Plans that hold in the furnace")."""
     return lp.A.shape[1] >= BLOCKS_FROM
 
 
@@ -201,9 +204,9 @@ def _blocks_solution(lp: LinearProgram, form: ConicForm, options: SolveOptions,
               "interface": "homogeneous self-dual interior point, Newton systems by product "
                            "blocks (mixopt.model.backend.ipm)",
               **_common(options, answer.iterations, len(form.soc)),
-              "conic_method": "blocks", "gap": float(answer.gap),
-              "primal_residual": float(answer.primal_residual),
-              "dual_residual": float(answer.dual_residual), "blocks": int(answer.blocks),
+              "conic_method": "blocks", "gap": _finite(answer.gap),
+              "primal_residual": _finite(answer.primal_residual),
+              "dual_residual": _finite(answer.dual_residual), "blocks": int(answer.blocks),
               "coupling_unknowns": int(answer.coupling), "fallback": None}
     return RawSolution(status=status, message=message, x=x, objective=obj, mip_gap=None,
                        dual_bound=None, solve_time_s=elapsed, solver=solver, **duals)
@@ -249,9 +252,8 @@ def _clarabel(lp: LinearProgram, form: ConicForm, options: SolveOptions, sensiti
                  "interface": "clarabel DefaultSolver (scipy sparse, conic interior point)",
                  **_common(options, int(sol.iterations), len(form.soc)),
                  "conic_method": "clarabel",
-                 "gap": float(info.gap_rel) if np.isfinite(info.gap_rel) else None,
-                 "primal_residual": float(info.res_primal),
-                 "dual_residual": float(info.res_dual), "blocks": None,
+                 "gap": _finite(info.gap_rel), "primal_residual": _finite(info.res_primal),
+                 "dual_residual": _finite(info.res_dual), "blocks": None,
                  "coupling_unknowns": None, "fallback": fallback}
     return RawSolution(status=status, message=message, x=x, objective=obj, mip_gap=None,
                        dual_bound=None, solve_time_s=elapsed, solver=described, **duals)
@@ -270,6 +272,11 @@ def _duals(lp: LinearProgram, form: ConicForm, z: np.ndarray) -> dict[str, np.nd
         np.add.at(col, cols, sign * z[at:at + len(cols)])
         at += len(cols)
     return {"row_dual": row, "col_dual": col}
+
+
+def _finite(v: float) -> float | None:
+    """A figure for the JSON record: None where it is not a finite number."""
+    return float(v) if np.isfinite(v) else None
 
 
 def _common(options: SolveOptions, iterations: int, cones: int) -> dict[str, object]:

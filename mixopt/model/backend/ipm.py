@@ -249,9 +249,10 @@ def interior_point(c: np.ndarray, A: sp.spmatrix, b: np.ndarray, zero: int, nonn
         if time_limit_s is not None and time.perf_counter() - t0 > time_limit_s:
             last = "time_limit"
             break
-        if best_merit <= REDUCED and (merit > 1e3 * best_merit or stalled >= STALL
-                                      or (best_merit <= ACCEPT and stalled >= 2)):
-            break  # near the optimum, rounding took over: no more progress
+        if (merit > 1e3 * best_merit and run.tau > run.kappa) or (
+                best_merit <= REDUCED and stalled >= STALL) or (
+                best_merit <= ACCEPT and stalled >= 2):
+            break  # rounding took over (not on the way to a certificate): no more progress
         if not run.step():
             break
     if last is None and best_merit <= ACCEPT:

@@ -59,6 +59,9 @@ REFINE_RATIO = 5.0
 #: its largest coefficient squared (a basic column in no active cone), so that no tiny
 #: pivot is eliminated; the cones' spread columns always stay.
 KEEP = 1e-6
+#: A blocked solve left with a larger relative residual than this is done again with
+#: the whole matrix factored (partial pivoting over every unknown).
+BLOCKED_ERROR = 1e-6
 
 
 class NotBlockable(ValueError):
@@ -150,10 +153,12 @@ class BlockKKT:
         # falls below KEEP of it
         self.colmax = np.maximum(np.asarray(abs(fixed).max(axis=0).todense()).ravel(), 1.0)
         self.layout = Layout(nb, 0, 0)
+        self.whole = False  # set for good when the blocked factors prove too inaccurate
 
     def factor(self, w2inv_lin: np.ndarray, eta: np.ndarray, q: np.ndarray) -> None:
         """Factor the system at the scaling: ``w2inv_lin`` = z/s of the nonnegative rows,
         ``eta`` and ``q = J w̄`` (the cones' part) of each cone."""
+        self._at = (w2inv_lin, eta, q)
         reg = REGULARISATION
         D = np.zeros(self.n)
         np.add.at(D, self.single_col, self.single_val ** 2 * w2inv_lin[self.single_row])
@@ -185,7 +190,7 @@ class BlockKKT:
         R, nk = len(cinv), len(kept)
         Rc, Kc = R - rc[nb], nk - kc[nb]
         self.layout = Layout(nb, int(Rc + Kc), int(sizes.max(initial=0)))
-        self.dense = _dense_is_cheaper(sizes.astype(float), Rc + Kc)
+        self.dense = self.whole or _dense_is_cheaper(sizes.astype(float), Rc + Kc)
         if self.dense:  # one LU of the whole matrix, unknowns (kept columns, rows)
             Bk = BtK.toarray()
             M = np.zeros((nk + R,) * 2)
@@ -276,8 +281,21 @@ class BlockKKT:
               w2: Callable[[np.ndarray], np.ndarray],
               w2inv: Callable[[np.ndarray], np.ndarray]) -> tuple[np.ndarray, ...]:
         """(dx, dy, dz) of the system in the module doc; ``w2``/``w2inv`` apply W² and W⁻²
-        of the factored scaling. Refined against the unregularised system."""
-        m0 = self.m0
+        of the factored scaling. Refined against the unregularised system; when the
+        blocked factors leave it inaccurate (no pivoting across blocks), the whole matrix
+        is factored instead, from then on."""
+        dx, dy, dz, error = self._refined(rx, ry, rz, w2, w2inv)
+        if error > BLOCKED_ERROR and not self.dense:
+            self.whole = True
+            self.factor(*self._at)
+            dx, dy, dz, error = self._refined(rx, ry, rz, w2, w2inv)
+        return dx, dy, dz
+
+    def _refined(self, rx: np.ndarray, ry: np.ndarray, rz: np.ndarray,
+                 w2: Callable[[np.ndarray], np.ndarray],
+                 w2inv: Callable[[np.ndarray], np.ndarray]) -> tuple:
+        """The solve refined, and its relative residual."""
+        m0, n = self.m0, self.n
 
         def once(rx: np.ndarray, ry: np.ndarray, rz: np.ndarray) -> tuple[np.ndarray, ...]:
             dx, dy = self._reduced(rx + self.Gt @ w2inv(rz), ry)
@@ -286,8 +304,8 @@ class BlockKKT:
         dx, dy, dz = once(rx, ry, rz)
         rhs = np.concatenate([rx, ry, rz])
         scale = max(np.abs(rhs).max(initial=0), 1e-300)
-        last = np.inf
-        for _ in range(REFINE_STEPS):
+        last = worst = np.inf
+        for _ in range(REFINE_STEPS + 1):
             Ax = self.A @ dx
             Ax[m0:] -= w2(dz)
             err = rhs - np.concatenate([self.AT @ np.concatenate([dy, dz]), Ax])
@@ -295,10 +313,9 @@ class BlockKKT:
             if worst <= REFINE_TOL * scale or worst * REFINE_RATIO > last:
                 break
             last = worst
-            n = self.n
             cx, cy, cz = once(err[:n], err[n:n + m0], err[n + m0:])
             dx, dy, dz = dx + cx, dy + cy, dz + cz
-        return dx, dy, dz
+        return dx, dy, dz, min(worst, last) / scale
 
 
 def _dense_is_cheaper(sizes: np.ndarray, coupling: int) -> bool:
