@@ -217,9 +217,10 @@ def bench_chance(sizes: tuple[str, ...], methods: tuple[str, ...], confidence: f
             where = (f", {f.blocks} blocks, {f.coupling} coupling unknowns"
                      if f.blocks is not None else "")
             gap = f", gap {f.gap:.1e}" if f.gap is not None else ""
+            on = f" on {f.cones_count} cones" if f.cones_count else ""
             click.echo(f"{'':>{len(text)}}  --cones {f.cones} ({f.method}): {f.seconds:.2f} s "
-                       f"(solver {f.solver_s:.2f} s), {f.ratio(mean):.1f}x the mean; {work} "
-                       f"on {f.cones_count} cones{gap}{where}; {f.status}")
+                       f"(solver {f.solver_s:.2f} s), {f.ratio(mean):.1f}x the mean; {work}"
+                       f"{on}{gap}{where}; {f.status}")
             if f.objective is not None:
                 click.echo(f"{'':>{len(text)}}    objective {f.objective:,.2f} "
                            f"(+{f.objective / mean.objective - 1:.3%}); off-spec heats "

@@ -7,10 +7,10 @@ Mehrotra's predictor-corrector, as in ECOS (Domahidi, Chu, Boyd 2013) and Clarab
 (Goulart, Chen 2024): each iteration factors the Newton system once and solves it three
 times (the constant right-hand side (-c, b, h), the predictor, the corrector); the step
 keeps 1% inside the cones. The data are equilibrated first (Ruiz, every cone's rows
-scaled alike), the objective to unit size. It stops at relative primal and dual residuals
-and duality gap of ``TOLERANCE`` (Clarabel's criteria, residuals measured row by row),
-or with a certificate of infeasibility (``b.z < 0 = A'z``) or unboundedness
-(``c.x < 0``, ``A x + s = 0``). When rounding stops the progress first (the Newton
+scaled alike), the objective to unit size. It stops at a relative duality gap of
+``TOLERANCE`` (1e-9) with every primal and dual residual within ``RESIDUAL`` (1e-8) of
+the size of its row's terms, or with a certificate of infeasibility (``b.z < 0 = A'z``)
+or unboundedness (``c.x < 0``, ``A x + s = 0``). When rounding stops the progress first (the Newton
 systems grow ill-conditioned as the iterates near the boundary), the best iterate is
 optimal if it is within ``ACCEPT`` (1e-8), optimal at reduced accuracy within
 ``REDUCED`` (1e-7); otherwise there is no answer and the caller solves by Clarabel.
@@ -29,10 +29,12 @@ from mixopt.model.backend.kkt import BlockKKT
 
 log = logging.getLogger(__name__)
 
-#: Relative primal and dual residuals and duality gap the iterations aim at (the
-#: tolerance mixopt gives Clarabel, ``conic.TOLERANCE``) ...
+#: Optimal: a relative duality gap of TOLERANCE (the tolerance mixopt gives Clarabel,
+#: ``conic.TOLERANCE``) with every row's and column's residual within RESIDUAL of its size
+#: (stricter, row by row, than Clarabel's 1e-9 of the norm of b or c) ...
 TOLERANCE = 1e-9
-#: ... and at which the best iterate counts as optimal when rounding stops the progress
+RESIDUAL = 1e-8
+#: ... or gap and residuals within ACCEPT when rounding stops the progress first
 ACCEPT = 1e-8
 #: ... or as optimal at reduced accuracy (reported so)
 REDUCED = 1e-7
@@ -237,7 +239,7 @@ def interior_point(c: np.ndarray, A: sp.spmatrix, b: np.ndarray, zero: int, nonn
         if merit < best_merit:
             best, best_merit = (run.x / run.tau, run.y / run.tau, run.z / run.tau, pres, dres,
                                 gap), merit
-        if merit <= TOLERANCE:
+        if gap <= TOLERANCE and pres <= RESIDUAL and dres <= RESIDUAL:
             last = "optimal"
             break
         cert = run.certificate()
