@@ -155,6 +155,9 @@ class Scaling:
         self.w = (sb + jz) / (2.0 * gamma[seg])
         self.eta = np.sqrt(sn / zn)
         self.q = np.where(c.head, self.w, -self.w)  # J w̄
+        e2, j = (self.eta ** 2)[seg], np.where(c.head, 1.0, -1.0)
+        self._sq = ((self.lin ** 2, self.w, 2.0 * e2 * self.w, e2 * j),
+                    (self.lin ** -2, self.q, 2.0 * self.q / e2, j / e2))
         self.lam = self.mul(z)
 
     def _wbar(self, v: np.ndarray) -> np.ndarray:
@@ -181,16 +184,11 @@ class Scaling:
 
     def sq(self, v: np.ndarray, inverse: bool = False) -> np.ndarray:
         """W² v = η²(2 w̄ w̄'v - J v), or W⁻² v = η⁻²(2 q q'v - J v)."""
-        if not hasattr(self, "_sq"):
-            c = self.c
-            e2 = (self.eta ** 2)[c.seg]
-            j = np.where(c.head, 1.0, -1.0)
-            self._sq = ((self.lin ** 2, self.w, 2.0 * e2 * self.w, e2 * j),
-                        (self.lin ** -2, self.q, 2.0 * self.q / e2, j / e2))
         lin, a, a2, jf = self._sq[inverse]
         c = self.c
         q = v[c.l:]
         return np.concatenate([v[:c.l] * lin, a2 * c._sum(a * q)[c.seg] - jf * q])
+
 
 def equilibrate(A: sp.csr_matrix, zero: int, nonneg: int, soc: np.ndarray,
                 rounds: int = 15) -> tuple[np.ndarray, np.ndarray]:
