@@ -143,3 +143,30 @@ def test_auto_takes_blocks_from_its_size_on() -> None:
     expect = "blocks" if build_window(r.horizon).lp.A.shape[1] >= route.BLOCKS_FROM \
         else "clarabel"
     assert r.raw.solver["conic_method"] == expect
+
+
+def test_the_formulation_study_solves_one_problem_in_every_form() -> None:
+    """``mixopt bench conic``'s forms (a cone per side, the extended rotated cones, cones
+    scaled per t) are the same problem: the same optimum as mixopt's form, by Clarabel."""
+    from mixopt.dev.bench_conic import chance_lp, forms_table
+
+    rows = forms_table(chance_lp(10, 2, 6), repeat=1)
+    assert len(rows) == 6
+    for r in rows:
+        assert r.status in ("Solved", "AlmostSolved", "optimal"), r
+        assert_objective(r.objective, rows[0].objective, 1e-6)
+
+
+def test_dantzig_wolfe_brackets_the_optimum() -> None:
+    """The bench's column generation: a lower bound below and a master value above the
+    optimum every round once the big-M start is gone, the gap closing."""
+    from mixopt.dev.bench_conic import chance_lp, dantzig_wolfe
+    from mixopt.model.backend import solve_lp
+
+    lp = chance_lp(30, 5, 8)
+    opt = solve_lp(lp, BLOCKS, sensitivity=False).objective
+    trail = dantzig_wolfe(lp, rounds=25)
+    tol = 1e-6 * abs(opt)
+    for r in trail[5:]:
+        assert r.lower <= opt + tol and r.upper >= opt - tol
+    assert trail[-1].gap < trail[1].gap

@@ -306,8 +306,8 @@ def dantzig_wolfe(lp: LinearProgram, rounds: int = 200, time_limit_s: float = 30
         for p, (cols, sub, Bp) in enumerate(subs):
             r = solve_lp(replace(sub, c=sub.c - Bp.T @ prices), clarabel, sensitivity=False)
             x = r.x
-            if x is None:
-                raise RuntimeError(f"subproblem {p}: {r.message}")
+            if x is None:  # e.g. unbounded: a column only a non-supply coupling row bounds
+                raise RuntimeError(f"Dantzig-Wolfe: subproblem {p}: {r.message}")
             lower_terms.append(r.objective - sigma[p] if it else 0.0)
             proposals.append((p, float(sub.c @ x), Bp @ x))
         master = _dw_master(proposals, nb, master_lo, lp.row_hi[coupling], big)
