@@ -85,22 +85,22 @@ def conic_form(lp: LinearProgram) -> ConicForm:
     parts = [A[eq_rows], A[hi_rows], -A[lo_rows], eye[hi_cols], -eye[lo_cols]]
     rhs = [lp.row_lo[eq_rows], lp.row_hi[hi_rows], -lp.row_lo[lo_rows], lp.col_hi[hi_cols],
            -lp.col_lo[lo_cols]]
-    soc = []
-    if lp.cones is not None and len(lp.cones):
+    soc = np.zeros(0, dtype=np.int64)
+    if lp.cones is not None and len(lp.cones):  # (x_r, s_k ∘ x) in a second-order cone
         S = lp.cones.S.tocsr()
-        for k in range(len(lp.cones)):  # (x_r, s_k ∘ x) in the second-order cone
-            lo, hi = S.indptr[k], S.indptr[k + 1]
-            cols = S.indices[lo:hi]
-            rows = np.concatenate([[0], 1 + np.arange(len(cols))])
-            idx = np.concatenate([[lp.cones.r_col[k]], cols])
-            vals = -np.concatenate([[1.0], S.data[lo:hi]])
-            parts.append(sp.csr_matrix((vals, (rows, idx)), shape=(1 + len(cols), n)))
-            rhs.append(np.zeros(1 + len(cols)))
-            soc.append(1 + len(cols))
+        count = np.diff(S.indptr)
+        soc = count + 1
+        head = np.concatenate([[0], np.cumsum(soc)[:-1]])
+        cone = np.repeat(np.arange(len(count)), count)
+        term = head[cone] + 1 + np.arange(S.nnz) - S.indptr[cone]
+        parts.append(sp.csr_matrix((-np.concatenate([np.ones(len(count)), S.data]),
+                                    (np.concatenate([head, term]),
+                                     np.concatenate([lp.cones.r_col, S.indices]))),
+                                   shape=(int(soc.sum()), n)))
+        rhs.append(np.zeros(int(soc.sum())))
     return ConicForm(sp.vstack(parts, format="csc"), np.concatenate(rhs), len(eq_rows),
                      len(hi_rows) + len(lo_rows) + len(hi_cols) + len(lo_cols),
-                     np.array(soc, dtype=np.int64), eq_rows, hi_rows, lo_rows, hi_cols,
-                     lo_cols)
+                     soc.astype(np.int64), eq_rows, hi_rows, lo_rows, hi_cols, lo_cols)
 
 
 def _activity_range(A: sp.csr_matrix, lo: np.ndarray, hi: np.ndarray
