@@ -197,18 +197,32 @@ def equilibrate(A: sp.csr_matrix, zero: int, nonneg: int, soc: np.ndarray,
     group = np.arange(m)
     heads = zero + nonneg + np.concatenate([[0], np.cumsum(soc)[:-1]]).astype(np.int64)
     group[zero + nonneg:] = np.repeat(heads, soc)
+    A = sp.csr_matrix(A)
+    rows = np.repeat(np.arange(m), np.diff(A.indptr))
+    cols, size = A.indices, np.abs(A.data)
+    by_col = np.argsort(cols, kind="stable")
+    col_start = np.searchsorted(cols[by_col], np.arange(n))
     d, e = np.ones(n), np.ones(m)
-    M = abs(A).tocsr()
     for _ in range(rounds):
-        S = sp.diags(e) @ M @ sp.diags(d)
-        cn = np.asarray(S.max(axis=0).todense()).ravel()
-        rn = np.asarray(S.max(axis=1).todense()).ravel()
+        v = size * e[rows] * d[cols]
+        rn, cn = _segment_max(v, A.indptr[:-1], m), _segment_max(v[by_col], col_start, n)
         gmax = np.zeros(m)
         np.maximum.at(gmax, group, rn)
         rn = gmax[group]
         d = np.clip(d / np.sqrt(np.where(cn > 0, cn, 1.0)), 1e-4, 1e4)
         e = np.clip(e / np.sqrt(np.where(rn > 0, rn, 1.0)), 1e-4, 1e4)
     return d, e
+
+
+def _segment_max(v: np.ndarray, starts: np.ndarray, count: int) -> np.ndarray:
+    """The largest entry of each of ``count`` consecutive segments of v (0 if empty)."""
+    out = np.zeros(count)
+    if not len(v):
+        return out
+    ends = np.append(starts[1:], len(v))
+    full = starts < ends
+    out[full] = np.maximum.reduceat(v, starts[full])
+    return out
 
 
 def interior_point(c: np.ndarray, A: sp.spmatrix, b: np.ndarray, zero: int, nonneg: int,
