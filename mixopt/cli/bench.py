@@ -224,28 +224,89 @@ def bench_check(n: int, size: str, workers: int) -> None:
 
 @bench.command("chance")
 @click.option("--size", "sizes", multiple=True, metavar="LOTSxPRODUCTSxELEMENTS",
-              help="Sizes to run (repeatable); default 500x20x12 and 2000x40x12.")
+              help="Sizes to run (repeatable); default 100x10x10, 500x20x12, 2000x40x12.")
+@click.option("--cones", "methods", multiple=True,
+              type=click.Choice(["auto", "blocks", "clarabel", "cuts"]),
+              help="How the cones are solved (repeatable; default auto).")
 @click.option("--confidence", type=Finite(), default=0.95, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @guard
-def bench_chance(sizes: tuple[str, ...], confidence: float, seed: int) -> None:
-    """Chance-constrained against deterministic solve time, cut rounds, and the time to
-    simulate 20,000 heats (generated months, a spread on every scrap lot)."""
+def bench_chance(sizes: tuple[str, ...], methods: tuple[str, ...], confidence: float,
+                 seed: int) -> None:
+    """Chance-constrained against deterministic solve time (the conic solve's iterations,
+    gap and blocks), and the time to simulate 20,000 heats (generated months, a spread on
+    every scrap lot)."""
     from mixopt.dev.bench_chance import bench as chance_bench
 
-    click.echo(f"{_machine()}, threads 1; confidence {confidence} per limit; mixopt end to "
-               "end (read excluded), each solve cold")
-    for text in sizes or ("500x20x12", "2000x40x12"):
-        f = chance_bench(*_size(text), confidence=confidence, seed=seed)
-        click.echo(f"{text}: on the mean {f.mean_s:.2f} s (HiGHS {f.mean_highs_s:.2f}), "
-                   f"chance {f.chance_s:.2f} s (HiGHS {f.chance_highs_s:.2f}): "
-                   f"{f.ratio:.2f}x (goal <= 3); {f.rounds} cut rounds, {f.cuts} cuts on "
-                   f"{f.cones} cones")
-        click.echo(f"{'':>{len(text)}}  objective {f.objective_mean:,.2f} -> "
-                   f"{f.objective_chance:,.2f} (+{f.objective_chance / f.objective_mean - 1:.3%}"
-                   f"); off-spec heats {f.off_spec_mean:.1%} -> {f.off_spec_chance:.1%}; "
-                   f"{f.samples:,} heats per product simulated in {f.simulate_s:.3f} s "
-                   f"({f.size[1]} products; goal < 0.5 s at 40)")
+    click.echo(f"{_machine()}; confidence {confidence} per limit; mixopt end to end (build, "
+               "solve, recheck; read and sensitivity excluded), each solve cold")
+    for text in sizes or ("100x10x10", "500x20x12", "2000x40x12"):
+        mean, runs = chance_bench(*_size(text), confidence=confidence, seed=seed,
+                                  methods=methods or ("auto",))
+        click.echo(f"{text}: on the mean {mean.seconds:.2f} s (HiGHS {mean.solver_s:.2f} s), "
+                   f"objective {mean.objective:,.2f}, off-spec heats {mean.off_spec:.1%}")
+        for f in runs:
+            work = (f"{f.iterations} iterations" if f.iterations is not None
+                    else f"{f.rounds} cut rounds")
+            where = (f", {f.blocks} blocks, {f.coupling} coupling unknowns"
+                     if f.blocks is not None else "")
+            gap = f", gap {f.gap:.1e}" if f.gap is not None else ""
+            on = f" on {f.cones_count} cones" if f.cones_count else ""
+            click.echo(f"{'':>{len(text)}}  --cones {f.cones} ({f.method}): {f.seconds:.2f} s "
+                       f"(solver {f.solver_s:.2f} s), {f.ratio(mean):.1f}x the mean; {work}"
+                       f"{on}{gap}{where}; {f.status}")
+            if f.objective is not None:
+                click.echo(f"{'':>{len(text)}}    objective {f.objective:,.2f} "
+                           f"(+{f.objective / mean.objective - 1:.3%}); off-spec heats "
+                           f"{mean.off_spec:.1%} -> {f.off_spec:.1%}; {f.samples:,} heats per "
+                           f"product simulated in {f.simulate_s:.3f} s")
+
+
+@bench.command("conic")
+@click.option("--size", default="100x10x10", show_default=True,
+              metavar="LOTSxPRODUCTSxELEMENTS")
+@click.option("--confidence", type=Finite(), default=0.95, show_default=True)
+@click.option("--repeat", type=click.IntRange(min=1), default=3, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--part", type=click.Choice(["settings", "forms", "both", "dw"]),
+              default="both", show_default=True,
+              help="dw: Dantzig-Wolfe column generation on the product blocks instead.")
+@click.option("--rounds", type=click.IntRange(min=1), default=150, show_default=True,
+              help="With --part dw: at most this many rounds.")
+@guard
+def bench_conic(size: str, confidence: float, repeat: int, seed: int, part: str,
+                rounds: int) -> None:
+    """Clarabel's settings and the formulations of the chance cones, measured on one
+    generated month (median of --repeat cold solves each); or Dantzig-Wolfe's progress."""
+    from mixopt.dev.bench_conic import chance_lp, dantzig_wolfe, forms_table, settings_table
+
+    lp = chance_lp(*_size(size), seed=seed, confidence=confidence)
+    click.echo(f"{_machine()}; {size} at {confidence} per limit, {lp.A.shape[1]} columns, "
+               f"{len(lp.cones)} cones; median of {repeat}")
+    if part == "dw":
+        from mixopt.model.backend import SolveOptions, solve_lp
+
+        ref = solve_lp(lp, SolveOptions(cones="blocks"), sensitivity=False)
+        click.echo(f"  block interior point: {ref.objective:,.4f} in {ref.solve_time_s:.2f} s, "
+                   f"gap {ref.solver['gap']:.1e}")
+        trail = dantzig_wolfe(lp, rounds)
+        for r in [r for r in trail if r.iteration in (1, 10, 25, 50, 100)] + trail[-1:]:
+            click.echo(f"  Dantzig-Wolfe round {r.iteration:4d} {r.seconds:8.2f} s  bounds "
+                       f"[{r.lower:,.4f}, {r.upper:,.4f}]  gap {r.gap:.1e}  master above the "
+                       f"optimum by {(r.upper - ref.objective) / abs(ref.objective):.1e}")
+        return
+    tables = (("settings", settings_table), ("forms", forms_table))
+    for name, table in tables:
+        if part not in (name, "both"):
+            continue
+        rows = table(lp, repeat)
+        ref = rows[0].objective
+        for r in rows:
+            diff = (f"{abs(r.objective - ref) / abs(ref):.1e}"
+                    if r.objective is not None and ref else "-")
+            click.echo(f"  {r.label:<60} {r.seconds:7.2f} s (CPU {r.cpu_s:6.2f} s) "
+                       f"{r.iterations or 0:4d} it  "
+                       f"{r.status:<10} objective diff {diff}")
 
 
 @bench.command("charges")

@@ -179,10 +179,11 @@ def solver_options(fn: Callable) -> Callable:
     """--time-limit, --mip-gap, --threads, --backend, --solver, --lp-solver, --cones (read
     by ``options``)."""
     for decl, kw in (
-        ("--cones", {"type": click.Choice(["clarabel", "cuts"]), "default": "clarabel",
-                     "show_default": True,
-                     "help": "Chance cones of a continuous plan: Clarabel's conic interior "
-                             "point, or tangent cuts on HiGHS (outer approximation)."}),
+        ("--cones", {"type": click.Choice(["auto", "blocks", "clarabel", "cuts"]),
+                     "default": "auto", "show_default": True,
+                     "help": "Chance cones of a continuous plan: mixopt's interior point "
+                             "by product blocks (blocks), Clarabel's on the whole problem "
+                             "(clarabel), auto by size, or tangent cuts on HiGHS."}),
         ("--lp-solver", {"type": click.Choice(["auto", "simplex", "ipm", "pdlp"]),
                          "default": "auto", "show_default": True,
                          "help": "LP algorithm for a cold solve (warm re-solves use "
@@ -194,7 +195,8 @@ def solver_options(fn: Callable) -> Callable:
                        "show_default": True,
                        "help": "Into HiGHS straight from the arrays, or through Pyomo."}),
         ("--threads", {"type": click.IntRange(min=1), "default": 1, "show_default": True,
-                       "help": "HiGHS threads (1 keeps MILP runs reproducible)."}),
+                       "help": "Threads of HiGHS and of the block interior point's "
+                               "linear algebra (1 keeps MILP runs reproducible)."}),
         ("--mip-gap", {"type": Finite(0), "default": 1e-6, "show_default": True,
                        "help": "Relative MIP gap at which a MILP counts as solved."}),
         ("--time-limit", {"type": Finite(0, open_low=True),
@@ -272,7 +274,7 @@ def options() -> SolveOptions:
     return SolveOptions(time_limit_s=o.get("time_limit"), mip_rel_gap=o.get("mip_gap", 1e-6),
                         threads=o.get("threads", 1), backend=backend,
                         lp_solver=o.get("lp_solver", "auto"), solver=solver,
-                        cones=o.get("cones", "clarabel"))
+                        cones=o.get("cones", "auto"))
 
 
 _VARIANT_KEYS = ("scenario_name", "sets", "minimise", "cap", "scope", "confidence",

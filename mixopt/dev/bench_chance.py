@@ -1,9 +1,11 @@
 """``mixopt bench chance``: the price, in time, of plans that hold in the furnace.
 
-A generated month with a spread on every scrap lot is solved on the mean and with every
-limit held with a confidence (outer approximation on HiGHS), each from a cold start in
-this process; the figures are HiGHS's and mixopt's wall times, the cut rounds and cuts,
-and the time to simulate the off-spec heats of the chance plan.
+A generated month with a spread on every scrap lot is solved on the mean (an LP, HiGHS)
+and with every limit held with a confidence (second-order cones: the block interior
+point, Clarabel or HiGHS's cut loop, as ``--cones`` asks), each from a cold start in this
+process; the figures are mixopt's wall times end to end (build, solve, recheck; no
+sensitivity), the solvers' own, the conic iterations, the gap, the block structure, and
+the time to simulate the off-spec heats of the chance plan.
 """
 
 from __future__ import annotations
@@ -13,61 +15,71 @@ from dataclasses import dataclass
 
 from mixopt.dev.generate import generate
 from mixopt.io.variants import apply_overrides
+from mixopt.model.backend import SolveOptions
 from mixopt.model.planner import solve
 from mixopt.model.risk import plan_risk
 
 
 @dataclass(frozen=True)
-class ChanceFigures:
+class MeanFigures:
     size: tuple[int, int, int]
-    confidence: float
-    mean_s: float  # mixopt end to end, limits on the mean
-    chance_s: float  # mixopt end to end, chance constraints
-    mean_highs_s: float
-    chance_highs_s: float
-    rounds: int
-    cuts: int
-    cones: int
-    objective_mean: float
-    objective_chance: float
-    off_spec_mean: float  # share of slab tonnes in off-spec heats, simulated
-    off_spec_chance: float
-    simulate_s: float  # the Monte Carlo of the chance plan
+    seconds: float  # mixopt end to end, limits on the mean
+    solver_s: float
+    objective: float
+    off_spec: float  # share of slab tonnes in off-spec heats, simulated
+
+
+@dataclass(frozen=True)
+class ChanceFigures:
+    cones: str  # the method asked for
+    method: str  # the one that solved ("blocks", "clarabel", "cuts")
+    seconds: float  # mixopt end to end, chance constraints
+    solver_s: float
+    iterations: int | None  # conic iterations (None for the cut loop)
+    rounds: int | None  # cut rounds (the cut loop)
+    cones_count: int
+    gap: float | None
+    blocks: int | None
+    coupling: int | None
+    status: str
+    objective: float | None
+    off_spec: float | None
+    simulate_s: float
     samples: int
 
-    @property
-    def ratio(self) -> float:
-        return self.chance_s / self.mean_s
+    def ratio(self, mean: MeanFigures) -> float:
+        return self.seconds / mean.seconds
+
+
+def _off_spec(result: object, samples: int) -> float:
+    ev = result.evaluations[0]
+    rates = [p.off_spec_heat_probability for p in plan_risk(ev, samples)]
+    return float((ev.slab_t @ rates) / ev.slab_t.sum())
 
 
 def bench(lots: int, products: int, elements: int, confidence: float = 0.95, seed: int = 0,
-          samples: int = 20_000) -> ChanceFigures:
+          samples: int = 20_000, methods: tuple[str, ...] = ("auto",)
+          ) -> tuple[MeanFigures, list[ChanceFigures]]:
     base = generate(lots, products, elements, seed, spreads=True)
     t = time.perf_counter()
     mean = solve(base, sensitivity=False)
     mean_s = time.perf_counter() - t
-    t = time.perf_counter()
-    chance = solve(apply_overrides(base, {"objective.confidence": confidence}),
-                   sensitivity=False)
-    chance_s = time.perf_counter() - t
-    t = time.perf_counter()
-    risk = plan_risk(chance.evaluations[0], samples)
-    simulate_s = time.perf_counter() - t
-
-    def off(r: object) -> float:
-        ev = r.evaluations[0]
-        rates = [p.off_spec_heat_probability for p in plan_risk(ev, samples)]
-        return float((ev.slab_t @ rates) / ev.slab_t.sum())
-
-    solver = chance.raw.solver
-    ev = chance.evaluations[0]
-    d = ev.arrays
-    return ChanceFigures((lots, products, elements), confidence, mean_s, chance_s,
-                         mean.raw.solve_time_s, chance.raw.solve_time_s,
-                         solver["cone_cut_rounds"], solver["cone_cuts"],
-                         int((d.uncertain & (d.limit_max_wt_pct < 100)).sum()
-                             + (d.uncertain & (d.limit_min_wt_pct > 0)).sum()),
-                         mean.objective_value, chance.objective_value, off(mean),
-                         float((ev.slab_t @ [p.off_spec_heat_probability for p in risk])
-                               / ev.slab_t.sum()),
-                         simulate_s, samples)
+    m = MeanFigures((lots, products, elements), mean_s, mean.raw.solve_time_s,
+                    mean.objective_value, _off_spec(mean, samples))
+    chance_inst = apply_overrides(base, {"objective.confidence": confidence})
+    out = []
+    for method in methods:
+        t = time.perf_counter()
+        chance = solve(chance_inst, SolveOptions(cones=method), sensitivity=False)
+        seconds = time.perf_counter() - t
+        s = chance.raw.solver
+        has = chance.status.has_solution
+        t = time.perf_counter()
+        off = _off_spec(chance, samples) if has else None
+        simulate_s = time.perf_counter() - t
+        out.append(ChanceFigures(
+            method, s.get("conic_method") or "cuts", seconds, chance.raw.solve_time_s,
+            s.get("conic_iterations"), s.get("cone_cut_rounds"), int(s.get("cones") or 0),
+            s.get("gap"), s.get("blocks"), s.get("coupling_unknowns"), str(chance.status),
+            chance.objective_value if has else None, off, simulate_s, samples))
+    return m, out

@@ -240,11 +240,12 @@ def bench_size(lots: int, products: int, elements: int, backend: str = "highspy"
 
 
 def generate_horizon(periods: int, lots: int, products: int, elements: int,
-                     seed: int = 0) -> dict[str, Any]:
-    """A generated horizon as a raw TOML document (see the module doc)."""
+                     seed: int = 0, spreads: bool = False) -> dict[str, Any]:
+    """A generated horizon as a raw TOML document (see the module doc; ``spreads``: every
+    scrap lot's chemistry varies, as ``generate``'s)."""
     from mixopt.dev.generate import generate_dict
 
-    raw = generate_dict(lots, products, elements, seed)
+    raw = generate_dict(lots, products, elements, seed, spreads=spreads)
     rng = np.random.default_rng(seed + 1)
     names = [f"2027-{k + 1:02d}" if k < 12 else f"{2027 + k // 12}-{k % 12 + 1:02d}"
              for k in range(periods)]

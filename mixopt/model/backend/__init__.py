@@ -15,10 +15,13 @@ backend / solver          route
                           persistent interface (``through_pyomo.load``), then as above
 ``pyomo`` / any other     one cold solve by that solver through Pyomo
                           (``through_pyomo.solve_other``): no sensitivity, no cones
-cones, continuous         Clarabel, a conic interior point (``conic``), unless
-                          ``SolveOptions.cones == "cuts"``: HiGHS's cut loop
-cones and integers        outer approximation (``oa``): a HiGHS MILP master, Clarabel for
-                          each integer assignment; ``cones == "cuts"``: the cut loop
+cones, continuous         a conic interior point (``conic``): mixopt's, with Newton
+                          systems by product blocks (``ipm``, ``kkt``), or Clarabel's
+                          (``SolveOptions.cones``; "auto" by size); "cuts": HiGHS's
+                          cut loop
+cones and integers        outer approximation (``oa``): a HiGHS MILP master, a conic
+                          solve of each integer assignment; ``cones == "cuts"``: the cut
+                          loop
 ========================  =================================================================
 
 ``warm`` is the ``RawSolution.warm`` of an earlier solve: when the new LP differs only in
@@ -66,7 +69,7 @@ def solve_lp(lp: LinearProgram, options: SolveOptions | None = None, warm: objec
     if opts.cones not in CONE_METHODS:
         raise ValueError(f"cones must be one of {CONE_METHODS}")
     conic = lp.cones is not None and len(lp.cones) > 0
-    if conic and opts.solver == "highs" and opts.cones == "clarabel":
+    if conic and opts.solver == "highs" and opts.cones != "cuts":
         if integer and lp.is_mip:
             from mixopt.model.backend.oa import solve_oa
 

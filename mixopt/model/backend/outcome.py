@@ -48,7 +48,7 @@ class SolveOptions:
 
     time_limit_s: float | None = None
     mip_rel_gap: float = 1e-6
-    threads: int = 1  # fixed for reproducible MILP runs
+    threads: int = 1  # HiGHS's, and BLAS's in the block interior point; 1: reproducible
     random_seed: int = 0
     #: "highspy": the formulation's arrays straight into HiGHS (fastest; default);
     #: "pyomo": through the Pyomo model built from the same arrays (persistent contrib
@@ -63,10 +63,13 @@ class SolveOptions:
     #: interface, warm and with sensitivity; or any other Pyomo finds, e.g. "glpk", "cbc":
     #: one cold solve, no sensitivity, no chance cones; ``model.other_solvers``)
     solver: str = "highs"
-    #: how chance cones are solved: "clarabel" (a conic interior point; continuous
-    #: problems) or "cuts" (outer approximation on HiGHS, tangent cuts re-solved warm);
-    #: a MILP with cones is always solved by outer approximation
-    cones: str = "clarabel"
+    #: how chance cones of a continuous problem are solved: "auto" (the block interior
+    #: point from ``conic.BLOCKS_FROM`` columns, Clarabel below), "blocks" (mixopt's
+    #: interior point, Newton systems by product blocks: ``backend.ipm``), "clarabel"
+    #: (Clarabel's interior point on the whole KKT matrix) or "cuts" (outer approximation
+    #: on HiGHS, tangent cuts re-solved warm); a MILP with cones is always solved by
+    #: outer approximation
+    cones: str = "auto"
     #: Clarabel settings by name (``clarabel.DefaultSettings``), e.g. direct_solve_method
     conic_options: dict[str, object] = field(default_factory=dict)
 
@@ -76,7 +79,7 @@ class SolveOptions:
 #: columns, IPM is 2.1x faster at 6,160 and 3.6x at 10,160).
 AUTO_IPM_COLUMNS = 5_000
 BACKENDS = ("highspy", "pyomo")
-CONE_METHODS = ("clarabel", "cuts")
+CONE_METHODS = ("auto", "blocks", "clarabel", "cuts")
 LP_SOLVERS = ("auto", "simplex", "ipm", "pdlp")
 
 
